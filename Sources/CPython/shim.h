@@ -1,0 +1,76 @@
+// A thin C layer over CPython for Swift: what Swift cannot import directly
+// (function-like macros, variadic calls, config structs) is wrapped here.
+#ifndef RUNTIME_CPYTHON_SHIM_H
+#define RUNTIME_CPYTHON_SHIM_H
+
+// stdio.h must come before Python.h: pyconfig.h defines _GNU_SOURCE, and
+// without this glibc's fd_set is parsed differently from Foundation's modules.
+#include <stdio.h>
+#include <signal.h>
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static inline PyObject *shim_none(void) { return Py_None; }
+static inline PyObject *shim_true(void) { return Py_True; }
+static inline PyObject *shim_false(void) { return Py_False; }
+static inline PyObject *shim_newref_none(void) { Py_INCREF(Py_None); return Py_None; }
+
+static inline int shim_is_bool(PyObject *o) { return PyBool_Check(o); }
+static inline int shim_is_long(PyObject *o) { return PyLong_Check(o); }
+static inline int shim_is_float(PyObject *o) { return PyFloat_Check(o); }
+static inline int shim_is_unicode(PyObject *o) { return PyUnicode_Check(o); }
+static inline int shim_is_bytes(PyObject *o) { return PyBytes_Check(o); }
+static inline int shim_is_bytearray(PyObject *o) { return PyByteArray_Check(o); }
+static inline int shim_is_list(PyObject *o) { return PyList_Check(o); }
+static inline int shim_is_tuple(PyObject *o) { return PyTuple_Check(o); }
+static inline int shim_is_dict(PyObject *o) { return PyDict_Check(o); }
+static inline int shim_is_anyset(PyObject *o) { return PyAnySet_Check(o); }
+static inline int shim_is_callable(PyObject *o) { return PyCallable_Check(o); }
+
+static inline const char *shim_type_name(PyObject *o) { return Py_TYPE(o)->tp_name; }
+static inline PyObject *shim_type(PyObject *o) { return (PyObject *)Py_TYPE(o); }
+
+static inline PyObject *shim_call_method0(PyObject *o, const char *name) {
+    return PyObject_CallMethod(o, name, NULL);
+}
+static inline PyObject *shim_call_method1(PyObject *o, const char *name, PyObject *arg) {
+    return PyObject_CallMethod(o, name, "(O)", arg);
+}
+
+static inline void shim_raise_type_error(const char *message) { PyErr_SetString(PyExc_TypeError, message); }
+
+static inline int shim_buf_records_ro(void) { return PyBUF_RECORDS_RO; }
+static inline int shim_buf_full_ro(void) { return PyBUF_FULL_RO; }
+
+static inline PyObject *shim_tuple_get(PyObject *t, Py_ssize_t i) { return PyTuple_GET_ITEM(t, i); }
+
+/// Initialises the interpreter as an isolated one whose environment is found
+/// from `program_name` (a venv's `bin/python`, or a system python). Returns
+/// NULL on success, or a static message describing the failure.
+static inline const char *shim_initialize(const char *program_name) {
+    PyConfig config;
+    PyConfig_InitIsolatedConfig(&config);
+    config.install_signal_handlers = 1;
+    config.buffered_stdio = 0;
+    config.parse_argv = 0;
+    PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, program_name);
+    if (PyStatus_Exception(status)) { PyConfig_Clear(&config); return status.err_msg ? status.err_msg : "cannot set program_name"; }
+    status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status)) { return status.err_msg ? status.err_msg : "Py_InitializeFromConfig failed"; }
+    return NULL;
+}
+
+/// Builds a C-level function object named `name` whose calls land in `fn`
+/// (METH_VARARGS). The method definition lives for the process's lifetime.
+static inline PyObject *shim_make_function(const char *name, PyCFunction fn) {
+    PyMethodDef *def = (PyMethodDef *)PyMem_RawCalloc(2, sizeof(PyMethodDef));
+    if (!def) return NULL;
+    def[0].ml_name = name;
+    def[0].ml_meth = fn;
+    def[0].ml_flags = METH_VARARGS;
+    def[0].ml_doc = NULL;
+    return PyCFunction_NewEx(def, NULL, NULL);
+}
+
+#endif

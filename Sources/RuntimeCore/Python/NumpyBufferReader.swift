@@ -1,0 +1,55 @@
+import CPython
+
+/// Reads numeric numpy arrays (any shape, any strides) through the buffer
+/// protocol, without a Python-level loop.
+enum NumpyBufferReader {
+    /// Nested arrays of the values, or nil when the buffer cannot be read this
+    /// way (unsupported element size or format); the caller then falls back.
+    static func read(_ array: PythonObject, kind: String) -> JSONValue? {
+        var view = Py_buffer()
+        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
+            PyErr_Clear()
+            return nil
+        }
+        defer { PyBuffer_Release(&view) }
+        guard let base = view.buf else { return .array([]) }
+        let itemSize = Int(view.itemsize)
+        guard let element = elementReader(kind: kind, itemSize: itemSize) else { return nil }
+        let ndim = Int(view.ndim)
+        if ndim == 0 { return element(UnsafeRawPointer(base)) }
+        guard let shape = view.shape, let strides = view.strides else { return nil }
+        func walk(_ dimension: Int, _ offset: Int) -> JSONValue {
+            let count = Int(shape[dimension]), stride = Int(strides[dimension])
+            var items: [JSONValue] = []
+            items.reserveCapacity(count)
+            if dimension == ndim - 1 {
+                for i in 0..<count { items.append(element(UnsafeRawPointer(base).advanced(by: offset + i * stride))) }
+            } else {
+                for i in 0..<count { items.append(walk(dimension + 1, offset + i * stride)) }
+            }
+            return .array(items)
+        }
+        return walk(0, 0)
+    }
+
+    private static func elementReader(kind: String, itemSize: Int) -> ((UnsafeRawPointer) -> JSONValue)? {
+        switch (kind, itemSize) {
+        case ("b", 1): return { .bool($0.load(as: UInt8.self) != 0) }
+        case ("i", 1): return { .int(Int64($0.load(as: Int8.self))) }
+        case ("i", 2): return { .int(Int64($0.loadUnaligned(as: Int16.self))) }
+        case ("i", 4): return { .int(Int64($0.loadUnaligned(as: Int32.self))) }
+        case ("i", 8): return { .int($0.loadUnaligned(as: Int64.self)) }
+        case ("u", 1): return { .int(Int64($0.load(as: UInt8.self))) }
+        case ("u", 2): return { .int(Int64($0.loadUnaligned(as: UInt16.self))) }
+        case ("u", 4): return { .int(Int64($0.loadUnaligned(as: UInt32.self))) }
+        case ("u", 8):
+            return {
+                let v = $0.loadUnaligned(as: UInt64.self)
+                return v <= UInt64(Int64.max) ? .int(Int64(v)) : .bigInt(String(v))
+            }
+        case ("f", 4): return { .double(Double($0.loadUnaligned(as: Float.self))) }
+        case ("f", 8): return { .double($0.loadUnaligned(as: Double.self)) }
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import RuntimeCore
+
+// The worker process of RuntimeCore: one session's interpreter.
+RuntimeWorker.main(arguments: Array(CommandLine.arguments.dropFirst()))
