@@ -7,6 +7,8 @@
 // without this glibc's fd_set is parsed differently from Foundation's modules.
 #include <stdio.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <unistd.h>
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -36,6 +38,9 @@ static inline PyObject *shim_call_method0(PyObject *o, const char *name) {
 static inline PyObject *shim_call_method1(PyObject *o, const char *name, PyObject *arg) {
     return PyObject_CallMethod(o, name, "(O)", arg);
 }
+
+/// pipe2(O_CLOEXEC): both ends close on exec, so no other child inherits them.
+static inline int shim_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 static inline void shim_raise_type_error(const char *message) { PyErr_SetString(PyExc_TypeError, message); }
 

@@ -83,10 +83,10 @@ struct WorkerRequestHandler: @unchecked Sendable {
                 let rows = try converter.rows(of: object, 0, maxRows)
                 reply.append(("value", converter.convertTopLevel(rows)))
                 reply.append(("truncated", true))
-                reply.append(("rowCount", .int(Int64(total))))
             } else {
                 reply.append(("value", converter.convertTopLevel(object)))
             }
+            reply.append(("rowCount", .int(Int64(total))))
             return .success(.object(reply))
         } catch let error as WorkerRequestError {
             return .failure(error)

@@ -1,0 +1,46 @@
+import Synchronization
+
+/// A value that is set once and awaited by any number of tasks.
+final class Promise<Value: Sendable>: Sendable {
+    private enum State {
+        case waiting([CheckedContinuation<Value, Never>])
+        case done(Value)
+    }
+
+    private let state = Mutex(State.waiting([]))
+
+    init() {}
+
+    /// Sets the value (only the first call counts) and wakes every waiter.
+    func fulfil(_ value: Value) {
+        let waiters: [CheckedContinuation<Value, Never>] = state.withLock { state in
+            guard case .waiting(let waiters) = state else { return [] }
+            state = .done(value)
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
+    }
+
+    /// The value, once it is set.
+    var value: Value {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready: Value? = state.withLock { state in
+                    switch state {
+                    case .done(let value): return value
+                    case .waiting(var waiters):
+                        waiters.append(continuation)
+                        state = .waiting(waiters)
+                        return nil
+                    }
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+
+    /// The value if it is already set.
+    var current: Value? {
+        state.withLock { if case .done(let v) = $0 { return v } else { return nil } }
+    }
+}

@@ -1,0 +1,38 @@
+import Glibc
+
+/// How a worker process ended.
+public enum WorkerExit: Sendable, Equatable, CustomStringConvertible {
+    case exited(code: Int32)
+    case signalled(signal: Int32)
+
+    init(waitStatus status: Int32) {
+        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros; decode by hand.
+        let low = status & 0x7F
+        if low == 0 {
+            self = .exited(code: (status >> 8) & 0xFF)
+        } else {
+            self = .signalled(signal: low)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exited with code \(code)"
+        case .signalled(let signal): return "was killed by signal \(signal) (\(WorkerExit.signalName(signal)))"
+        }
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGKILL: return "SIGKILL"
+        case SIGSEGV: return "SIGSEGV"
+        case SIGABRT: return "SIGABRT"
+        case SIGBUS: return "SIGBUS"
+        case SIGFPE: return "SIGFPE"
+        case SIGILL: return "SIGILL"
+        case SIGTERM: return "SIGTERM"
+        case SIGINT: return "SIGINT"
+        default: return "signal \(signal)"
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Logging
+
+/// Keeps a number of started, ready workers (with their modules preloaded), so
+/// a run takes one at once; refills in the background as workers are taken.
+actor WorkerPool {
+    private let configuration: RuntimeConfiguration
+    private let logger: Logger
+    private var ready: [WorkerProcess] = []
+    private var starting: [Int: Task<Void, Never>] = [:]
+    private var nextTask = 0
+    private var closed = false
+    private var reportedPreloadErrors = false
+
+    init(configuration: RuntimeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Idle workers ready now.
+    var readyCount: Int { ready.count }
+
+    /// Starts workers until the configured number is ready or starting.
+    func fill() {
+        while !closed, ready.count + starting.count < configuration.warmWorkers {
+            let key = nextTask
+            nextTask += 1
+            starting[key] = Task {
+                let worker = try? await self.startWorker()
+                await self.arrived(worker, key: key)
+            }
+        }
+    }
+
+    /// Waits until every worker being started has arrived (for tests and benchmarks).
+    func waitUntilFilled() async {
+        while let task = starting.values.first { await task.value }
+    }
+
+    private func arrived(_ worker: WorkerProcess?, key: Int) async {
+        starting[key] = nil
+        guard let worker else { return }
+        if closed {
+            await worker.terminate()
+        } else {
+            ready.append(worker)
+        }
+    }
+
+    /// A ready worker: an idle one if there is one, else a newly started one.
+    func take() async throws(RuntimeError) -> WorkerProcess {
+        defer { fill() }
+        while !ready.isEmpty {
+            let worker = ready.removeFirst()
+            if !worker.hasEnded { return worker }
+        }
+        guard !closed else { throw RuntimeError(.internalError, "the runtime is shutting down") }
+        return try await startWorker()
+    }
+
+    private func startWorker() async throws(RuntimeError) -> WorkerProcess {
+        let worker: WorkerProcess
+        do {
+            worker = try WorkerProcess.spawn(executable: configuration.worker.executable,
+                                             arguments: configuration.workerArguments)
+        } catch {
+            throw RuntimeError(.internalError, error.description)
+        }
+        switch await worker.hello.value {
+        case .success(let hello):
+            if !hello.preloadErrors.isEmpty && !reportedPreloadErrors {
+                reportedPreloadErrors = true
+                for (module, message) in hello.preloadErrors {
+                    logger.warning("cannot preload module", metadata: ["module": "\(module)", "error": "\(message)"])
+                }
+            }
+            return worker
+        case .failure(let failure):
+            await worker.terminate()
+            throw RuntimeError(.internalError, failure.description)
+        }
+    }
+
+    /// Stops every idle worker and every one still starting.
+    func shutdown() async {
+        closed = true
+        for task in starting.values { await task.value }
+        let idle = ready
+        ready = []
+        for worker in idle { await worker.terminate() }
+    }
+}

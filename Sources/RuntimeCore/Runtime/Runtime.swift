@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+
+/// The entry point of RuntimeCore: runs programs in isolated worker
+/// processes and keeps their sessions.
+///
+/// ```swift
+/// let runtime = Runtime()
+/// let program = try Program(files: [SourceFile(filename: "main.py", content: source)], mainFile: "main.py")
+/// let session = try await runtime.run(program)
+/// _ = await session.waitUntilEnded()
+/// let value = try await session.readPlaceholder(named: "answer", window: nil)
+/// await runtime.shutdown()
+/// ```
+public actor Runtime {
+    /// What this runtime was configured with.
+    public nonisolated let configuration: RuntimeConfiguration
+    /// The folder holding this runtime's session folders.
+    public nonisolated let workFolder: URL
+
+    private let logger: Logger
+    private let pool: WorkerPool
+    private let slots: RunSlots
+    private var sessions: [String: WorkerSession] = [:]
+    private var order: [String] = []
+    private var executions: [String: Task<Void, Never>] = [:]
+    private var isShutDown = false
+
+    /// - Parameters:
+    ///   - configuration: see ``RuntimeConfiguration``; every field has a default.
+    ///   - logger: where the runtime logs; libraries never bootstrap logging.
+    public init(configuration: RuntimeConfiguration = RuntimeConfiguration(),
+                logger: Logger = Logger(label: "RuntimeCore")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.pool = WorkerPool(configuration: configuration, logger: logger)
+        self.slots = RunSlots(limit: configuration.maximumParallelRuns)
+        let unique = "runtime-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        self.workFolder = configuration.workRoot.appendingPathComponent(unique, isDirectory: true)
+    }
+
+    /// Starts the warm workers now, and waits until they are ready.
+    public func warmUp() async {
+        await pool.fill()
+        await pool.waitUntilFilled()
+    }
+
+    /// Idle, ready workers at this moment.
+    public func readyWorkers() async -> Int { await pool.readyCount }
+
+    /// Accepts a program: writes its files into a fresh working folder and
+    /// starts its run (queued while all run slots are taken).
+    public func run(_ program: Program) throws(RuntimeError) -> any Session {
+        guard !isShutDown else { throw RuntimeError(.internalError, "the runtime is shutting down") }
+        let id = UUID().uuidString.lowercased()
+        let directory = workFolder.appendingPathComponent(id, isDirectory: true)
+        do {
+            try ProgramFiles.write(program, into: directory)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw RuntimeError(.internalError, "cannot write the program's files: \(error.localizedDescription)")
+        }
+        let session = WorkerSession(id: id, directory: directory, program: program,
+                                    configuration: configuration, logger: logger)
+        sessions[id] = session
+        order.append(id)
+        let pool = self.pool, slots = self.slots
+        executions[id] = Task { await session.execute(pool: pool, slots: slots) }
+        logger.info("run accepted", metadata: ["session": "\(id)", "main": "\(program.mainFile)", "files": "\(program.files.count)"])
+        return session
+    }
+
+    /// The session with this id.
+    public func session(id: String) throws(RuntimeError) -> any Session {
+        guard let session = sessions[id] else { throw RuntimeError.sessionNotFound(id) }
+        return session
+    }
+
+    /// Every live session, oldest first.
+    public func allSessions() -> [any Session] {
+        order.compactMap { sessions[$0] }
+    }
+
+    /// Stops the session if it is running, ends its worker and removes its files.
+    public func deleteSession(id: String) async throws(RuntimeError) {
+        guard let session = sessions.removeValue(forKey: id) else { throw RuntimeError.sessionNotFound(id) }
+        order.removeAll { $0 == id }
+        await session.close()
+        await executions.removeValue(forKey: id)?.value
+        try? FileManager.default.removeItem(at: session.directory)
+    }
+
+    /// Stops every run, ends every worker process and removes the work folder.
+    public func shutdown() async {
+        isShutDown = true
+        await pool.shutdown()
+        for id in order { try? await deleteSession(id: id) }
+        try? FileManager.default.removeItem(at: workFolder)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Everything a ``Runtime`` can be told. Every field has a sensible default.
+public struct RuntimeConfiguration: Sendable {
+    /// The Python environment workers embed (see ``PythonEnvironment/resolve(explicit:environment:searchFrom:)``).
+    public var python: PythonEnvironment
+    /// How worker processes are started.
+    public var worker: WorkerLauncher
+    /// Idle workers kept started and ready, so a run does not wait for an interpreter.
+    public var warmWorkers: Int
+    /// Modules imported into idle workers ahead of time (e.g. `["numpy", "pandas"]`).
+    public var preloadModules: [String]
+    /// Runs executing at once; later ones wait as `queued`.
+    public var maximumParallelRuns: Int
+    /// Limits on a program's files.
+    public var programLimits: ProgramLimits
+    /// Bytes of output kept per run; past it the rest is dropped, with a notice.
+    public var outputCapBytes: Int
+    /// Rows sent for a table or array read without a window.
+    public var defaultRowCap: Int
+    /// How long a stop waits for `KeyboardInterrupt` before killing the worker.
+    public var stopGracePeriod: Duration
+    /// Resident memory a worker may use while running, in bytes; past it the
+    /// worker is killed and the run fails with `WorkerCrashed`. Nil: no limit.
+    public var memoryLimitBytes: Int?
+    /// Where sessions' working folders are made (a fresh folder per runtime inside it).
+    public var workRoot: URL
+
+    public init(
+        python: PythonEnvironment = .resolve(),
+        worker: WorkerLauncher = .locate(),
+        warmWorkers: Int = 2,
+        preloadModules: [String] = [],
+        maximumParallelRuns: Int = max(4, ProcessInfo.processInfo.activeProcessorCount),
+        programLimits: ProgramLimits = ProgramLimits(),
+        outputCapBytes: Int = 1 << 20,
+        defaultRowCap: Int = 1000,
+        stopGracePeriod: Duration = .seconds(1),
+        memoryLimitBytes: Int? = nil,
+        workRoot: URL = FileManager.default.temporaryDirectory
+    ) {
+        self.python = python
+        self.worker = worker
+        self.warmWorkers = warmWorkers
+        self.preloadModules = preloadModules
+        self.maximumParallelRuns = maximumParallelRuns
+        self.programLimits = programLimits
+        self.outputCapBytes = outputCapBytes
+        self.defaultRowCap = defaultRowCap
+        self.stopGracePeriod = stopGracePeriod
+        self.memoryLimitBytes = memoryLimitBytes
+        self.workRoot = workRoot
+    }
+
+    /// The worker's command-line arguments.
+    var workerArguments: [String] {
+        var arguments = worker.leadingArguments + ["--python", python.executable]
+        if !preloadModules.isEmpty { arguments += ["--preload", preloadModules.joined(separator: ",")] }
+        return arguments
+    }
+}

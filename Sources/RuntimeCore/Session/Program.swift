@@ -1,0 +1,92 @@
+import Foundation
+
+/// One source file of a program, by the name the client gave it.
+public struct SourceFile: Sendable, Equatable {
+    /// A relative path of plain segments, e.g. `main.py` or `pkg/util.py`.
+    public var filename: String
+    public var content: String
+
+    public init(filename: String, content: String) {
+        self.filename = filename
+        self.content = content
+    }
+}
+
+/// A program to run: its files and which of them is the main file.
+///
+/// The initialiser validates everything the contract asks of a `run` request,
+/// so a `Program` that exists can be written to disk safely.
+public struct Program: Sendable, Equatable {
+    public let files: [SourceFile]
+    public let mainFile: String
+
+    /// - Parameters:
+    ///   - declaredCount: the request's `number`, when it sent one; it must equal `files.count`.
+    ///   - limits: how many files and bytes a program may have.
+    public init(files: [SourceFile], mainFile: String, declaredCount: Int? = nil,
+                limits: ProgramLimits = ProgramLimits()) throws(RuntimeError) {
+        if let declaredCount, declaredCount != files.count {
+            throw RuntimeError(.invalidRequest, "python.number is \(declaredCount) but python.files has \(files.count) entries")
+        }
+        guard !files.isEmpty else { throw RuntimeError(.invalidRequest, "python.files must name at least one file") }
+        guard files.count <= limits.maximumFiles else {
+            throw RuntimeError(.limitExceeded, "a run may have at most \(limits.maximumFiles) files; this one has \(files.count)")
+        }
+        let bytes = files.reduce(0) { $0 + $1.content.utf8.count }
+        guard bytes <= limits.maximumBytes else {
+            throw RuntimeError(.limitExceeded, "a run may have at most \(limits.maximumBytes) bytes of files; this one has \(bytes)")
+        }
+        var seen = Set<String>()
+        for file in files {
+            try Program.validate(filename: file.filename)
+            let normalised = Program.segments(of: file.filename).joined(separator: "/")
+            guard seen.insert(normalised).inserted else {
+                throw RuntimeError(.invalidFilename, "filename '\(file.filename)' is given twice")
+            }
+        }
+        try Program.validate(filename: mainFile, field: "python.mainfile")
+        guard seen.contains(Program.segments(of: mainFile).joined(separator: "/")) else {
+            throw RuntimeError(.invalidFilename, "mainfile '\(mainFile)' is not one of the files")
+        }
+        for file in files where seen.contains(where: { $0.hasPrefix(Program.segments(of: file.filename).joined(separator: "/") + "/") }) {
+            throw RuntimeError(.invalidFilename, "filename '\(file.filename)' is also used as a folder")
+        }
+        self.files = files
+        self.mainFile = Program.segments(of: mainFile).joined(separator: "/")
+    }
+
+    /// Refuses absolute paths, `..` segments, NUL bytes, backslashes and empty names.
+    public static func validate(filename: String, field: String = "filename") throws(RuntimeError) {
+        func refuse(_ why: String) -> RuntimeError {
+            RuntimeError(.invalidFilename, "\(field) '\(filename.replacingNULs)' is refused: \(why)")
+        }
+        if filename.isEmpty { throw RuntimeError(.invalidFilename, "\(field) is empty") }
+        if filename.unicodeScalars.contains("\0") { throw refuse("it contains a NUL byte") }
+        if filename.contains("\\") { throw refuse("backslashes are not allowed") }
+        if filename.hasPrefix("/") { throw refuse("absolute paths are not allowed") }
+        let parts = filename.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.contains("..") { throw refuse("'..' segments are not allowed") }
+        if segments(of: filename).isEmpty { throw refuse("it names no file") }
+        if filename.hasSuffix("/") { throw refuse("it names a folder") }
+    }
+
+    /// The path's segments without empty and `.` ones.
+    static func segments(of filename: String) -> [Substring] {
+        filename.split(separator: "/").filter { $0 != "." }
+    }
+}
+
+/// Size limits on a program.
+public struct ProgramLimits: Sendable, Equatable {
+    public var maximumFiles: Int
+    public var maximumBytes: Int
+
+    public init(maximumFiles: Int = 1000, maximumBytes: Int = 32 << 20) {
+        self.maximumFiles = maximumFiles
+        self.maximumBytes = maximumBytes
+    }
+}
+
+extension String {
+    fileprivate var replacingNULs: String { replacingOccurrences(of: "\0", with: "\\0") }
+}

@@ -1,0 +1,31 @@
+/// One run of a program in its own worker process, and the values it saved.
+///
+/// Sessions outlive the client that started them; they end when deleted (or
+/// when the runtime frees them after their idle lifetime).
+public protocol Session: AnyObject, Sendable {
+    /// The session's id (what the wire calls `sessionId`).
+    var id: String { get }
+
+    /// The session's status, timings, placeholders and error.
+    func snapshot() async -> SessionSnapshot
+
+    /// The session's events: first those already recorded with a sequence
+    /// number above `after` (nil: none of them), then live ones. The stream
+    /// finishes after the run's last event.
+    func events(after: Int?) async -> AsyncStream<SessionEvent>
+
+    /// Waits for the run to end and returns its final snapshot.
+    func waitUntilEnded() async -> SessionSnapshot
+
+    /// Stops the run: a `KeyboardInterrupt` first, a kill if the run has not
+    /// ended within the grace period. Returns once the run has ended. On a run
+    /// that is not going, returns the current snapshot and changes nothing.
+    func stop() async -> SessionSnapshot
+
+    /// The placeholders saved so far, in the order they were first saved.
+    func placeholders() async -> [any Placeholder]
+
+    /// Reads the placeholder (or, failing that, the main module's global)
+    /// called `name`, encoded by the contract's rules.
+    func readPlaceholder(named name: String, window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue
+}

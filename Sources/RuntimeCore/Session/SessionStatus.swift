@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where a session's run is.
+public enum SessionStatus: String, Sendable, CaseIterable {
+    /// Accepted, waiting for a free run slot or worker.
+    case queued
+    case running
+    case finished
+    case failed
+    case stopped
+
+    /// Whether the run is over.
+    public var hasEnded: Bool { self == .finished || self == .failed || self == .stopped }
+
+    /// What the original server answered: `Alive` while queued or running, else `Finished`.
+    public var legacyStatus: String { hasEnded ? "Finished" : "Alive" }
+}
+
+/// A session's state at one moment: what the `status` request reports.
+public struct SessionSnapshot: Sendable, Equatable {
+    public var sessionId: String
+    public var status: SessionStatus
+    /// Names saved with `save_placeholder`, in the order they were first saved.
+    public var placeholders: [String]
+    /// When the run began executing (nil while queued).
+    public var startedAt: Date?
+    /// When the run ended (nil until then).
+    public var finishedAt: Date?
+    /// From start to end, or to now while running.
+    public var durationMs: Int?
+    /// For `failed`: why.
+    public var error: ProgramError?
+    /// For `stopped`: whether the worker had to be killed.
+    public var killed: Bool
+    /// The sequence number of the newest event.
+    public var lastSequence: Int
+}

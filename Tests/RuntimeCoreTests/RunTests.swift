@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import RuntimeCore
+
+@Suite(.timeLimit(.minutes(2)))
+struct RunTests {
+    @Test func mainImportsItsSiblingAndSavesPlaceholders() async throws {
+        let runtime = TestSupport.runtime()
+        let main = """
+        import os, sys
+        import speedPrediction2
+        from pkg import util
+        from runtimeBridge import save_placeholder
+        save_placeholder("speed", speedPrediction2.predict(10))
+        save_placeholder("util", util.NAME)
+        save_placeholder("where", [os.getcwd() == os.path.dirname(__file__), sys.path[0] == os.getcwd(), __name__])
+        print("done")
+        """
+        let session = try await runtime.run(TestSupport.program([
+            "main.py": main,
+            "speedPrediction2.py": "def predict(x):\n    return x * 2.5\n",
+            "pkg/__init__.py": "",
+            "pkg/util.py": "NAME = 'util'\n",
+        ]))
+        let snapshot = await session.waitUntilEnded()
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(snapshot.placeholders == ["speed", "util", "where"])
+        #expect(try await session.value("speed") == 25.0)
+        #expect(try await session.value("util") == "util")
+        #expect(try await session.value("where") == [true, true, "__main__"])
+
+        let events = await session.allEvents()
+        #expect(events.map(\.sequence) == Array(1...events.count))
+        #expect(events.first?.kind == .started)
+        #expect(events.contains { $0.kind == .placeholderReady(name: "speed", valueType: "float") })
+        #expect(events.contains { $0.kind == .output(stream: .stdout, text: "done\n", truncated: false) })
+        guard case .finished(let duration)? = events.last?.kind else {
+            Issue.record("last event is \(String(describing: events.last))")
+            return
+        }
+        #expect(duration >= 0 && snapshot.durationMs == duration)
+        #expect(snapshot.startedAt != nil && snapshot.finishedAt != nil)
+        await runtime.shutdown()
+    }
+
+    @Test func outputIsStreamedWhileTheProgramRuns() async throws {
+        let runtime = TestSupport.runtime()
+        // The program waits for a file that the test creates only after it has
+        // seen the first line: the line must have arrived while it ran.
+        let gate = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)")
+        let main = """
+        import os, sys, time
+        print("first")
+        deadline = time.time() + 60
+        while not os.path.exists(\(JSONValue.string(gate.path).jsonString)) and time.time() < deadline:
+            time.sleep(0.01)
+        print("second", file=sys.stderr)
+        """
+        let session = try await runtime.run(TestSupport.program(["main.py": main]))
+        #expect(await session.waitForOutput(containing: "first\n"))
+        #expect(await session.snapshot().status == .running)
+        _ = FileManager.default.createFile(atPath: gate.path, contents: Data())
+        defer { try? FileManager.default.removeItem(at: gate) }
+        let snapshot = await session.waitUntilEnded()
+        #expect(snapshot.status == .finished)
+        let events = await session.allEvents()
+        #expect(events.contains { $0.kind == .output(stream: .stderr, text: "second\n", truncated: false) })
+        await runtime.shutdown()
+    }
+
+    @Test func outputIsCutAtTheCapWithAMarker() async throws {
+        let runtime = TestSupport.runtime { $0.outputCapBytes = 100 }
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            for i in range(1000):
+                print("line %04d" % i)
+            x = 1
+            """])
+        #expect(snapshot.status == .finished)
+        var text = ""
+        var markers = 0
+        for event in await session.allEvents() {
+            if case .output(_, let chunk, let truncated) = event.kind {
+                if truncated { markers += 1 } else { text += chunk }
+            }
+        }
+        #expect(text.utf8.count == 100)
+        #expect(text.hasPrefix("line 0000\nline 0001\n"))
+        #expect(markers == 1)
+        #expect(try await session.value("x") == 1)
+        await runtime.shutdown()
+    }
+
+    @Test func exitZeroFinishesAndNonZeroFails() async throws {
+        let runtime = TestSupport.runtime()
+        let (_, ok) = try await TestSupport.runToEnd(runtime, ["main.py": "import sys\nsys.exit(0)\n"])
+        #expect(ok.status == .finished)
+        let (_, none) = try await TestSupport.runToEnd(runtime, ["main.py": "raise SystemExit\n"])
+        #expect(none.status == .finished)
+        let (_, bad) = try await TestSupport.runToEnd(runtime, ["main.py": "import sys\nsys.exit(3)\n"])
+        #expect(bad.status == .failed)
+        #expect(bad.error?.type == "SystemExit")
+        #expect(bad.error?.message == "exit code 3")
+        await runtime.shutdown()
+    }
+
+    @Test func statusReportsTheContractsFields() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": "import runtimeBridge\nruntimeBridge.save_placeholder('a', 1)\n"])
+        #expect(snapshot.sessionId == session.id)
+        #expect(snapshot.status.legacyStatus == "Finished")
+        #expect(SessionStatus.running.legacyStatus == "Alive" && SessionStatus.queued.legacyStatus == "Alive")
+        #expect(snapshot.placeholders == ["a"])
+        #expect(snapshot.error == nil && !snapshot.killed)
+        await runtime.shutdown()
+    }
+
+    @Test func runsBeyondTheParallelLimitWaitAsQueued() async throws {
+        let runtime = TestSupport.runtime { $0.maximumParallelRuns = 1 }
+        let first = try await runtime.run(TestSupport.program(["main.py": "print('go', flush=True)\nimport time\nwhile True: time.sleep(0.01)\n"]))
+        #expect(await first.waitForOutput(containing: "go"))
+        let second = try await runtime.run(TestSupport.program(["main.py": "x = 2\n"]))
+        #expect(await second.snapshot().status == .queued)
+        #expect(await second.snapshot().startedAt == nil)
+        _ = await first.stop()
+        let done = await second.waitUntilEnded()
+        #expect(done.status == .finished)
+        #expect(try await second.value("x") == 2)
+        await runtime.shutdown()
+    }
+}

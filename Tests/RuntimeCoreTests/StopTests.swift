@@ -1,0 +1,83 @@
+import Testing
+@testable import RuntimeCore
+
+@Suite(.timeLimit(.minutes(2)))
+struct StopTests {
+    /// Runs `body`, which must print `started` once it is in the state to be
+    /// stopped, and stops it then.
+    private func stopAfterStart(_ body: String) async throws -> (any Session, SessionSnapshot, Runtime) {
+        let runtime = TestSupport.runtime()
+        let source = "from runtimeBridge import save_placeholder\nsave_placeholder('before', 'kept')\n" + body
+        let session = try await runtime.run(TestSupport.program(["main.py": source]))
+        #expect(await session.waitForOutput(containing: "started\n"))
+        let stopped = await session.stop()
+        return (session, stopped, runtime)
+    }
+
+    @Test func stopsABusyLoopWithKeyboardInterrupt() async throws {
+        let (session, stopped, runtime) = try await stopAfterStart("print('started', flush=True)\nwhile True:\n    pass\n")
+        #expect(stopped.status == .stopped)
+        #expect(!stopped.killed)
+        #expect(try await session.value("before") == "kept")
+        #expect(await session.allEvents().last?.kind == .stopped(killed: false))
+        await runtime.shutdown()
+    }
+
+    @Test func stopsASleep() async throws {
+        let (session, stopped, runtime) = try await stopAfterStart("import time\nprint('started', flush=True)\ntime.sleep(1000)\n")
+        #expect(stopped.status == .stopped && !stopped.killed)
+        #expect(try await session.value("before") == "kept")
+        await runtime.shutdown()
+    }
+
+    @Test func killsARunThatIgnoresSIGINT() async throws {
+        let (session, stopped, runtime) = try await stopAfterStart("""
+            import signal, time
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            print("started", flush=True)
+            while True:
+                time.sleep(0.01)
+            """)
+        #expect(stopped.status == .stopped)
+        #expect(stopped.killed)
+        #expect(await session.allEvents().last?.kind == .stopped(killed: true))
+        await #expect(throws: RuntimeError.self) { try await session.value("before") }
+        await runtime.shutdown()
+    }
+
+    @Test func killsARunThatSwallowsKeyboardInterrupt() async throws {
+        let (_, stopped, runtime) = try await stopAfterStart("""
+            import time
+            announced = False
+            while True:
+                try:
+                    if not announced:
+                        announced = True
+                        print("started", flush=True)
+                    time.sleep(10)
+                except KeyboardInterrupt:
+                    pass
+            """)
+        #expect(stopped.status == .stopped && stopped.killed)
+        await runtime.shutdown()
+    }
+
+    @Test func stoppingAnEndedRunChangesNothing() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, ended) = try await TestSupport.runToEnd(runtime, ["main.py": "x = 1\n"])
+        let again = await session.stop()
+        #expect(again.status == .finished && again == ended)
+        await runtime.shutdown()
+    }
+
+    @Test func stoppingAQueuedRun() async throws {
+        let runtime = TestSupport.runtime { $0.maximumParallelRuns = 1 }
+        let busy = try await runtime.run(TestSupport.program(["main.py": "print('go', flush=True)\nwhile True: pass\n"]))
+        #expect(await busy.waitForOutput(containing: "go"))
+        let queued = try await runtime.run(TestSupport.program(["main.py": "x = 1\n"]))
+        let stopped = await queued.stop()
+        #expect(stopped.status == .stopped && !stopped.killed)
+        #expect(await busy.stop().status == .stopped)
+        await runtime.shutdown()
+    }
+}
