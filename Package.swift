@@ -33,8 +33,10 @@ let package = Package(
             dependencies: [
                 "RuntimeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"]),
+        .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore"]),
     ]
 )

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import RuntimeCore
+
+/// Runs one program through a local ``Runtime``, streaming its events to an
+/// output and printing the requested placeholders at the end. Ctrl-C stops the run.
+struct LocalRunner {
+    var configuration: RuntimeConfiguration
+    var output: any RunOutput
+
+    /// Returns whether the run finished well and every placeholder was found.
+    func run(_ program: Program, placeholders: [String]) async -> Bool {
+        var logger = Logger(label: "runtimectl")
+        logger.logLevel = .warning
+        let runtime = Runtime(configuration: configuration, logger: logger)
+        let session: any Session
+        do {
+            session = try await runtime.run(program)
+        } catch {
+            output.requestFailed(error)
+            await runtime.shutdown()
+            return false
+        }
+        let interrupts = InterruptForwarder { Task { _ = await session.stop() } }
+        for await event in await session.events(after: 0) {
+            output.event(event)
+        }
+        interrupts.cancel()
+        let snapshot = await session.waitUntilEnded()
+        var ok = snapshot.status == .finished
+        for name in placeholders {
+            do {
+                output.placeholder(try await session.readPlaceholder(named: name, window: nil), sessionId: session.id)
+            } catch {
+                output.requestFailed(error)
+                ok = false
+            }
+        }
+        await runtime.shutdown()
+        return ok
+    }
+}
+
+/// Turns SIGINT at the terminal into a call (a graceful stop) instead of death.
+final class InterruptForwarder {
+    private let source: any DispatchSourceSignal
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+    }
+
+    func cancel() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

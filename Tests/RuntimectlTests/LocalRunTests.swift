@@ -1,0 +1,70 @@
+import Foundation
+import RuntimeCore
+import Testing
+
+@Suite(.timeLimit(.minutes(2)))
+struct LocalRunTests {
+    @Test func runsAProgramAndPrintsPlaceholders() throws {
+        let folder = try CLI.folder([
+            "app/main.py": "import helper, runtimeBridge\nprint('hi from', __name__)\nruntimeBridge.save_placeholder('answer', helper.ANSWER)\ntable = [[1, 2], [3, 4]]\n",
+            "app/helper.py": "ANSWER = 42\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(["run", "--local", "app/main.py", "app/helper.py", "--get", "answer", "--get", "table"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "hi from __main__\nanswer (int) = 42\ntable (list) = [[1,2],[3,4]]\n")
+    }
+
+    @Test func jsonModePrintsWireMessages() throws {
+        let folder = try CLI.folder(["main.py": "import runtimeBridge\nruntimeBridge.save_placeholder('x', [1.5, None])\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(["run", "--local", "--json", "main.py", "--get", "x"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try result.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(lines.map { $0["type"]?.stringValue ?? "" } == [
+            "[status]:EXECUTION_STARTED", "[placeholder]:READY", "[state]:EXECUTION_FINISHED", "[placeholder]:VALUE",
+        ])
+        #expect(lines.map { $0["seq"]?.intValue } == [1, 2, 3, nil])
+        #expect(lines[3]["value"] == [1.5, nil])
+        #expect(lines[1]["valueType"] == "list")
+    }
+
+    @Test func failedRunExitsOneWithTheTraceback() throws {
+        let folder = try CLI.folder(["main.py": "def f():\n    raise KeyError('k')\nf()\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(["run", "--local", "main.py"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("File \"main.py\", line 2, in f"))
+        #expect(result.stderr.contains("KeyError: 'k'"))
+    }
+
+    @Test func missingPlaceholderFails() throws {
+        let folder = try CLI.folder(["main.py": "x = 1\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(["run", "--local", "main.py", "--get", "nope"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("PLACEHOLDER_NOT_FOUND"))
+    }
+
+    @Test(arguments: [
+        ["run"],
+        ["run", "--local"],
+        ["run", "--local", "main.py", "--main", "other.py"],
+        ["run", "--local", "does-not-exist.py"],
+        ["no-such-command"],
+        ["run", "--local", "main.py", "--bogus"],
+    ])
+    func usageErrorsExitTwo(_ arguments: [String]) throws {
+        let folder = try CLI.folder(["main.py": "x = 1\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(arguments, in: folder)
+        #expect(result.status == 2, "\(arguments): \(result.stdout) \(result.stderr)")
+        #expect(!result.stderr.isEmpty)
+    }
+
+    @Test func helpExitsZero() throws {
+        let result = try CLI.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Exit codes"))
+    }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets the project up (see setup.sh) and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+swift build --build-tests
+swift test --skip-build "$@"
