@@ -36,6 +36,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "RuntimeBenchmarks",
+            dependencies: ["RuntimeCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"]),
         .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore"]),
     ]

@@ -2,7 +2,7 @@ import Logging
 
 /// Keeps a number of started, ready workers (with their modules preloaded), so
 /// a run takes one at once; refills in the background as workers are taken.
-actor WorkerPool {
+package actor WorkerPool {
     private let configuration: RuntimeConfiguration
     private let logger: Logger
     private var ready: [WorkerProcess] = []
@@ -11,16 +11,16 @@ actor WorkerPool {
     private var closed = false
     private var reportedPreloadErrors = false
 
-    init(configuration: RuntimeConfiguration, logger: Logger) {
+    package init(configuration: RuntimeConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
 
     /// Idle workers ready now.
-    var readyCount: Int { ready.count }
+    package var readyCount: Int { ready.count }
 
     /// Starts workers until the configured number is ready or starting.
-    func fill() {
+    package func fill() {
         while !closed, ready.count + starting.count < configuration.warmWorkers {
             let key = nextTask
             nextTask += 1
@@ -32,7 +32,7 @@ actor WorkerPool {
     }
 
     /// Waits until every worker being started has arrived (for tests and benchmarks).
-    func waitUntilFilled() async {
+    package func waitUntilFilled() async {
         while let task = starting.values.first { await task.value }
     }
 
@@ -47,7 +47,7 @@ actor WorkerPool {
     }
 
     /// A ready worker: an idle one if there is one, else a newly started one.
-    func take() async throws(RuntimeError) -> WorkerProcess {
+    package func take() async throws(RuntimeError) -> WorkerProcess {
         defer { fill() }
         while !ready.isEmpty {
             let worker = ready.removeFirst()
@@ -81,7 +81,7 @@ actor WorkerPool {
     }
 
     /// Stops every idle worker and every one still starting.
-    func shutdown() async {
+    package func shutdown() async {
         closed = true
         for task in starting.values { await task.value }
         let idle = ready

@@ -25,7 +25,7 @@ struct WorkerHello: Sendable {
 
 /// The runtime's handle on one worker process: its frame channel, the events
 /// it reports, requests with their replies, and the signals that stop it.
-final class WorkerProcess: Sendable {
+package final class WorkerProcess: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -40,7 +40,7 @@ final class WorkerProcess: Sendable {
         var requestFD: Int32
     }
 
-    let pid: pid_t
+    package let pid: pid_t
     /// Events in the order the worker sent them, ending with `.exited`.
     let events: AsyncStream<WorkerEvent>
     /// The worker's greeting, or why it could not start.
@@ -151,7 +151,7 @@ final class WorkerProcess: Sendable {
 
     /// Asks the worker to leave (closing its request channel), and kills it if
     /// it has not gone within `grace`. Returns once the process is reaped.
-    func terminate(grace: Duration = .seconds(2)) async {
+    package func terminate(grace: Duration = .seconds(2)) async {
         state.withLock { state in
             if state.requestFD >= 0 { close(state.requestFD); state.requestFD = -1 }
         }
