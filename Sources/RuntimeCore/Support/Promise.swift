@@ -1,7 +1,8 @@
 import Synchronization
 
-/// A value that is set once and awaited by any number of tasks.
-final class Promise<Value: Sendable>: Sendable {
+/// A value that is set once and awaited by any number of tasks (a one-shot
+/// broadcast), for bridging callbacks and threads into async code.
+package final class Promise<Value: Sendable>: Sendable {
     private enum State {
         case waiting([CheckedContinuation<Value, Never>])
         case done(Value)
@@ -9,10 +10,10 @@ final class Promise<Value: Sendable>: Sendable {
 
     private let state = Mutex(State.waiting([]))
 
-    init() {}
+    package init() {}
 
     /// Sets the value (only the first call counts) and wakes every waiter.
-    func fulfil(_ value: Value) {
+    package func fulfil(_ value: Value) {
         let waiters: [CheckedContinuation<Value, Never>] = state.withLock { state in
             guard case .waiting(let waiters) = state else { return [] }
             state = .done(value)
@@ -22,7 +23,7 @@ final class Promise<Value: Sendable>: Sendable {
     }
 
     /// The value, once it is set.
-    var value: Value {
+    package var value: Value {
         get async {
             await withCheckedContinuation { continuation in
                 let ready: Value? = state.withLock { state in
@@ -40,7 +41,7 @@ final class Promise<Value: Sendable>: Sendable {
     }
 
     /// The value if it is already set.
-    var current: Value? {
+    package var current: Value? {
         state.withLock { if case .done(let v) = $0 { return v } else { return nil } }
     }
 }

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RuntimeCore
+import RuntimeService
+
+/// `RuntimeServer`: the WebSocket server. Options become a configuration;
+/// everything else lives in RuntimeService.
+@main
+struct RuntimeServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "RuntimeServer",
+        abstract: "Serve the Python runtime over WebSocket (plus / demo page, /healthz, /metrics)."
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8765
+    @Option(help: "Shared secret clients must send (also $RUNTIME_TOKEN).") var token: String?
+    @Option(help: "The Python to embed: a venv's bin/python.") var python: String?
+    @Option(help: "Modules to import into warm workers, comma-separated (e.g. numpy,pandas).") var preload: String?
+    @Option(help: "Idle workers kept ready.") var warmWorkers = 2
+    @Option(help: "Runs executing at once; later ones are queued.") var maxParallelRuns = max(4, ProcessInfo.processInfo.activeProcessorCount)
+    @Option(help: "Sessions alive at once.") var maxSessions = 256
+    @Option(help: "Seconds after which an ended, unused session is freed.") var idleSessionSeconds = 3600.0
+    @Option(help: "Largest message accepted, in MiB.") var maxMessageMb = 64
+    @Option(help: "Files per run.") var maxFiles = 1000
+    @Option(help: "Bytes of files per run, in MiB.") var maxRunMb = 32
+    @Option(help: "Output kept per run, in KiB.") var outputCapKb = 1024
+    @Option(help: "Rows sent for a table read without a window.") var rowCap = 1000
+    @Option(help: "Kill a running worker past this resident memory, in MiB.") var memoryLimitMb: Int?
+    @Option(help: "Seconds a stop waits for KeyboardInterrupt before killing.") var stopGrace = 1.0
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "RuntimeServer")
+        let app = buildApplication(configuration: serverConfiguration(), logger: logger) { port in
+            logger.info("listening", metadata: ["url": "ws://\(host):\(port)/", "demo": "http://\(host):\(port)/"])
+        }
+        try await app.runService()
+    }
+
+    func serverConfiguration() -> ServerConfiguration {
+        var runtime = RuntimeConfiguration(python: .resolve(explicit: python), warmWorkers: warmWorkers)
+        runtime.preloadModules = preload.map { $0.split(separator: ",").map(String.init) } ?? []
+        runtime.maximumParallelRuns = maxParallelRuns
+        runtime.programLimits = ProgramLimits(maximumFiles: maxFiles, maximumBytes: maxRunMb << 20)
+        runtime.outputCapBytes = outputCapKb << 10
+        runtime.defaultRowCap = rowCap
+        runtime.memoryLimitBytes = memoryLimitMb.map { $0 << 20 }
+        runtime.stopGracePeriod = .milliseconds(Int(stopGrace * 1000))
+        return ServerConfiguration(
+            host: host, port: port,
+            token: token ?? ProcessInfo.processInfo.environment["RUNTIME_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            maximumMessageBytes: maxMessageMb << 20, maximumSessions: maxSessions,
+            idleSessionLifetime: .milliseconds(Int(idleSessionSeconds * 1000)), runtime: runtime)
+    }
+}

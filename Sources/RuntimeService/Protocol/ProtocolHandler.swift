@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import RuntimeCore
+
+/// Serves the wire protocol's requests against a ``Runtime``: one reply per
+/// request on the connection that sent it, events to the connections that
+/// started or subscribed to a session, nothing broadcast.
+public final class ProtocolHandler: Sendable {
+    public let runtime: Runtime
+    let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let activity: SessionActivity
+    private let logger: Logger
+
+    init(runtime: Runtime, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+        self.runtime = runtime
+        self.configuration = configuration
+        self.metrics = metrics
+        self.activity = SessionActivity()
+        self.logger = logger
+    }
+
+    /// Handles one text message from `connection`. Long requests (`stop`) are
+    /// answered from their own task so the connection keeps being served.
+    public func handle(text: String, from connection: Connection) async {
+        let started = ContinuousClock.now
+        switch RequestParser.parse(text) {
+        case .failure(let error):
+            fail(error, on: connection)
+            metrics.request(action: error.action ?? "unknown", duration: ContinuousClock.now - started)
+        case .success(let envelope):
+            if case .stop = envelope.request {
+                Task {
+                    await self.serve(envelope, on: connection)
+                    self.metrics.request(action: envelope.action, duration: ContinuousClock.now - started)
+                }
+            } else {
+                await serve(envelope, on: connection)
+                metrics.request(action: envelope.action, duration: ContinuousClock.now - started)
+            }
+        }
+    }
+
+    /// Answers a message that was too large to read.
+    public func refuseOversizedMessage(bytes: Int, on connection: Connection) {
+        fail(ProtocolError(code: "LIMIT_EXCEEDED",
+                           message: "the message of \(bytes) bytes or more is over the frame limit of \(configuration.maximumMessageBytes) bytes"),
+             on: connection)
+    }
+
+    private func fail(_ error: ProtocolError, on connection: Connection) {
+        metrics.error(code: error.code)
+        if error.code == "INTERNAL" { logger.error("request failed", metadata: ["message": "\(error.message)"]) }
+        connection.send(error.wireMessage)
+    }
+
+    private func serve(_ envelope: Envelope, on connection: Connection) async {
+        do {
+            let reply = try await reply(to: envelope.request, on: connection)
+            var message = reply.message
+            if let id = envelope.id, case .object(var fields) = message {
+                fields.append(("id", id))
+                message = .object(fields)
+            }
+            connection.send(message)
+            // Only now may events follow: they must come after the reply.
+            reply.then?()
+        } catch let error as RuntimeError {
+            fail(ProtocolError(error, action: envelope.action, id: envelope.id), on: connection)
+        } catch let error as ProtocolError {
+            var error = error
+            error.action = envelope.action
+            error.id = envelope.id
+            fail(error, on: connection)
+        } catch {
+            fail(ProtocolError(code: "INTERNAL", message: "\(error)", action: envelope.action, id: envelope.id), on: connection)
+        }
+    }
+
+    private func session(_ id: String) async throws -> any Session {
+        let session = try await runtime.session(id: id)
+        activity.touch(id)
+        return session
+    }
+
+    /// A reply, and what to do once it is queued (start forwarding events).
+    private struct Reply {
+        var message: JSONValue
+        var then: (() -> Void)?
+
+        init(_ message: JSONValue, then: (() -> Void)? = nil) {
+            self.message = message
+            self.then = then
+        }
+    }
+
+    private func reply(to request: WireRequest, on connection: Connection) async throws -> Reply {
+        switch request {
+        case .run(let files, let mainFile, let number):
+            let program = try Program(files: files, mainFile: mainFile, declaredCount: number,
+                                      limits: configuration.runtime.programLimits)
+            let live = await runtime.allSessions().count
+            guard live < configuration.maximumSessions else {
+                throw RuntimeError(.limitExceeded, "the server holds its maximum of \(configuration.maximumSessions) sessions; delete some first")
+            }
+            let session = try await runtime.run(program)
+            activity.touch(session.id)
+            metrics.runStarted()
+            // Event 1 is the reply itself; the rest follow it on this connection.
+            return Reply(SessionEvent(sessionId: session.id, sequence: 1, kind: .started).wireMessage) {
+                connection.subscribe(to: session, after: 1)
+            }
+
+        case .getPlaceholder(let id, let name, let window):
+            let session = try await session(id)
+            return Reply(try await session.readPlaceholder(named: name, window: window).wireMessage(sessionId: id))
+
+        case .runModel(let id, _, _, _, _), .getStats(let id, _):
+            _ = try await session(id)
+            throw RuntimeError(.internalError, "this server cannot serve run_model and get_stats yet")
+
+        case .status(let id):
+            return Reply(try await session(id).snapshot().wireMessage)
+
+        case .stop(let id):
+            let session = try await session(id)
+            let before = await session.snapshot()
+            guard !before.status.hasEnded else { return Reply(before.wireMessage) }
+            let after = await session.stop()
+            return Reply(["type": "[status]:EXECUTION_STOPPED", "sessionId": .string(id), "status": .string(after.status.rawValue),
+                          "killed": .bool(after.killed)])
+
+        case .listSessions:
+            var sessions: [JSONValue] = []
+            for session in await runtime.allSessions() {
+                let snapshot = await session.snapshot()
+                sessions.append(["sessionId": .string(session.id), "status": .string(snapshot.status.rawValue),
+                                 "startedAt": snapshot.startedAt.map { .string($0.iso8601) } ?? .null])
+            }
+            return Reply(["type": "[sessions]:LIST", "sessions": .array(sessions)])
+
+        case .deleteSession(let id):
+            try await runtime.deleteSession(id: id)
+            activity.forget(id)
+            return Reply(["type": "[status]:DELETED", "sessionId": .string(id)])
+
+        case .subscribe(let id, let since):
+            let session = try await session(id)
+            let snapshot = await session.snapshot()
+            return Reply(["type": "[status]:SUBSCRIBED", "sessionId": .string(id), "status": .string(snapshot.status.rawValue)]) {
+                connection.subscribe(to: session, after: since ?? snapshot.lastSequence)
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import RuntimeCore
+
+/// Turns a frame's text into an ``Envelope``, checking the request's shape
+/// before anything is looked up: a mistyped field is `INVALID_REQUEST` even
+/// for a session that does not exist. Pure; no I/O.
+public enum RequestParser {
+    public static func parse(_ text: String) -> Result<Envelope, ProtocolError> {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(text)
+        } catch {
+            return .failure(ProtocolError(code: "INVALID_JSON", message: "the message is not JSON: \(error)"))
+        }
+        return parse(json)
+    }
+
+    public static func parse(_ json: JSONValue) -> Result<Envelope, ProtocolError> {
+        guard case .object = json else {
+            return .failure(ProtocolError(code: "INVALID_JSON", message: "the message must be a JSON object, not \(json.kindName)"))
+        }
+        let id = json["id"]
+        let actionValue = json["action"]
+        let action = actionValue?.stringValue
+        let fields = Fields(json: json, action: action, id: id)
+        do {
+            if let id, !id.isScalar {
+                throw fields.invalid("id must be a string, number, boolean or null")
+            }
+            guard let actionValue else {
+                throw ProtocolError(code: "UNKNOWN_ACTION", message: "action is missing", action: nil, id: id)
+            }
+            guard let action else {
+                throw ProtocolError(code: "UNKNOWN_ACTION", message: "action must be a string, not \(actionValue.kindName)", action: nil, id: id)
+            }
+            let request = try fields.request(for: action)
+            return .success(Envelope(action: action, id: id, request: request))
+        } catch let error as ProtocolError {
+            return .failure(error)
+        } catch {
+            return .failure(fields.invalid("\(error)"))
+        }
+    }
+}
+
+/// Reads typed fields from a request, naming the field in every complaint.
+private struct Fields {
+    let json: JSONValue
+    let action: String?
+    let id: JSONValue?
+
+    init(json: JSONValue, action: String?, id: JSONValue?) {
+        self.json = json
+        self.action = action
+        self.id = id
+    }
+
+    func invalid(_ message: String, code: String = "INVALID_REQUEST") -> ProtocolError {
+        ProtocolError(code: code, message: message, action: action, id: id)
+    }
+
+    func request(for action: String) throws -> WireRequest {
+        switch action {
+        case "run": return try run()
+        case "get_placeholder":
+            let placeholder = try object(json["placeholder"], "placeholder")
+            var window: RowWindow?
+            if let value = json["window"] ?? placeholder["window"], !value.isNull {
+                window = try rowWindow(value)
+            }
+            return .getPlaceholder(sessionId: try sessionId(placeholder["sessionId"], "placeholder.sessionId"),
+                                   name: try string(placeholder["name"], "placeholder.name"), window: window)
+        case "run_model":
+            let model = try object(json["model"], "model")
+            let sessionId = try sessionId(model["sessionId"], "model.sessionId")
+            let name = try string(model["name"], "model.name")
+            var isData = true
+            if let flag = model["is_data"], !flag.isNull {
+                guard let bool = flag.boolValue else { throw invalid("model.is_data must be a boolean, not \(flag.kindName)") }
+                isData = bool
+            }
+            guard let data = model["data"] else { throw invalid("model.data is required") }
+            if !isData, data.stringValue == nil {
+                throw invalid("model.data must be a file path (a string) when model.is_data is false, not \(data.kindName)")
+            }
+            var method: String?
+            if let value = model["method"], !value.isNull { method = try string(value, "model.method") }
+            return .runModel(sessionId: sessionId, name: name, isData: isData, data: data, method: method)
+        case "get_stats":
+            let placeholder = try object(json["placeholder"], "placeholder")
+            return .getStats(sessionId: try sessionId(placeholder["sessionId"], "placeholder.sessionId"),
+                             name: try string(placeholder["name"], "placeholder.name"))
+        case "status": return .status(sessionId: try sessionId(json["sessionId"], "sessionId"))
+        case "stop": return .stop(sessionId: try sessionId(json["sessionId"], "sessionId"))
+        case "delete_session": return .deleteSession(sessionId: try sessionId(json["sessionId"], "sessionId"))
+        case "list_sessions": return .listSessions
+        case "subscribe":
+            var since: Int?
+            if let value = json["since"], !value.isNull { since = try count(value, "since") }
+            return .subscribe(sessionId: try sessionId(json["sessionId"], "sessionId"), since: since)
+        default:
+            throw ProtocolError(code: "UNKNOWN_ACTION",
+                                message: "unknown action '\(action)'; known: \(WireRequest.actions.joined(separator: ", "))",
+                                action: action, id: id)
+        }
+    }
+
+    private func run() throws -> WireRequest {
+        let python = try object(json["python"], "python")
+        guard let filesValue = python["files"] else { throw invalid("python.files is required") }
+        guard case .array(let items) = filesValue else { throw invalid("python.files must be an array, not \(filesValue.kindName)") }
+        var files: [SourceFile] = []
+        for (index, item) in items.enumerated() {
+            let file = try object(item, "python.files[\(index)]")
+            let filename = try string(file["filename"], "python.files[\(index)].filename")
+            if filename.isEmpty { throw invalid("python.files[\(index)].filename is empty", code: "INVALID_FILENAME") }
+            files.append(SourceFile(filename: filename, content: try string(file["content"], "python.files[\(index)].content")))
+        }
+        let mainFile = try string(python["mainfile"], "python.mainfile")
+        if mainFile.isEmpty { throw invalid("python.mainfile is empty", code: "INVALID_FILENAME") }
+        var number: Int?
+        if let value = python["number"], !value.isNull { number = try count(value, "python.number") }
+        return .run(files: files, mainFile: mainFile, number: number)
+    }
+
+    private func object(_ value: JSONValue?, _ name: String) throws -> JSONValue {
+        guard let value else { throw invalid("\(name) is required") }
+        guard case .object = value else { throw invalid("\(name) must be an object, not \(value.kindName)") }
+        return value
+    }
+
+    private func string(_ value: JSONValue?, _ name: String) throws -> String {
+        guard let value else { throw invalid("\(name) is required") }
+        guard let string = value.stringValue else { throw invalid("\(name) must be a string, not \(value.kindName)") }
+        return string
+    }
+
+    /// A session id: a string, or a number (read as its text).
+    private func sessionId(_ value: JSONValue?, _ name: String) throws -> String {
+        switch value {
+        case nil: throw invalid("\(name) is required")
+        case .string(let s)?: return s
+        case .int(let i)?: return String(i)
+        case .bigInt(let s)?: return s
+        case .double(let d)? where d.rounded() == d && abs(d) < 1e15: return String(Int64(d))
+        case .double(let d)?: return "\(d)"
+        case let other?: throw invalid("\(name) must be a string or a number, not \(other.kindName)")
+        }
+    }
+
+    /// A whole number ≥ 0.
+    private func count(_ value: JSONValue, _ name: String) throws -> Int {
+        guard let number = value.intValue else { throw invalid("\(name) must be a whole number, not \(value.kindName == "number" ? "a fraction or too large" : value.kindName)") }
+        guard number >= 0 else { throw invalid("\(name) must not be negative") }
+        return number
+    }
+
+    private func rowWindow(_ value: JSONValue) throws -> RowWindow {
+        let window = try object(value, "window")
+        let begin = try window["begin"].map { try count($0, "window.begin") } ?? 0
+        guard let sizeValue = window["size"] else { throw invalid("window.size is required") }
+        return RowWindow(begin: begin, size: try count(sizeValue, "window.size"))
+    }
+}
+
+extension JSONValue {
+    var isScalar: Bool {
+        switch self {
+        case .array, .object: return false
+        default: return true
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import RuntimeCore
+import ServiceLifecycle
+
+/// Builds the whole server: WebSocket protocol on any path, the demo page,
+/// `/healthz` and `/metrics` on the same port, and the runtime's lifecycle.
+///
+/// Run it with `try await app.runService()` (which handles SIGTERM/SIGINT), or
+/// inside your own `ServiceGroup`.
+/// - Parameter onServerRunning: called with the bound port once listening (useful with port 0).
+public func buildApplication(
+    configuration: ServerConfiguration,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let runtime = Runtime(configuration: configuration.runtime, logger: logger)
+    let metrics = ServerMetrics()
+    let handler = ProtocolHandler(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
+    let session = WebSocketSession(handler: handler, maximumMessageBytes: configuration.maximumMessageBytes, logger: logger)
+    let authorizer = UpgradeAuthorizer(token: configuration.token)
+
+    let router = Router()
+    router.add(middleware: UnauthorizedUpgradeMiddleware(authorizer: authorizer))
+    addHTTPRoutes(to: router, runtime: runtime, metrics: metrics)
+
+    if !configuration.isLoopback && configuration.token == nil {
+        logger.warning("listening on a non-loopback address with no token: anyone who can reach it can run code",
+                       metadata: ["host": "\(configuration.host)"])
+    }
+    // NIO refuses single frames above this outright (closing with 1009);
+    // messages up to it get a structured LIMIT_EXCEEDED and the connection stays.
+    let frameCeiling = configuration.maximumMessageBytes > Int.max / 2 ? Int.max : max(1 << 16, configuration.maximumMessageBytes * 2)
+    let webSocketConfiguration = WebSocketServerConfiguration(maxFrameSize: min(frameCeiling, Int(UInt32.max)), autoPing: .disabled)
+
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(configuration: .init(ws: webSocketConfiguration)) { request, _, _ in
+            guard authorizer.allows(request) else { return .dontUpgrade }
+            return .upgrade([:]) { inbound, outbound, _ in
+                await session.serve(inbound: inbound, outbound: outbound)
+            }
+        },
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
+                                                serverName: "RuntimeServer"),
+        services: [RuntimeLifecycle(runtime: runtime, handler: handler, configuration: configuration, logger: logger)],
+        onServerRunning: { channel in
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
+        logger: logger
+    )
+}
+
+/// Warms the worker pool at start, frees idle ended sessions while running,
+/// and on graceful shutdown stops every run and worker.
+struct RuntimeLifecycle: Service {
+    let runtime: Runtime
+    let handler: ProtocolHandler
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        logger.info("python environment", metadata: ["python": "\(configuration.runtime.python)",
+                                                      "worker": "\(configuration.runtime.worker.executable)"])
+        await runtime.warmUp()
+        let period = min(configuration.idleSessionLifetime / 4, .seconds(30))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: max(period, .milliseconds(10)))
+                await freeIdleSessions()
+            }
+        }
+        logger.info("shutting down: stopping runs and workers")
+        await runtime.shutdown()
+    }
+
+    private func freeIdleSessions() async {
+        let now = ContinuousClock.now
+        for session in await runtime.allSessions() {
+            let snapshot = await session.snapshot()
+            guard snapshot.status.hasEnded else { continue }
+            let last = handler.activity.lastActivity(session.id) ?? now
+            let endedAgo = Duration.seconds(Date().timeIntervalSince(snapshot.finishedAt ?? Date()))
+            if now - last >= configuration.idleSessionLifetime && endedAgo >= configuration.idleSessionLifetime {
+                logger.info("freeing idle session", metadata: ["session": "\(session.id)"])
+                try? await runtime.deleteSession(id: session.id)
+                handler.activity.forget(session.id)
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+import RuntimeCore
+
+/// The server's Prometheus metrics, in a registry of its own (so several
+/// servers can live in one process, as in tests).
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+    }
+
+    func request(action: String, duration: Duration) {
+        let action = WireRequest.actions.contains(action) ? action : "unknown"
+        Counter(label: "runtime_requests_total", dimensions: [("action", action)], factory: factory).increment()
+        Timer(label: "runtime_request_duration_seconds", dimensions: [("action", action)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    func error(code: String) {
+        Counter(label: "runtime_errors_total", dimensions: [("code", code)], factory: factory).increment()
+    }
+
+    func runStarted() {
+        Counter(label: "runtime_runs_total", factory: factory).increment()
+    }
+
+    /// The Prometheus text, with the session gauges brought up to date first.
+    func render(runtime: Runtime) async -> String {
+        var counts = Dictionary(uniqueKeysWithValues: SessionStatus.allCases.map { ($0, 0) })
+        for session in await runtime.allSessions() {
+            counts[await session.snapshot().status, default: 0] += 1
+        }
+        for (status, count) in counts {
+            Gauge(label: "runtime_sessions", dimensions: [("status", status.rawValue)], factory: factory).record(count)
+        }
+        Gauge(label: "runtime_ready_workers", factory: factory).record(await runtime.readyWorkers())
+        return registry.emitToString()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

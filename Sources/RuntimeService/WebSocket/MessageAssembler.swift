@@ -1,0 +1,48 @@
+/// Joins WebSocket frames into messages, enforcing the message size limit
+/// without closing the connection: an oversized message is skipped to its
+/// last frame and reported once. Pure; no I/O.
+struct MessageAssembler {
+    enum Output: Equatable {
+        /// A whole message's bytes (text and binary frames are both read as UTF-8 JSON).
+        case message([UInt8])
+        /// A message passed the limit; it is dropped. `bytes` is how much had arrived.
+        case oversized(bytes: Int)
+    }
+
+    let limit: Int
+    private var buffer: [UInt8] = []
+    private var inMessage = false
+    private var skipping = false
+    private var skippedBytes = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Feeds one data frame; returns a finished message or an oversize notice.
+    mutating func feed(bytes: [UInt8], isContinuation: Bool, fin: Bool) -> Output? {
+        if !isContinuation {
+            buffer.removeAll(keepingCapacity: true)
+            skipping = false
+            skippedBytes = 0
+            inMessage = true
+        } else if !inMessage {
+            return nil  // a continuation with nothing to continue: ignore it
+        }
+        if skipping {
+            skippedBytes += bytes.count
+        } else if buffer.count + bytes.count > limit {
+            skipping = true
+            skippedBytes = buffer.count + bytes.count
+            buffer.removeAll()
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+        guard fin else { return nil }
+        inMessage = false
+        if skipping {
+            skipping = false
+            return .oversized(bytes: skippedBytes)
+        }
+        defer { buffer.removeAll(keepingCapacity: buffer.count < 1 << 20) }
+        return .message(buffer)
+    }
+}

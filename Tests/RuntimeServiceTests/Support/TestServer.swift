@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import RuntimeClient
+import RuntimeCore
+import RuntimeService
+import ServiceLifecycle
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real server on a free loopback port, run in-process.
+final class TestServer: Sendable {
+    let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.port = port
+        self.group = group
+        self.task = task
+    }
+
+    struct StartFailed: Error {}
+
+    static func start(_ customize: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+        var configuration = ServerConfiguration(port: 0, runtime: RuntimeConfiguration(warmWorkers: 0))
+        customize(&configuration)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        let bound = Promise<Int?>()
+        let app = buildApplication(configuration: configuration, logger: logger) { bound.fulfil($0) }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task {
+            do {
+                try await group.run()
+            } catch {
+                bound.fulfil(nil)
+                throw error
+            }
+            bound.fulfil(nil)
+        }
+        guard let port = await bound.value else { throw StartFailed() }
+        return TestServer(port: port, group: group, task: task)
+    }
+
+    var url: String { "ws://127.0.0.1:\(port)/" }
+
+    func connect(token: String? = nil, path: String = "/") async throws -> RuntimeConnection {
+        try await RuntimeConnection.connect(to: "ws://127.0.0.1:\(port)\(path)", token: token)
+    }
+
+    /// Graceful shutdown, as SIGTERM would do; returns once the server has stopped.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// A plain HTTP GET on the server's port.
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> (status: Int, contentType: String, body: String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Content-Type") ?? "", String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension RuntimeConnection {
+    /// The next event that matches (events of other kinds are skipped).
+    func nextEvent(where matches: (JSONValue) -> Bool) async -> JSONValue? {
+        for await event in events where matches(event) { return event }
+        return nil
+    }
+
+    /// Events up to and including the session's terminal one.
+    func eventsUntilEnd(of sessionId: String) async -> [JSONValue] {
+        var collected: [JSONValue] = []
+        for await event in events where event["sessionId"]?.stringValue == sessionId {
+            collected.append(event)
+            if let type = event["type"]?.stringValue, type.hasPrefix("[state]:") { break }
+        }
+        return collected
+    }
+
+    /// Starts a run of the given files and returns the reply.
+    func run(_ files: KeyValuePairs<String, String>, main: String? = nil) async throws -> JSONValue {
+        let list: [JSONValue] = files.map { ["filename": .string($0.key), "content": .string($0.value)] }
+        return try await request(["action": "run", "python": [
+            "number": .int(Int64(list.count)), "files": .array(list), "mainfile": .string(main ?? files.first?.key ?? ""),
+        ]])
+    }
+}
+
+extension JSONValue {
+    var type: String? { self["type"]?.stringValue }
+    var errorCode: String? { self["error"]?["code"]?.stringValue }
+}
