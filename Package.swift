@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
@@ -40,7 +41,9 @@ let package = Package(
             dependencies: [
                 "RuntimeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -54,6 +57,7 @@ let package = Package(
                 "RuntimeCore",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "runtime-worker", dependencies: ["RuntimeCore"]),
@@ -79,7 +83,11 @@ let package = Package(
             dependencies: ["RuntimeCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"]),
-        .testTarget(name: "RuntimeServiceTests", dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore"]),
+        .testTarget(
+            name: "RuntimeServiceTests",
+            dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore"]),
     ]
 )

@@ -39,10 +39,10 @@ struct RuntimeServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "RuntimeServer")
-        let app = buildApplication(configuration: serverConfiguration(), logger: logger) { port in
+        let server = RuntimeServerService(configuration: serverConfiguration(), logger: logger) { port in
             logger.info("listening", metadata: ["url": "ws://\(host):\(port)/", "demo": "http://\(host):\(port)/"])
         }
-        try await app.runService()
+        try await server.runUntilSignalled()
     }
 
     func serverConfiguration() -> ServerConfiguration {

@@ -1,37 +1,66 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
 import RuntimeCore
 import ServiceLifecycle
 
-/// Builds the whole server: WebSocket protocol on any path, the demo page,
-/// `/healthz` and `/metrics` on the same port, and the runtime's lifecycle.
+/// The whole server as a `Service`: WebSocket protocol on any path, the demo
+/// page, `/healthz` and `/metrics` on the same port, and the runtime behind.
 ///
-/// Run it with `try await app.runService()` (which handles SIGTERM/SIGINT), or
-/// inside your own `ServiceGroup`.
-/// - Parameter onServerRunning: called with the bound port once listening (useful with port 0).
-public func buildApplication(
-    configuration: ServerConfiguration,
-    logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+/// On graceful shutdown it first ends every run (their clients still get the
+/// `EXECUTION_STOPPED` events), then closes each WebSocket with 1001 (going
+/// away), then stops listening; no worker process is left.
+public struct RuntimeServerService: Service {
+    private let application: any Service
+    private let lifecycle: RuntimeLifecycle
+    private let logger: Logger
+
+    /// - Parameter onServerRunning: called with the bound port once listening (useful with port 0).
+    public init(configuration: ServerConfiguration, logger: Logger,
+                onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        let runtime = Runtime(configuration: configuration.runtime, logger: logger)
+        let metrics = ServerMetrics()
+        let handler = ProtocolHandler(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
+        self.logger = logger
+        self.lifecycle = RuntimeLifecycle(runtime: runtime, handler: handler, configuration: configuration, logger: logger)
+        self.application = makeApplication(configuration: configuration, runtime: runtime, handler: handler, metrics: metrics,
+                                           logger: logger, onServerRunning: onServerRunning)
+        if !configuration.isLoopback && configuration.token == nil {
+            logger.warning("listening on a non-loopback address with no token: anyone who can reach it can run code",
+                           metadata: ["host": "\(configuration.host)"])
+        }
+    }
+
+    public func run() async throws {
+        // Services shut down in reverse order: the runtime first, then the HTTP server.
+        let group = ServiceGroup(configuration: .init(services: [application, lifecycle], logger: logger))
+        try await withGracefulShutdownHandler {
+            try await group.run()
+        } onGracefulShutdown: {
+            Task { await group.triggerGracefulShutdown() }
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    public func runUntilSignalled() async throws {
+        let group = ServiceGroup(configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+private func makeApplication(
+    configuration: ServerConfiguration, runtime: Runtime, handler: ProtocolHandler, metrics: ServerMetrics,
+    logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
-    let runtime = Runtime(configuration: configuration.runtime, logger: logger)
-    let metrics = ServerMetrics()
-    let handler = ProtocolHandler(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
     let session = WebSocketSession(handler: handler, maximumMessageBytes: configuration.maximumMessageBytes, logger: logger)
     let authorizer = UpgradeAuthorizer(token: configuration.token)
-
     let router = Router()
-    router.add(middleware: UnauthorizedUpgradeMiddleware(authorizer: authorizer))
     addHTTPRoutes(to: router, runtime: runtime, metrics: metrics)
 
-    if !configuration.isLoopback && configuration.token == nil {
-        logger.warning("listening on a non-loopback address with no token: anyone who can reach it can run code",
-                       metadata: ["host": "\(configuration.host)"])
-    }
     // NIO refuses single frames above this outright (closing with 1009);
     // messages up to it get a structured LIMIT_EXCEEDED and the connection stays.
     let frameCeiling = configuration.maximumMessageBytes > Int.max / 2 ? Int.max : max(1 << 16, configuration.maximumMessageBytes * 2)
@@ -39,15 +68,19 @@ public func buildApplication(
 
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(configuration: .init(ws: webSocketConfiguration)) { request, _, _ in
-            guard authorizer.allows(request) else { return .dontUpgrade }
-            return .upgrade([:]) { inbound, outbound, _ in
-                await session.serve(inbound: inbound, outbound: outbound)
-            }
+        server: HTTPServerBuilder { responder in
+            TokenGatedChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: webSocketConfiguration)) { request, _, _ in
+                    // Second line of defence (e.g. an upgrade later on a kept-alive connection): an empty 400.
+                    guard authorizer.allows(request) else { return .dontUpgrade }
+                    return .upgrade([:]) { inbound, outbound, _ in
+                        await session.serve(inbound: inbound, outbound: outbound)
+                    }
+                },
+                authorizer: authorizer)
         },
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                 serverName: "RuntimeServer"),
-        services: [RuntimeLifecycle(runtime: runtime, handler: handler, configuration: configuration, logger: logger)],
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
@@ -76,6 +109,7 @@ struct RuntimeLifecycle: Service {
         }
         logger.info("shutting down: stopping runs and workers")
         await runtime.shutdown()
+        await handler.closeAllConnections()
     }
 
     private func freeIdleSessions() async {

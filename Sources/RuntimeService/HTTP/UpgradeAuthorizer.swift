@@ -8,12 +8,19 @@ struct UpgradeAuthorizer: Sendable {
     let token: String?
 
     func allows(_ request: HTTPRequest) -> Bool {
+        allows(target: request.path ?? "/", authorization: request.headerFields[.authorization])
+    }
+
+    /// - Parameters:
+    ///   - target: the request target (path and query).
+    ///   - authorization: the `Authorization` header's value, if any.
+    func allows(target: String, authorization: String?) -> Bool {
         guard let token else { return true }
-        if let header = request.headerFields[.authorization] {
+        if let header = authorization {
             let prefix = "Bearer "
             if header.hasPrefix(prefix), constantTimeEquals(String(header.dropFirst(prefix.count)), token) { return true }
         }
-        if let given = Self.queryValue("token", in: request.path ?? "/"), constantTimeEquals(given, token) { return true }
+        if let given = Self.queryValue("token", in: target), constantTimeEquals(given, token) { return true }
         return false
     }
 
@@ -33,20 +40,5 @@ struct UpgradeAuthorizer: Sendable {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-}
-
-/// An upgrade request that was not upgraded (wrong or missing token) is
-/// answered 401 with the contract's error body, never the demo page.
-struct UnauthorizedUpgradeMiddleware<Context: RequestContext>: RouterMiddleware {
-    let authorizer: UpgradeAuthorizer
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let wantsWebSocket = request.headers[.upgrade]?.lowercased().contains("websocket") == true
-        guard wantsWebSocket else { return try await next(request, context) }
-        let body = #"{"type":"[error]:UNAUTHORIZED","error":{"code":"UNAUTHORIZED","message":"a valid token is required: Authorization: Bearer TOKEN or ?token=TOKEN"},"action":null}"#
-        let status: HTTPResponse.Status = authorizer.token == nil ? .badRequest : .unauthorized
-        return Response(status: status, headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -1,5 +1,5 @@
-import Synchronization
 import RuntimeCore
+import Synchronization
 
 /// One client connection's outgoing side: a FIFO of messages drained by a
 /// single writer, and the session subscriptions feeding it.
@@ -20,7 +20,10 @@ public final class Connection: Sendable {
         var subscriptions: [String: Task<Void, Never>] = [:]
         var closed = false
         var overflowed = false
+        var serverClosing = false
     }
+
+    private let drainedPromise = Promise<Void>()
 
     public init(id: Int) {
         self.id = id
@@ -40,6 +43,20 @@ public final class Connection: Sendable {
     public var overflowed: Bool { state.withLock { $0.overflowed } }
 
     public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Whether the server is closing this connection because it shuts down.
+    public var closedByServer: Bool { state.withLock { $0.serverClosing } }
+
+    /// Closes the connection because the server shuts down: what is queued is
+    /// still sent; returns once it has been.
+    public func closeForShutdown() async {
+        state.withLock { $0.serverClosing = true }
+        close()
+        await drainedPromise.value
+    }
+
+    /// Called by the writer once the outbox is drained (or cannot be written any more).
+    public func markDrained() { drainedPromise.fulfil(()) }
 
     /// Forwards a session's events to this connection, replacing an earlier
     /// subscription to the same session.

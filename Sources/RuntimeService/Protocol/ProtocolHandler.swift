@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RuntimeCore
+import Synchronization
 
 /// Serves the wire protocol's requests against a ``Runtime``: one reply per
 /// request on the connection that sent it, events to the connections that
@@ -11,6 +12,7 @@ public final class ProtocolHandler: Sendable {
     let metrics: ServerMetrics
     let activity: SessionActivity
     private let logger: Logger
+    private let connections = Mutex<[Int: Connection]>([:])
 
     init(runtime: Runtime, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
         self.runtime = runtime
@@ -18,6 +20,22 @@ public final class ProtocolHandler: Sendable {
         self.metrics = metrics
         self.activity = SessionActivity()
         self.logger = logger
+    }
+
+    func register(_ connection: Connection) {
+        connections.withLock { $0[connection.id] = connection }
+    }
+
+    func unregister(_ connection: Connection) {
+        _ = connections.withLock { $0.removeValue(forKey: connection.id) }
+    }
+
+    /// Sends what every connection has queued, then closes them all (1001, going away).
+    func closeAllConnections() async {
+        let open = connections.withLock { Array($0.values) }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in open { group.addTask { await connection.closeForShutdown() } }
+        }
     }
 
     /// Handles one text message from `connection`. Long requests (`stop`) are

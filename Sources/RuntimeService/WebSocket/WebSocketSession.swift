@@ -18,6 +18,8 @@ struct WebSocketSession {
         var connectionLogger = self.logger
         connectionLogger[metadataKey: "connection"] = "\(connection.id)"
         let logger = connectionLogger
+        handler.register(connection)
+        defer { handler.unregister(connection) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in connection.outbox {
@@ -27,9 +29,12 @@ struct WebSocketSession {
                         break
                     }
                 }
+                connection.markDrained()
                 if connection.overflowed {
                     logger.warning("client fell behind; closing its connection")
                     try? await outbound.close(.policyViolation, reason: "client too slow")
+                } else if connection.closedByServer {
+                    try? await outbound.close(.goingAway, reason: "server shutting down")
                 }
             }
             var assembler = MessageAssembler(limit: maximumMessageBytes)

@@ -28,8 +28,8 @@ final class TestServer: Sendable {
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
         let bound = Promise<Int?>()
-        let app = buildApplication(configuration: configuration, logger: logger) { bound.fulfil($0) }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let server = RuntimeServerService(configuration: configuration, logger: logger) { bound.fulfil($0) }
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             do {
                 try await group.run()

@@ -1,0 +1,97 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// Wraps the server's child channel with an ``UpgradeTokenGate`` in front, so
+/// a WebSocket upgrade without the right token is answered HTTP 401 (the
+/// WebSocket upgrader itself can only answer an empty 400).
+struct TokenGatedChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Inner.Value
+
+    let inner: Inner
+    let authorizer: UpgradeAuthorizer
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let authorizer = self.authorizer
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(UpgradeTokenGate(authorizer: authorizer), position: .first)
+        }.flatMap {
+            inner.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+/// Reads a connection's first request head from the raw bytes: an upgrade to
+/// WebSocket without a valid token gets `401` with the contract's error body
+/// and the connection is closed; anything else passes on untouched and the
+/// gate removes itself.
+final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Heads longer than this are not inspected here (the HTTP decoder and the
+    /// upgrade check behind still apply).
+    static let headLimit = 64 * 1024
+
+    private let authorizer: UpgradeAuthorizer
+    private var buffered: ByteBuffer?
+    private var decided = false
+
+    init(authorizer: UpgradeAuthorizer) { self.authorizer = authorizer }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        guard !decided else { context.fireChannelRead(data); return }
+        if buffered == nil {
+            buffered = bytes
+        } else {
+            buffered?.writeBuffer(&bytes)
+        }
+        guard let head = buffered else { return }
+        let view = head.readableBytesView
+        let complete = view.firstRange(of: [13, 10, 13, 10]) != nil
+        guard complete || view.count > Self.headLimit else { return }
+        decided = true
+        if complete, !allowed(head: String(decoding: view, as: UTF8.self)) {
+            refuse(context: context)
+            return
+        }
+        buffered = nil
+        context.fireChannelRead(wrapInboundOut(head))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    private func allowed(head: String) -> Bool {
+        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        guard let requestLine = lines.first else { return true }
+        var isUpgrade = false
+        var authorization: String?
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if name == "upgrade", value.lowercased().contains("websocket") { isUpgrade = true }
+            if name == "authorization" { authorization = value }
+        }
+        guard isUpgrade else { return true }
+        let parts = requestLine.split(separator: " ")
+        let target = parts.count > 1 ? String(parts[1]) : "/"
+        return authorizer.allows(target: target, authorization: authorization)
+    }
+
+    private func refuse(context: ChannelHandlerContext) {
+        let body = #"{"type":"[error]:UNAUTHORIZED","error":{"code":"UNAUTHORIZED","message":"a valid token is required: Authorization: Bearer TOKEN or ?token=TOKEN"},"action":null}"#
+        let response = "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+        buffered = nil
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}

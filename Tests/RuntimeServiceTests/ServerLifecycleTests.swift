@@ -1,0 +1,98 @@
+import Foundation
+import RuntimeClient
+import RuntimeCore
+import Testing
+
+@Suite(.timeLimit(.minutes(2)))
+struct ServerLifecycleTests {
+    @Test func tokenIsRequiredWhenConfigured() async throws {
+        let server = try await TestServer.start { $0.token = "s3cret" }
+        await #expect { try await server.connect() } throws: {
+            ($0 as? RuntimeConnection.Failure)?.reason == .unauthorized
+        }
+        await #expect { try await server.connect(token: "wrong") } throws: {
+            ($0 as? RuntimeConnection.Failure)?.reason == .unauthorized
+        }
+        let byHeader = try await server.connect(token: "s3cret")
+        #expect(try await byHeader.request(["action": "list_sessions"]).type == "[sessions]:LIST")
+        let byQuery = try await server.connect(path: "/?token=s3cret")
+        #expect(try await byQuery.request(["action": "list_sessions"]).type == "[sessions]:LIST")
+        // The upgrade is refused with 401 and the contract's error body.
+        let refused = try await server.get("/", headers: ["Connection": "Upgrade", "Upgrade": "websocket",
+                                                          "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="])
+        #expect(refused.status == 401)
+        #expect(refused.body.contains("UNAUTHORIZED"))
+        // Plain HTTP stays open.
+        #expect(try await server.get("/healthz").status == 200)
+        await byHeader.close()
+        await byQuery.close()
+        try await server.stop()
+    }
+
+    @Test func httpEndpoints() async throws {
+        let server = try await TestServer.start()
+        let page = try await server.get("/")
+        #expect(page.status == 200)
+        #expect(page.contentType.hasPrefix("text/html"))
+        #expect(page.body.contains("<title>Runtime server"))
+        // Nothing is loaded from elsewhere (the one http:// is the SVG namespace name).
+        #expect(page.body.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "https?://", options: .regularExpression) == nil)
+        let health = try await server.get("/healthz")
+        #expect(health.status == 200 && health.body == "ok")
+
+        let client = try await server.connect()
+        let id = try #require(try await client.run(["main.py": "x = 1\n"])["sessionId"]?.stringValue)
+        _ = await client.eventsUntilEnd(of: id)
+        client.send(text: "nonsense")
+        _ = await client.nextEvent { $0.type == "[error]:INVALID_JSON" }
+        let metrics = try await server.get("/metrics")
+        #expect(metrics.status == 200 && metrics.contentType.hasPrefix("text/plain"))
+        #expect(metrics.body.contains("runtime_runs_total 1"))
+        #expect(metrics.body.contains(#"runtime_sessions{status="finished"} 1"#))
+        #expect(metrics.body.contains(#"runtime_requests_total{action="run"} 1"#))
+        #expect(metrics.body.contains(#"runtime_errors_total{code="INVALID_JSON"} 1"#))
+        #expect(metrics.body.contains("runtime_request_duration_seconds_bucket"))
+        await client.close()
+        try await server.stop()
+    }
+
+    @Test func demoPageInDocsIsTheServedOne() throws {
+        let docs = try String(contentsOfFile: "Docs/client.html", encoding: .utf8)
+        let served = try String(contentsOfFile: "Sources/RuntimeService/Resources/client.html", encoding: .utf8)
+        #expect(docs == served)
+    }
+
+    @Test func gracefulShutdownEndsRunsAndWorkers() async throws {
+        let server = try await TestServer.start()
+        let client = try await server.connect()
+        let id = try #require(try await client.run(["main.py": "import os, runtimeBridge\nruntimeBridge.save_placeholder('pid', os.getpid())\nwhile True: pass\n"])["sessionId"]?.stringValue)
+        let ready = await client.nextEvent { $0.type == "[placeholder]:READY" }
+        #expect(ready != nil)
+        let pid = try #require(try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(id), "name": "pid"]])["value"]?.intValue)
+        #expect(kill(Int32(pid), 0) == 0)
+        try await server.stop()
+        #expect(kill(Int32(pid), 0) != 0, "the worker outlived the server")
+        // The client sees its session stopped, then the connection ends.
+        var sawStop = false
+        for await event in client.events where event.type == "[state]:EXECUTION_STOPPED" { sawStop = true }
+        #expect(sawStop)
+        await client.close()
+    }
+
+    @Test func idleEndedSessionsAreFreed() async throws {
+        let server = try await TestServer.start { $0.idleSessionLifetime = .milliseconds(200) }
+        let client = try await server.connect()
+        let id = try #require(try await client.run(["main.py": "x = 1\n"])["sessionId"]?.stringValue)
+        _ = await client.eventsUntilEnd(of: id)
+        // Poll the server's own answer; the reaper runs every 50 ms here.
+        var gone = false
+        for _ in 0..<400 where !gone {
+            let reply = try await client.request(["action": "list_sessions"])
+            gone = reply["sessions"] == []
+            if !gone { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        #expect(gone)
+        await client.close()
+        try await server.stop()
+    }
+}
