@@ -82,12 +82,18 @@ let package = Package(
             name: "RuntimeBenchmarks",
             dependencies: ["RuntimeCore", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "RuntimeTestSupport",
+            dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Tests/RuntimeTestSupport"
+        ),
         .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"]),
         .testTarget(
             name: "RuntimeServiceTests",
-            dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore"],
+            dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore"]),
+        .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeTestSupport"]),
     ]
 )

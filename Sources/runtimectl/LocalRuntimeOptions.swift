@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import RuntimeCore
 
-/// Options that shape a local runtime.
+/// Options that shape a local runtime (`run --local`).
 struct LocalRuntimeOptions: ParsableArguments {
     @Option(help: "The Python to embed: a venv's bin/python (default: $VIRTUAL_ENV, the project's .venv, /usr/bin/python3).")
     var python: String?

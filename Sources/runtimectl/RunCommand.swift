@@ -2,14 +2,17 @@ import ArgumentParser
 import Foundation
 import RuntimeCore
 
-/// `runtimectl run FILES... [--main F] [--get NAME ...] [--json] --local`
+/// `runtimectl run FILES... [--main F] [--wait] [--follow] [--get NAME ...] [--local]`
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a program: its files, the first (or --main) being the main file.",
         discussion: """
             Files are named relative to the folder that holds them all, so \
-            `run app/main.py app/pkg/util.py` sends `main.py` and `pkg/util.py`.
+            `run app/main.py app/pkg/util.py` sends `main.py` and `pkg/util.py`. \
+            On a server, prints the session id and returns at once unless --wait, \
+            --follow or --get is given. With --local the program runs here, \
+            through RuntimeCore, and is always followed.
             """
     )
 
@@ -22,19 +25,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("get"), help: "A placeholder to print once the run ends (repeatable).")
     var placeholders: [String] = []
 
-    @Flag(help: "Print JSON lines (the wire protocol's messages) instead of human output.")
-    var json = false
+    @Flag(help: "Wait for the run to end and report how it ended.")
+    var wait = false
+
+    @Flag(help: "Stream the run's output and events until it ends.")
+    var follow = false
 
     @Flag(help: "Run here through RuntimeCore, without a server.")
     var local = false
 
+    @OptionGroup var client: ClientOptions
     @OptionGroup var runtime: LocalRuntimeOptions
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
-        guard local else {
-            throw ValidationError("talking to a server is not available yet; use --local")
-        }
     }
 
     func run() async throws {
@@ -44,9 +48,15 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as RuntimeError {
             throw ValidationError(error.message)
         }
-        let output: RunOutput = json ? JSONLinesOutput() : HumanOutput()
-        let runner = LocalRunner(configuration: try runtime.configuration(), output: output)
-        let ok = await runner.run(program, placeholders: placeholders)
+        if local {
+            let output: RunOutput = client.json ? JSONLinesOutput() : HumanOutput()
+            let runner = LocalRunner(configuration: try runtime.configuration(), output: output)
+            if !(await runner.run(program, placeholders: placeholders)) { throw CLIExit.failed }
+            return
+        }
+        let connection = try await ServerClient.connect(client)
+        let ok = try await ServerRun(client: connection, program: program, follow: follow, wait: wait, placeholders: placeholders).run()
+        await connection.close()
         if !ok { throw CLIExit.failed }
     }
 }

@@ -11,7 +11,8 @@ struct Runtimectl: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 ok; 1 the run or request failed; 2 usage error; 3 cannot connect; 4 not found.
             """,
-        subcommands: [RunCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, GetCommand.self, StatsCommand.self, ModelCommand.self,
+                      StopCommand.self, SessionsCommand.self, DeleteCommand.self]
     )
 
     /// Parses and runs, mapping outcomes onto the documented exit codes.

@@ -1,6 +1,7 @@
 import Foundation
 import RuntimeClient
 import RuntimeCore
+import RuntimeTestSupport
 import Testing
 
 /// Every bad request gets exactly one `[error]:CODE` reply and the connection stays open.

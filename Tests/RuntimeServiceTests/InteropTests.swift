@@ -1,4 +1,5 @@
 import Foundation
+import RuntimeTestSupport
 import Testing
 
 /// The server, driven by an independent client in another language.
@@ -7,16 +8,10 @@ struct InteropTests {
     @Test func pythonWebsocketsClient() async throws {
         let server = try await TestServer.start()
         let python = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["Tests/RuntimeServiceTests/Fixtures/interop_client.py", server.url]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let text = String(decoding: data, as: UTF8.self)
+        let result = try await ChildProcess.run(URL(fileURLWithPath: python),
+                                                ["Tests/RuntimeServiceTests/Fixtures/interop_client.py", server.url])
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = result.stdout
         let seen = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         #expect(seen?["events"] as? [String] == ["[run]:OUTPUT", "[placeholder]:READY", "[state]:EXECUTION_FINISHED"]
                 || seen?["events"] as? [String] == ["[placeholder]:READY", "[run]:OUTPUT", "[state]:EXECUTION_FINISHED"])

@@ -1,6 +1,7 @@
 import Foundation
 import RuntimeClient
 import RuntimeCore
+import RuntimeTestSupport
 import Testing
 
 /// Every action and reply shape of the contract, over a real socket.

@@ -1,6 +1,7 @@
 import Foundation
 import RuntimeClient
 import RuntimeCore
+import RuntimeTestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2)))

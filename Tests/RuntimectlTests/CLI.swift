@@ -1,12 +1,9 @@
 import Foundation
+import RuntimeTestSupport
 
 /// Runs the built `runtimectl` binary and collects what it printed.
 enum CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ChildProcess.Result
 
     /// The build folder holding the executables (beside the test bundle).
     static var buildFolder: URL {
@@ -16,29 +13,9 @@ enum CLI {
         return folder
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = buildFolder.appendingPathComponent("runtimectl")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes to the end before waiting, so a full pipe never blocks the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+    /// Runs the built `runtimectl` to its end.
+    static func run(_ arguments: [String], in directory: URL? = nil) async throws -> Result {
+        try await ChildProcess.run(buildFolder.appendingPathComponent("runtimectl"), arguments, in: directory)
     }
 
     /// A fresh folder with the given files written into it.

@@ -4,21 +4,21 @@ import Testing
 
 @Suite(.timeLimit(.minutes(2)))
 struct LocalRunTests {
-    @Test func runsAProgramAndPrintsPlaceholders() throws {
+    @Test func runsAProgramAndPrintsPlaceholders() async throws {
         let folder = try CLI.folder([
             "app/main.py": "import helper, runtimeBridge\nprint('hi from', __name__)\nruntimeBridge.save_placeholder('answer', helper.ANSWER)\ntable = [[1, 2], [3, 4]]\n",
             "app/helper.py": "ANSWER = 42\n",
         ])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CLI.run(["run", "--local", "app/main.py", "app/helper.py", "--get", "answer", "--get", "table"], in: folder)
+        let result = try await CLI.run(["run", "--local", "app/main.py", "app/helper.py", "--get", "answer", "--get", "table"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "hi from __main__\nanswer (int) = 42\ntable (list) = [[1,2],[3,4]]\n")
     }
 
-    @Test func jsonModePrintsWireMessages() throws {
+    @Test func jsonModePrintsWireMessages() async throws {
         let folder = try CLI.folder(["main.py": "import runtimeBridge\nruntimeBridge.save_placeholder('x', [1.5, None])\n"])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CLI.run(["run", "--local", "--json", "main.py", "--get", "x"], in: folder)
+        let result = try await CLI.run(["run", "--local", "--json", "main.py", "--get", "x"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = try result.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
         #expect(lines.map { $0["type"]?.stringValue ?? "" } == [
@@ -29,19 +29,19 @@ struct LocalRunTests {
         #expect(lines[1]["valueType"] == "list")
     }
 
-    @Test func failedRunExitsOneWithTheTraceback() throws {
+    @Test func failedRunExitsOneWithTheTraceback() async throws {
         let folder = try CLI.folder(["main.py": "def f():\n    raise KeyError('k')\nf()\n"])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CLI.run(["run", "--local", "main.py"], in: folder)
+        let result = try await CLI.run(["run", "--local", "main.py"], in: folder)
         #expect(result.status == 1)
         #expect(result.stderr.contains("File \"main.py\", line 2, in f"))
         #expect(result.stderr.contains("KeyError: 'k'"))
     }
 
-    @Test func missingPlaceholderFails() throws {
+    @Test func missingPlaceholderFails() async throws {
         let folder = try CLI.folder(["main.py": "x = 1\n"])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CLI.run(["run", "--local", "main.py", "--get", "nope"], in: folder)
+        let result = try await CLI.run(["run", "--local", "main.py", "--get", "nope"], in: folder)
         #expect(result.status == 1)
         #expect(result.stderr.contains("PLACEHOLDER_NOT_FOUND"))
     }
@@ -54,16 +54,16 @@ struct LocalRunTests {
         ["no-such-command"],
         ["run", "--local", "main.py", "--bogus"],
     ])
-    func usageErrorsExitTwo(_ arguments: [String]) throws {
+    func usageErrorsExitTwo(_ arguments: [String]) async throws {
         let folder = try CLI.folder(["main.py": "x = 1\n"])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CLI.run(arguments, in: folder)
+        let result = try await CLI.run(arguments, in: folder)
         #expect(result.status == 2, "\(arguments): \(result.stdout) \(result.stderr)")
         #expect(!result.stderr.isEmpty)
     }
 
-    @Test func helpExitsZero() throws {
-        let result = try CLI.run(["--help"])
+    @Test func helpExitsZero() async throws {
+        let result = try await CLI.run(["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("Exit codes"))
     }

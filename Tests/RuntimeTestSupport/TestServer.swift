@@ -9,8 +9,8 @@ import FoundationNetworking
 #endif
 
 /// A real server on a free loopback port, run in-process.
-final class TestServer: Sendable {
-    let port: Int
+public final class TestServer: Sendable {
+    public let port: Int
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
@@ -20,9 +20,9 @@ final class TestServer: Sendable {
         self.task = task
     }
 
-    struct StartFailed: Error {}
+    public struct StartFailed: Error {}
 
-    static func start(_ customize: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    public static func start(_ customize: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
         var configuration = ServerConfiguration(port: 0, runtime: RuntimeConfiguration(warmWorkers: 0))
         customize(&configuration)
         var logger = Logger(label: "test-server")
@@ -43,20 +43,20 @@ final class TestServer: Sendable {
         return TestServer(port: port, group: group, task: task)
     }
 
-    var url: String { "ws://127.0.0.1:\(port)/" }
+    public var url: String { "ws://127.0.0.1:\(port)/" }
 
-    func connect(token: String? = nil, path: String = "/") async throws -> RuntimeConnection {
+    public func connect(token: String? = nil, path: String = "/") async throws -> RuntimeConnection {
         try await RuntimeConnection.connect(to: "ws://127.0.0.1:\(port)\(path)", token: token)
     }
 
     /// Graceful shutdown, as SIGTERM would do; returns once the server has stopped.
-    func stop() async throws {
+    public func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
     }
 
     /// A plain HTTP GET on the server's port.
-    func get(_ path: String, headers: [String: String] = [:]) async throws -> (status: Int, contentType: String, body: String) {
+    public func get(_ path: String, headers: [String: String] = [:]) async throws -> (status: Int, contentType: String, body: String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
@@ -67,13 +67,13 @@ final class TestServer: Sendable {
 
 extension RuntimeConnection {
     /// The next event that matches (events of other kinds are skipped).
-    func nextEvent(where matches: (JSONValue) -> Bool) async -> JSONValue? {
+    public func nextEvent(where matches: (JSONValue) -> Bool) async -> JSONValue? {
         for await event in events where matches(event) { return event }
         return nil
     }
 
     /// Events up to and including the session's terminal one.
-    func eventsUntilEnd(of sessionId: String) async -> [JSONValue] {
+    public func eventsUntilEnd(of sessionId: String) async -> [JSONValue] {
         var collected: [JSONValue] = []
         for await event in events where event["sessionId"]?.stringValue == sessionId {
             collected.append(event)
@@ -83,7 +83,7 @@ extension RuntimeConnection {
     }
 
     /// Starts a run of the given files and returns the reply.
-    func run(_ files: KeyValuePairs<String, String>, main: String? = nil) async throws -> JSONValue {
+    public func run(_ files: KeyValuePairs<String, String>, main: String? = nil) async throws -> JSONValue {
         let list: [JSONValue] = files.map { ["filename": .string($0.key), "content": .string($0.value)] }
         return try await request(["action": "run", "python": [
             "number": .int(Int64(list.count)), "files": .array(list), "mainfile": .string(main ?? files.first?.key ?? ""),
@@ -92,6 +92,6 @@ extension RuntimeConnection {
 }
 
 extension JSONValue {
-    var type: String? { self["type"]?.stringValue }
-    var errorCode: String? { self["error"]?["code"]?.stringValue }
+    public var type: String? { self["type"]?.stringValue }
+    public var errorCode: String? { self["error"]?["code"]?.stringValue }
 }

@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import RuntimeClient
+import RuntimeCore
+
+/// A connection to the server for one command, mapping failures onto exit codes.
+struct ServerClient {
+    let connection: RuntimeConnection
+    let options: ClientOptions
+
+    static func connect(_ options: ClientOptions) async throws -> ServerClient {
+        var logger = Logger(label: "runtimectl")
+        logger.logLevel = .critical
+        do {
+            let connection = try await RuntimeConnection.connect(to: options.server, token: options.resolvedToken, logger: logger)
+            return ServerClient(connection: connection, options: options)
+        } catch {
+            Console.err("runtimectl: \(error.description)\n")
+            throw CLIExit.cannotConnect
+        }
+    }
+
+    /// Sends a request; an `[error]:` reply is printed and becomes the matching exit code.
+    func request(_ message: JSONValue) async throws -> JSONValue {
+        let reply: JSONValue
+        do {
+            reply = try await connection.request(message)
+        } catch {
+            Console.err("runtimectl: the connection to \(options.server) was lost: \(error)\n")
+            throw CLIExit.cannotConnect
+        }
+        if let type = reply["type"]?.stringValue, type.hasPrefix("[error]:") {
+            let code = reply["error"]?["code"]?.stringValue ?? "INTERNAL"
+            if options.json {
+                Console.out(reply.jsonString + "\n")
+            } else {
+                Console.err("error: \(reply["error"]?["message"]?.stringValue ?? code) [\(code)]\n")
+                if let text = reply["error"]?["text"]?.stringValue { Console.err(text) }
+            }
+            throw (code == "SESSION_NOT_FOUND" || code == "PLACEHOLDER_NOT_FOUND") ? CLIExit.notFound : CLIExit.failed
+        }
+        return reply
+    }
+
+    func close() async { await connection.close() }
+}

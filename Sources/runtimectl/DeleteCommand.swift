@@ -1,0 +1,17 @@
+import ArgumentParser
+import RuntimeCore
+
+/// `runtimectl delete ID`
+struct DeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a session: stop it, free its worker and files.")
+
+    @Argument(help: "The session id.") var sessionId: String
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let connection = try await ServerClient.connect(client)
+        defer { Task { await connection.close() } }
+        let reply = try await connection.request(["action": "delete_session", "sessionId": .string(sessionId)])
+        Console.out(client.json ? reply.jsonString + "\n" : "deleted \(sessionId)\n")
+    }
+}

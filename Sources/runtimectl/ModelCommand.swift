@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import RuntimeCore
+
+/// `runtimectl model ID NAME (--data JSON | --file PATH) [--method M]`
+struct ModelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "model", abstract: "Call a model placeholder on new data.")
+
+    @Argument(help: "The session id.") var sessionId: String
+    @Argument(help: "The placeholder holding the model.") var name: String
+    @Option(help: "Inline data as JSON (an instance, a list of instances, or an MLflow shape).") var data: String?
+    @Option(help: "A data file on the server (CSV, .npy or .json), relative to the session's folder.") var file: String?
+    @Option(help: "Another method to call, e.g. predict_proba.") var method: String?
+    @OptionGroup var client: ClientOptions
+
+    func validate() throws {
+        guard (data == nil) != (file == nil) else { throw ValidationError("give exactly one of --data and --file") }
+        if let data {
+            do { _ = try JSONParser.parse(data) } catch { throw ValidationError("--data is not JSON: \(error)") }
+        }
+    }
+
+    func run() async throws {
+        let connection = try await ServerClient.connect(client)
+        defer { Task { await connection.close() } }
+        var model: [(String, JSONValue)] = [("sessionId", .string(sessionId)), ("name", .string(name))]
+        if let data {
+            model += [("is_data", true), ("data", (try? JSONParser.parse(data)) ?? .null)]
+        } else if let file {
+            model += [("is_data", false), ("data", .string(file))]
+        }
+        if let method { model.append(("method", .string(method))) }
+        let reply = try await connection.request(["action": "run_model", "model": .object(model)])
+        if client.json { Console.out(reply.jsonString + "\n"); return }
+        Console.out(TableRenderer.render(reply["predictions"] ?? .null))
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import RuntimeCore
+import RuntimeTestSupport
+import Testing
+
+/// runtimectl's subcommands against a live server, in both output modes.
+@Suite(.timeLimit(.minutes(2)))
+struct ServerCommandTests {
+    private func withServer(_ body: (TestServer, URL) async throws -> Void) async throws {
+        let server = try await TestServer.start()
+        let folder = try CLI.folder([
+            "app/main.py": "import util, runtimeBridge\nprint('working')\nruntimeBridge.save_placeholder('rows', [{'a': i, 'b': i * i} for i in range(5)])\nruntimeBridge.save_placeholder('n', util.N)\n",
+            "app/util.py": "N = 7\n",
+            "bad.py": "raise RuntimeError('nope')\n",
+            "slow.py": "import time\nprint('up', flush=True)\ntime.sleep(1000)\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await body(server, folder)
+        try await server.stop()
+    }
+
+    private func ctl(_ server: TestServer, _ arguments: [String], in folder: URL? = nil) async throws -> CLI.Result {
+        try await CLI.run(arguments + ["--server", server.url], in: folder)
+    }
+
+    @Test func runPrintsTheSessionIdThenStatusGetSessionsDelete() async throws {
+        try await withServer { server, folder in
+            let started = try await ctl(server, ["run", "--wait", "app/main.py", "app/util.py"], in: folder)
+            #expect(started.status == 0, "\(started.stderr)")
+            let id = try #require(started.stderr.split(separator: "\n").first { $0.hasPrefix("session ") }?.dropFirst(8))
+
+            let status = try await ctl(server, ["status", String(id)])
+            #expect(status.status == 0)
+            #expect(status.stdout.contains("status       finished"))
+            #expect(status.stdout.contains("placeholders rows, n"))
+
+            let table = try await ctl(server, ["get", String(id), "rows"])
+            #expect(table.status == 0)
+            #expect(table.stdout == "a  b\n-  --\n0  0\n1  1\n2  4\n3  9\n4  16\n")
+
+            let window = try await ctl(server, ["get", String(id), "rows", "--begin", "3", "--size", "1", "--json"])
+            let reply = try JSONParser.parse(window.stdout)
+            #expect(reply["value"] == [["a": 3, "b": 9]])
+            #expect(reply["window"] == ["begin": 3, "size": 1, "max": 5])
+
+            let sessions = try await ctl(server, ["sessions"])
+            #expect(sessions.stdout.hasPrefix("SESSION"))
+            #expect(sessions.stdout.contains("\(id)  finished"))
+            let sessionsJSON = try JSONParser.parse(try await ctl(server, ["sessions", "--json"]).stdout)
+            #expect(sessionsJSON["sessions"]?.arrayValue?.count == 1)
+
+            #expect(try await ctl(server, ["delete", String(id)]).stdout == "deleted \(id)\n")
+            let gone = try await ctl(server, ["status", String(id)])
+            #expect(gone.status == 4)
+            #expect(gone.stderr.contains("Session not found"))
+        }
+    }
+
+    @Test func runWithoutWaitPrintsOnlyTheId() async throws {
+        try await withServer { server, folder in
+            let result = try await ctl(server, ["run", "app/main.py", "app/util.py"], in: folder)
+            #expect(result.status == 0)
+            let id = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(UUID(uuidString: id) != nil, "\(result.stdout)")
+        }
+    }
+
+    @Test func followStreamsOutputAndGetPrintsValues() async throws {
+        try await withServer { server, folder in
+            let result = try await ctl(server, ["run", "--follow", "app/main.py", "app/util.py", "--get", "n"], in: folder)
+            #expect(result.status == 0)
+            #expect(result.stdout == "working\nn (int) = 7\n")
+            #expect(result.stderr.contains("• rows (list)"))
+            #expect(result.stderr.contains("finished in"))
+
+            let json = try await ctl(server, ["run", "--follow", "--json", "app/main.py", "app/util.py"], in: folder)
+            let types = try json.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["type"]?.stringValue ?? "" }
+            #expect(types.first == "[status]:EXECUTION_STARTED")
+            #expect(types.last == "[state]:EXECUTION_FINISHED")
+            #expect(types.contains("[run]:OUTPUT"))
+        }
+    }
+
+    @Test func failedRunExitsOne() async throws {
+        try await withServer { server, folder in
+            let result = try await ctl(server, ["run", "--wait", "bad.py"], in: folder)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("RuntimeError: nope"))
+            #expect(result.stderr.contains("File \"bad.py\", line 1"))
+        }
+    }
+
+    @Test func stopAStartedRun() async throws {
+        try await withServer { server, folder in
+            let started = try await ctl(server, ["run", "slow.py"], in: folder)
+            let id = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            // Wait until the program is running, through the server's own event.
+            let watcher = try await server.connect()
+            _ = try await watcher.request(["action": "subscribe", "sessionId": .string(id), "since": 0])
+            _ = await watcher.nextEvent { $0.type == "[run]:OUTPUT" }
+            let stopped = try await ctl(server, ["stop", id])
+            #expect(stopped.status == 0)
+            #expect(stopped.stdout == "stopped\n")
+            #expect(try await ctl(server, ["stop", id]).stdout == "not running: stopped\n")
+            let json = try JSONParser.parse(try await ctl(server, ["status", id, "--json"]).stdout)
+            #expect(json["status"] == "stopped" && json["killed"] == false)
+            await watcher.close()
+        }
+    }
+
+    @Test func notFoundAndCannotConnect() async throws {
+        try await withServer { server, folder in
+            let id = try await ctl(server, ["run", "--wait", "app/main.py", "app/util.py"], in: folder).stderr
+                .split(separator: "\n").first { $0.hasPrefix("session ") }.map { String($0.dropFirst(8)) } ?? ""
+            let missing = try await ctl(server, ["get", id, "nope"])
+            #expect(missing.status == 4)
+            #expect(missing.stderr.contains("PLACEHOLDER_NOT_FOUND"))
+            let json = try await ctl(server, ["status", "nope", "--json"])
+            #expect(json.status == 4)
+            #expect(try JSONParser.parse(json.stdout)["type"] == "[error]:SESSION_NOT_FOUND")
+        }
+        let refused = try await CLI.run(["sessions", "--server", "ws://127.0.0.1:1"])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("cannot connect"))
+    }
+
+    @Test func usageErrors() async throws {
+        #expect(try await CLI.run(["model", "id", "name"]).status == 2)
+        #expect(try await CLI.run(["model", "id", "name", "--data", "{bad"]).status == 2)
+        #expect(try await CLI.run(["get", "id", "name", "--begin", "-1"]).status == 2)
+        #expect(try await CLI.run(["status"]).status == 2)
+    }
+}
