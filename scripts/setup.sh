@@ -4,9 +4,19 @@
 #   - ./.venv from Debian's /usr/bin/python3 (the Python libpython3.11 belongs to),
 #     with requirements.txt from PyPI
 #   - swift build
+# With --test it also installs what the test suite needs: Debian's chromium and
+# chromium-driver, and requirements-test.txt (Selenium) into ./.venv.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+with_test=0
+for argument in "$@"; do
+  case "$argument" in
+    --test) with_test=1 ;;
+    *) echo "setup.sh: unknown option $argument" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -14,9 +24,11 @@ missing=()
 for package in libpython3-dev python3-venv pkg-config; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-for package in "$@"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
+if ((with_test)); then
+  for package in chromium chromium-driver; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+fi
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"
   sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -29,11 +41,13 @@ if [ ! -x .venv/bin/python ] || [ "$(readlink -f .venv/bin/python)" != "$(readli
   rm -rf .venv
   /usr/bin/python3 -m venv .venv
 fi
+requirements=(requirements.txt)
+((with_test)) && requirements+=(requirements-test.txt)
 stamp=.venv/.requirements.sha
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat "${requirements[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing Python packages into .venv"
-  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+  .venv/bin/pip install --quiet --disable-pip-version-check "${requirements[@]/#/-r}"
   echo "$want" > "$stamp"
 fi
 
