@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets the project up (see setup.sh) and runs the bundled example program
-# through RuntimeCore with runtimectl, printing its placeholders.
+# Sets the project up (see setup.sh), builds the server in release mode and
+# starts it on 127.0.0.1:8765 (the demo page is at http://127.0.0.1:8765/).
+# Arguments go to RuntimeServer (e.g. --port 6789, --token T); --help lists them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-exec .build/debug/runtimectl run --local examples/hello/main.py examples/hello/speedPrediction2.py \
-  --get coefficients --get score "$@"
+swift build -c release --product runtime-worker
+swift build -c release --product RuntimeServer
+exec .build/release/RuntimeServer "$@"

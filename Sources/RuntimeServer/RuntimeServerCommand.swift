@@ -17,7 +17,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8765
     @Option(help: "Shared secret clients must send (also $RUNTIME_TOKEN).") var token: String?
     @Option(help: "The Python to embed: a venv's bin/python.") var python: String?
-    @Option(help: "Modules to import into warm workers, comma-separated (e.g. numpy,pandas).") var preload: String?
+    @Option(help: "Modules to import into warm workers, comma-separated; \"\" for none.") var preload = "numpy,pandas"
     @Option(help: "Idle workers kept ready.") var warmWorkers = 2
     @Option(help: "Runs executing at once; later ones are queued.") var maxParallelRuns = max(4, ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Sessions alive at once.") var maxSessions = 256
@@ -47,7 +47,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
 
     func serverConfiguration() -> ServerConfiguration {
         var runtime = RuntimeConfiguration(python: .resolve(explicit: python), warmWorkers: warmWorkers)
-        runtime.preloadModules = preload.map { $0.split(separator: ",").map(String.init) } ?? []
+        runtime.preloadModules = preload.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         runtime.maximumParallelRuns = maxParallelRuns
         runtime.programLimits = ProgramLimits(maximumFiles: maxFiles, maximumBytes: maxRunMb << 20)
         runtime.outputCapBytes = outputCapKb << 10
