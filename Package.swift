@@ -80,7 +80,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "RuntimeBenchmarks",
-            dependencies: ["RuntimeCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "RuntimeCore", "RuntimeClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "RuntimeTestSupport",

@@ -2,8 +2,11 @@ import Foundation
 
 /// Timing helpers: medians and tails of repeated measurements.
 struct Sample {
+    enum Unit { case microseconds, perSecond }
+
     var name: String
     var microseconds: [Double]
+    var unit: Unit = .microseconds
 
     var median: Double { percentile(0.5) }
     var p99: Double { percentile(0.99) }
@@ -62,12 +65,13 @@ struct Report {
 
     mutating func add(_ ours: Sample, against baseline: Sample? = nil) {
         rows.append((ours.name, ours, baseline))
-        let line = "\(ours.name): median \(Report.format(ours.median)), p99 \(Report.format(ours.p99))"
-            + (baseline.map { " | \($0.name): median \(Report.format($0.median))" } ?? "")
+        let line = "\(ours.name): median \(Report.format(ours.median, ours.unit)), p99 \(Report.format(ours.p99, ours.unit))"
+            + (baseline.map { " | \($0.name): median \(Report.format($0.median, $0.unit))" } ?? "")
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    static func format(_ us: Double) -> String {
+    static func format(_ us: Double, _ unit: Sample.Unit = .microseconds) -> String {
+        if unit == .perSecond { return String(format: "%.0f/s", us) }
         if us >= 10_000 { return String(format: "%.1f ms", us / 1000) }
         if us >= 1000 { return String(format: "%.2f ms", us / 1000) }
         return String(format: "%.0f µs", us)
@@ -78,8 +82,10 @@ struct Report {
         Swift.print("| measurement | ours median | ours p99 | n | baseline | baseline median | baseline p99 |")
         Swift.print("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
         for (name, ours, base) in rows {
-            Swift.print("| \(name) | \(Report.format(ours.median)) | \(Report.format(ours.p99)) | \(ours.microseconds.count) | "
-                + (base.map { "\($0.name) | \(Report.format($0.median)) | \(Report.format($0.p99))" } ?? "– | – | –") + " |")
+            let p99 = ours.unit == .perSecond ? "–" : Report.format(ours.p99)
+            let n = ours.unit == .perSecond ? "–" : "\(ours.microseconds.count)"
+            Swift.print("| \(name) | \(Report.format(ours.median, ours.unit)) | \(p99) | \(n) | "
+                + (base.map { "\($0.name) | \(Report.format($0.median, $0.unit)) | \($0.unit == .perSecond ? "–" : Report.format($0.p99))" } ?? "– | – | –") + " |")
         }
     }
 }
