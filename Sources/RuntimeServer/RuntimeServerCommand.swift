@@ -29,6 +29,8 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @Option(help: "Rows sent for a table read without a window.") var rowCap = 1000
     @Option(help: "Kill a running worker past this resident memory, in MiB.") var memoryLimitMb: Int?
     @Option(help: "Seconds a stop waits for KeyboardInterrupt before killing.") var stopGrace = 1.0
+    @Option(help: "A folder run_model may read data files from, besides the session's own (repeatable).")
+    var allowDataDir: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() async throws {
@@ -54,6 +56,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
         runtime.defaultRowCap = rowCap
         runtime.memoryLimitBytes = memoryLimitMb.map { $0 << 20 }
         runtime.stopGracePeriod = .milliseconds(Int(stopGrace * 1000))
+        runtime.modelInvoker = PythonModelInvoker(allowedDataFolders: allowDataDir.map { URL(fileURLWithPath: $0) })
         return ServerConfiguration(
             host: host, port: port,
             token: token ?? ProcessInfo.processInfo.environment["RUNTIME_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },

@@ -126,18 +126,4 @@ struct ErrorReplyTests {
         await client.close()
         try await server.stop()
     }
-
-    @Test func modelAndStatsAnswerWithAClearErrorUntilAvailable() async throws {
-        let server = try await TestServer.start()
-        let client = try await server.connect()
-        let id = try #require(try await client.run(["main.py": "x = [1, 2]\n"])["sessionId"]?.stringValue)
-        _ = await client.eventsUntilEnd(of: id)
-        let stats = try await client.request(["action": "get_stats", "placeholder": ["sessionId": .string(id), "name": "x"]])
-        #expect(stats.type?.hasPrefix("[") == true)
-        let model = try await client.request(["action": "run_model", "model": ["sessionId": .string(id), "name": "x", "data": [1]]])
-        #expect(model.type?.hasPrefix("[") == true)
-        #expect(try await client.request(["action": "list_sessions"]).type == "[sessions]:LIST")
-        await client.close()
-        try await server.stop()
-    }
 }

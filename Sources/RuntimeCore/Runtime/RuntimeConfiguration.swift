@@ -25,6 +25,10 @@ public struct RuntimeConfiguration: Sendable {
     public var memoryLimitBytes: Int?
     /// Where sessions' working folders are made (a fresh folder per runtime inside it).
     public var workRoot: URL
+    /// Calls models (`run_model`).
+    public var modelInvoker: any ModelInvoker
+    /// Computes dataset statistics (`get_stats`).
+    public var statsEngine: any StatsEngine
 
     public init(
         python: PythonEnvironment = .resolve(),
@@ -37,7 +41,9 @@ public struct RuntimeConfiguration: Sendable {
         defaultRowCap: Int = 1000,
         stopGracePeriod: Duration = .seconds(1),
         memoryLimitBytes: Int? = nil,
-        workRoot: URL = FileManager.default.temporaryDirectory
+        workRoot: URL = FileManager.default.temporaryDirectory,
+        modelInvoker: any ModelInvoker = PythonModelInvoker(),
+        statsEngine: any StatsEngine = NativeStatsEngine()
     ) {
         self.python = python
         self.worker = worker
@@ -50,6 +56,8 @@ public struct RuntimeConfiguration: Sendable {
         self.stopGracePeriod = stopGracePeriod
         self.memoryLimitBytes = memoryLimitBytes
         self.workRoot = workRoot
+        self.modelInvoker = modelInvoker
+        self.statsEngine = statsEngine
     }
 
     /// The worker's command-line arguments.

@@ -206,6 +206,15 @@ actor WorkerSession: Session {
                                 rowCount: result["rowCount"]?.intValue)
     }
 
+    /// Sends a request (`{"op": ...}`) to the session's worker and returns the
+    /// reply's result; for ``ModelInvoker`` and ``StatsEngine`` implementations.
+    func workerRequest(_ request: JSONValue) async throws(RuntimeError) -> JSONValue {
+        guard let worker else {
+            throw RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")
+        }
+        return try await call(worker, request)
+    }
+
     /// Sends a request to the worker and unwraps its reply.
     private func call(_ worker: WorkerProcess, _ request: JSONValue) async throws(RuntimeError) -> JSONValue {
         let reply: JSONValue

@@ -5,7 +5,7 @@ import CPython
 struct WorkerRequestHandler: @unchecked Sendable {
     // The helper module is only touched while holding the GIL; the reference
     // itself is immortal for the worker's lifetime.
-    private let helper: PythonObject
+    fileprivate let helper: PythonObject
 
     init(helper: PythonObject) { self.helper = helper }
 
@@ -35,17 +35,21 @@ struct WorkerRequestHandler: @unchecked Sendable {
         let result: Result<JSONValue, WorkerRequestError>
         switch request["op"]?.stringValue {
         case "get": result = PythonInterpreter.withGIL { readPlaceholder(request) }
+        case "stats": result = PythonInterpreter.withGIL { statistics(request) }
+        case "model": result = PythonInterpreter.withGIL { invokeModel(request) }
         case "ping": result = .success(["pong": true])
         default: result = .failure(WorkerRequestError(code: "INTERNAL", message: "unknown worker request"))
         }
         switch result {
         case .success(let value): return ["ev": "reply", "rid": rid, "ok": true, "result": value]
         case .failure(let error):
-            return ["ev": "reply", "rid": rid, "ok": false, "error": ["code": .string(error.code), "message": .string(error.message)]]
+            var fields: [(String, JSONValue)] = [("code", .string(error.code)), ("message", .string(error.message))]
+            if let details = error.details { fields.append(("error", details)) }
+            return ["ev": "reply", "rid": rid, "ok": false, "error": .object(fields)]
         }
     }
 
-    private func lookup(_ name: String) throws(WorkerRequestError) -> PythonObject {
+    fileprivate func lookup(_ name: String) throws(WorkerRequestError) -> PythonObject {
         do {
             let found = try helper.attribute("lookup").call([try .string(name)])
             guard PyTuple_Size(found.pointer) == 2, shim_tuple_get(found.pointer, 0) == shim_true() else {
@@ -96,8 +100,65 @@ struct WorkerRequestHandler: @unchecked Sendable {
     }
 }
 
+extension WorkerRequestHandler {
+    fileprivate func statistics(_ request: JSONValue) -> Result<JSONValue, WorkerRequestError> {
+        guard let name = request["name"]?.stringValue else {
+            return .failure(WorkerRequestError(code: "INVALID_REQUEST", message: "name is required"))
+        }
+        do {
+            let object = try lookup(name)
+            return .success(try DatasetStatistics(helper: helper).compute(object, name: name))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    fileprivate func invokeModel(_ request: JSONValue) -> Result<JSONValue, WorkerRequestError> {
+        guard let name = request["name"]?.stringValue else {
+            return .failure(WorkerRequestError(code: "INVALID_REQUEST", message: "name is required"))
+        }
+        do {
+            let model = try lookup(name)
+            let data = try PythonObject.string((request["data"] ?? .null).jsonString)
+            let path = try request["path"]?.stringValue.map { try PythonObject.string($0) } ?? .none
+            let method = try request["method"]?.stringValue.map { try PythonObject.string($0) } ?? .none
+            let outcome: PythonObject
+            do {
+                outcome = try helper.attribute("invoke_model").call([model, data, path, method])
+            } catch {
+                switch error.typeName {
+                case "NotAModel": throw WorkerRequestError(code: "NOT_A_MODEL", message: error.message)
+                case "BadModelInput", "JSONDecodeError": throw WorkerRequestError(code: "INVALID_REQUEST", message: "model.data: \(error.message)")
+                default: throw WorkerRequestError(code: "INTERNAL", message: "\(error)")
+                }
+            }
+            let status = PythonObject.string(from: shim_tuple_get(outcome.pointer, 0)) ?? ""
+            let payload = PythonObject(borrowing: shim_tuple_get(outcome.pointer, 1))
+            let converter = PythonJSONConverter(helper: helper)
+            if status == "model_error" {
+                let error = converter.convert(payload, depth: 0)
+                let message = "the model raised \(error["type"]?.stringValue ?? "an exception"): \(error["message"]?.stringValue ?? "")"
+                throw WorkerRequestError(code: "MODEL_ERROR", message: message, details: error)
+            }
+            return .success(["predictions": converter.convert(payload, depth: 0)])
+        } catch let error as WorkerRequestError {
+            return .failure(error)
+        } catch {
+            return .failure(WorkerRequestError(code: "INTERNAL", message: "\(error)"))
+        }
+    }
+}
+
 /// A request the worker could not serve, with the contract's error code.
 struct WorkerRequestError: Error {
     var code: String
     var message: String
+    /// For `MODEL_ERROR`: the Python error object.
+    var details: JSONValue?
+
+    init(code: String, message: String, details: JSONValue? = nil) {
+        self.code = code
+        self.message = message
+        self.details = details
+    }
 }

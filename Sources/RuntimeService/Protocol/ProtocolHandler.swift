@@ -133,9 +133,17 @@ public final class ProtocolHandler: Sendable {
             let session = try await session(id)
             return Reply(try await session.readPlaceholder(named: name, window: window).wireMessage(sessionId: id))
 
-        case .runModel(let id, _, _, _, _), .getStats(let id, _):
-            _ = try await session(id)
-            throw RuntimeError(.internalError, "this server cannot serve run_model and get_stats yet")
+        case .runModel(let id, let name, let isData, let data, let method):
+            let session = try await session(id)
+            let input: ModelInput = isData ? .inline(data) : .file(data.stringValue ?? "")
+            let predictions = try await runtime.configuration.modelInvoker.predict(model: name, input: input, method: method, in: session)
+            return Reply(["type": "[model]:RESULT", "sessionId": .string(id), "name": .string(name), "predictions": predictions])
+
+        case .getStats(let id, let name):
+            let session = try await session(id)
+            let value = try await runtime.configuration.statsEngine.statistics(of: name, in: session)
+            return Reply(["type": "[placeholder]:STATS", "sessionId": .string(id), "name": .string(name),
+                          "dataset_name": .string(name), "value": value])
 
         case .status(let id):
             return Reply(try await session(id).snapshot().wireMessage)

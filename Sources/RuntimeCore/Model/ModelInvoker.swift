@@ -1,0 +1,59 @@
+import Foundation
+
+/// What a model is called on: inline data in one of the contract's shapes, or
+/// a file (CSV with a header row, `.npy` or `.json`).
+public enum ModelInput: Sendable, Equatable {
+    /// One instance (a flat array, or an object of feature to value), a list of
+    /// instances, or an MLflow shape (`dataframe_split`, `dataframe_records`,
+    /// `instances`, `inputs`).
+    case inline(JSONValue)
+    /// A path relative to the session's working folder, or inside an allowed data folder.
+    case file(String)
+}
+
+/// Calls a model a session saved on new data.
+public protocol ModelInvoker: Sendable {
+    /// The model's predictions (a one-element list for a single instance),
+    /// encoded by the placeholder rules.
+    /// - Parameter method: another method than `predict` (e.g. `predict_proba`).
+    func predict(model name: String, input: ModelInput, method: String?,
+                 in session: any Session) async throws(RuntimeError) -> JSONValue
+}
+
+/// The default ``ModelInvoker``: calls `predict` (or the named method) of a
+/// scikit-learn style object, else the object itself if callable, inside the
+/// session's worker. Objects become a DataFrame whose columns follow the
+/// model's `feature_names_in_`; arrays become a 2-D array (a DataFrame with
+/// those names when the model has them).
+public struct PythonModelInvoker: ModelInvoker {
+    /// Folders besides the session's own from which data files may be read.
+    public var allowedDataFolders: [URL]
+
+    public init(allowedDataFolders: [URL] = []) {
+        self.allowedDataFolders = allowedDataFolders
+    }
+
+    public func predict(model name: String, input: ModelInput, method: String?,
+                        in session: any Session) async throws(RuntimeError) -> JSONValue {
+        guard let session = session as? WorkerSession else {
+            throw RuntimeError(.internalError, "PythonModelInvoker serves RuntimeCore's own sessions")
+        }
+        var request: [(String, JSONValue)] = [("op", "model"), ("name", .string(name))]
+        switch input {
+        case .inline(let data):
+            request.append(("data", data))
+        case .file(let path):
+            let policy = DataPathPolicy(sessionFolder: session.directory, allowedFolders: allowedDataFolders)
+            request.append(("path", .string(try policy.resolve(path))))
+        }
+        if let method { request.append(("method", .string(method))) }
+        return try await session.workerRequest(.object(request))["predictions"] ?? .null
+    }
+}
+
+extension ModelInvoker where Self == PythonModelInvoker {
+    /// The default invoker, reading data files from the session's folder and `allowedDataFolders`.
+    public static func python(allowedDataFolders: [URL] = []) -> PythonModelInvoker {
+        PythonModelInvoker(allowedDataFolders: allowedDataFolders)
+    }
+}

@@ -1,0 +1,131 @@
+import CPython
+
+/// Copies a numeric numpy column out through the buffer protocol (any
+/// element type, any stride), dropping NaN as missing, in one pass.
+enum ColumnReader {
+    struct Numeric {
+        var values: [Double]
+        var missing: Int
+        /// For integer columns: the exact sum, min and max (nil on overflow or for floats).
+        var integerSum: Int64?
+        var integerMin: Int64?
+        var integerMax: Int64?
+        var isInteger: Bool
+    }
+
+    /// Reads a 1-D numeric array. Must hold the GIL.
+    static func numeric(_ array: PythonObject, kind: String) -> Numeric? {
+        var view = Py_buffer()
+        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
+            PyErr_Clear()
+            return nil
+        }
+        defer { PyBuffer_Release(&view) }
+        guard view.ndim == 1, let shape = view.shape, let strides = view.strides else { return nil }
+        let count = Int(shape[0]), stride = Int(strides[0])
+        let base = UnsafeRawPointer(view.buf)
+        switch (kind, Int(view.itemsize)) {
+        case ("f", 8): return floats(base, count, stride, Double.self)
+        case ("f", 4): return floats(base, count, stride, Float.self)
+        case ("i", 8): return integers(base, count, stride, Int64.self)
+        case ("i", 4): return integers(base, count, stride, Int32.self)
+        case ("i", 2): return integers(base, count, stride, Int16.self)
+        case ("i", 1): return integers(base, count, stride, Int8.self)
+        case ("u", 8): return integers(base, count, stride, UInt64.self)
+        case ("u", 4): return integers(base, count, stride, UInt32.self)
+        case ("u", 2): return integers(base, count, stride, UInt16.self)
+        case ("u", 1): return integers(base, count, stride, UInt8.self)
+        default: return nil
+        }
+    }
+
+    private static func floats<T: BinaryFloatingPoint>(_ base: UnsafeRawPointer?, _ count: Int, _ stride: Int, _: T.Type) -> Numeric {
+        var values = [Double]()
+        values.reserveCapacity(count)
+        var missing = 0
+        if let base {
+            for i in 0..<count {
+                let x = Double(base.loadUnaligned(fromByteOffset: i * stride, as: T.self))
+                if x.isNaN { missing += 1 } else { values.append(x) }
+            }
+        }
+        return Numeric(values: values, missing: missing, integerSum: nil, integerMin: nil, integerMax: nil, isInteger: false)
+    }
+
+    private static func integers<T: FixedWidthInteger>(_ base: UnsafeRawPointer?, _ count: Int, _ stride: Int, _: T.Type) -> Numeric {
+        var values = [Double](repeating: 0, count: count)
+        var sum: Int64 = 0, overflow = false
+        var low = Int64.max, high = Int64.min, exactBounds = true
+        if let base {
+            values.withUnsafeMutableBufferPointer { out in
+                for i in 0..<count {
+                    let x = base.loadUnaligned(fromByteOffset: i * stride, as: T.self)
+                    out[i] = Double(x)
+                    if let exact = Int64(exactly: x) {
+                        if !overflow {
+                            let (s, o) = sum.addingReportingOverflow(exact)
+                            sum = s
+                            overflow = o
+                        }
+                        if exact < low { low = exact }
+                        if exact > high { high = exact }
+                    } else {
+                        overflow = true
+                        exactBounds = false
+                    }
+                }
+            }
+        }
+        let any = count > 0 && exactBounds
+        return Numeric(values: values, missing: 0, integerSum: overflow ? nil : sum,
+                       integerMin: any ? low : nil, integerMax: any ? high : nil, isInteger: true)
+    }
+
+    /// Reads an int64 column of nanosecond timestamps, `Int64.min` (NaT) as missing.
+    static func datetimes(_ array: PythonObject) -> (values: [Double], exact: [Int64], missing: Int)? {
+        var view = Py_buffer()
+        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
+            PyErr_Clear()
+            return nil
+        }
+        defer { PyBuffer_Release(&view) }
+        guard view.ndim == 1, view.itemsize == 8, let shape = view.shape, let strides = view.strides else { return nil }
+        let count = Int(shape[0]), stride = Int(strides[0])
+        var values = [Double](), exact = [Int64]()
+        values.reserveCapacity(count)
+        exact.reserveCapacity(count)
+        var missing = 0
+        if let base = UnsafeRawPointer(view.buf) {
+            for i in 0..<count {
+                let x = base.loadUnaligned(fromByteOffset: i * stride, as: Int64.self)
+                if x == Int64.min { missing += 1 } else { values.append(Double(x)); exact.append(x) }
+            }
+        }
+        return (values, exact, missing)
+    }
+
+    /// Counts an int8 column of booleans: -1 missing, 0 false, 1 true.
+    static func booleans(_ array: PythonObject) -> (trues: Int, falses: Int, missing: Int, trueFirst: Bool)? {
+        var view = Py_buffer()
+        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
+            PyErr_Clear()
+            return nil
+        }
+        defer { PyBuffer_Release(&view) }
+        guard view.ndim == 1, view.itemsize == 1, let shape = view.shape, let strides = view.strides else { return nil }
+        var trues = 0, falses = 0, missing = 0
+        var trueFirst = false
+        if let base = UnsafeRawPointer(view.buf) {
+            for i in 0..<Int(shape[0]) {
+                switch base.load(fromByteOffset: i * Int(strides[0]), as: Int8.self) {
+                case 1:
+                    if trues == 0 && falses == 0 { trueFirst = true }
+                    trues += 1
+                case 0: falses += 1
+                default: missing += 1
+                }
+            }
+        }
+        return (trues, falses, missing, trueFirst)
+    }
+}
