@@ -11,6 +11,8 @@ enum ColumnReader {
         var integerMin: Int64?
         var integerMax: Int64?
         var isInteger: Bool
+        /// Exact keys for `distinct` when some integer is beyond 2^53 (doubles would merge neighbours).
+        var exactKeys: [UInt64]?
     }
 
     /// Reads a 1-D numeric array. Must hold the GIL.
@@ -49,18 +51,21 @@ enum ColumnReader {
                 if x.isNaN { missing += 1 } else { values.append(x) }
             }
         }
-        return Numeric(values: values, missing: missing, integerSum: nil, integerMin: nil, integerMax: nil, isInteger: false)
+        return Numeric(values: values, missing: missing, integerSum: nil, integerMin: nil, integerMax: nil, isInteger: false,
+                       exactKeys: nil)
     }
 
     private static func integers<T: FixedWidthInteger>(_ base: UnsafeRawPointer?, _ count: Int, _ stride: Int, _: T.Type) -> Numeric {
         var values = [Double](repeating: 0, count: count)
         var sum: Int64 = 0, overflow = false
         var low = Int64.max, high = Int64.min, exactBounds = true
+        var wide = false
         if let base {
             values.withUnsafeMutableBufferPointer { out in
                 for i in 0..<count {
                     let x = base.loadUnaligned(fromByteOffset: i * stride, as: T.self)
                     out[i] = Double(x)
+                    if x.magnitude > 1 << 53 { wide = true }
                     if let exact = Int64(exactly: x) {
                         if !overflow {
                             let (s, o) = sum.addingReportingOverflow(exact)
@@ -77,8 +82,12 @@ enum ColumnReader {
             }
         }
         let any = count > 0 && exactBounds
+        var keys: [UInt64]?
+        if wide, let base {
+            keys = (0..<count).map { UInt64(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: $0 * stride, as: T.self)) }
+        }
         return Numeric(values: values, missing: 0, integerSum: overflow ? nil : sum,
-                       integerMin: any ? low : nil, integerMax: any ? high : nil, isInteger: true)
+                       integerMin: any ? low : nil, integerMax: any ? high : nil, isInteger: true, exactKeys: keys)
     }
 
     /// Reads an int64 column of nanosecond timestamps, `Int64.min` (NaT) as missing.

@@ -21,4 +21,16 @@ struct CompensatedSum: Sendable {
     }
 
     var value: Double { sum + compensation }
+
+    /// The sum divided by `n` as a double-double (high + low), exact to about
+    /// twice double precision.
+    func quotient(dividingBy n: Double) -> (high: Double, low: Double) {
+        let total = value
+        let high = total / n
+        guard high.isFinite else { return (high, 0) }
+        // total − high·n exactly (a fused multiply-add), plus what `total` rounded away.
+        let exactRemainder = total.addingProduct(-high, n)
+        let rounded = (sum - total) + compensation
+        return (high, (exactRemainder + rounded) / n)
+    }
 }

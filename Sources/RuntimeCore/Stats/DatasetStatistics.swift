@@ -56,7 +56,7 @@ struct DatasetStatistics {
             let work = columns
             DispatchQueue.concurrentPerform(iterations: work.count) { i in
                 switch work[i] {
-                case .numeric(let numeric): out[i] = NumericSummarizer.summarize(numeric.values)
+                case .numeric(let numeric): out[i] = NumericSummarizer.summarize(numeric.values, exactKeys: numeric.exactKeys)
                 case .datetime(let values, _, _): out[i] = NumericSummarizer.summarize(values)
                 default: break
                 }

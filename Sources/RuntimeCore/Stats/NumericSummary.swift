@@ -38,8 +38,11 @@ enum NumericSummarizer {
     /// Columns at least this long are split into chunks computed in parallel.
     static let parallelThreshold = 1 << 16
 
-    /// - Parameter values: the column's present values (NaN already removed; ±inf kept).
-    static func summarize(_ values: [Double]) -> NumericSummary {
+    /// - Parameters:
+    ///   - values: the column's present values (NaN already removed; ±inf kept).
+    ///   - exactKeys: for integers beyond 2^53, their exact bit patterns, which
+    ///     tell apart values that collapse as doubles (for `distinct`).
+    static func summarize(_ values: [Double], exactKeys: [UInt64]? = nil) -> NumericSummary {
         let count = values.count
         guard count > 0 else {
             return NumericSummary(count: 0, sum: 0, min: .nan, max: .nan, zeros: 0, negatives: 0, infinite: 0, mean: .nan,
@@ -55,12 +58,12 @@ enum NumericSummarizer {
         nonisolated(unsafe) var distinctResult = 0
         group.enter()
         queue.async {
-            distinctResult = DistinctCounter.count(values)
+            distinctResult = exactKeys.map(DistinctCounter.count(keys:)) ?? DistinctCounter.count(values)
             group.leave()
         }
         first = FirstPass.compute(values)
         let mean = first.sum.value / Double(count)
-        moments = Moments.compute(values, mean: mean)
+        moments = Moments.compute(values, mean: first.sum.quotient(dividingBy: Double(count)))
         (quartiles, deciles) = Quantiles.quartilesAndDeciles(values)
         group.wait()
         distinct = distinctResult
@@ -112,17 +115,19 @@ struct FirstPass: Sendable {
 }
 
 /// Sums of the 2nd, 3rd and 4th powers of the deviations from the mean (the
-/// second pass of the two-pass method pandas uses), compensated.
+/// second pass of a two-pass method), compensated. The mean is carried as a
+/// double-double: values near 1e9 with a tiny spread would otherwise lose
+/// the mean's rounding error (n·δ²) into every moment.
 struct Moments: Sendable {
     var m2 = CompensatedSum()
     var m3 = CompensatedSum()
     var m4 = CompensatedSum()
 
-    static func compute(_ values: [Double], mean: Double) -> Moments {
+    static func compute(_ values: [Double], mean: (high: Double, low: Double)) -> Moments {
         Chunked.reduce(values, initial: Moments()) { chunk in
             var m = Moments()
             for x in chunk {
-                let d = x - mean
+                let d = (x - mean.high) - mean.low
                 let d2 = d * d
                 m.m2.add(d2)
                 m.m3.add(d2 * d)
@@ -139,27 +144,21 @@ struct Moments: Sendable {
     }
 }
 
-/// pandas' `skew()` and `kurt()` from the central moment sums (nanops.nanskew / nankurt).
+/// pandas' `skew()` and `kurt()` from the central moment sums (pandas 3.1's
+/// `calc_skew` / `calc_kurt`): bias-corrected, excess kurtosis, NaN for fewer
+/// than 3 (4) values and for a column without spread.
 enum PandasMoments {
-    /// pandas zeroes sums that are mere floating-point noise.
-    private static func zeroOutNoise(_ x: Double) -> Double { abs(x) < 1e-14 ? 0 : x }
-
     static func skew(count n: Double, m2: Double, m3: Double) -> Double {
         guard n >= 3 else { return .nan }
-        let m2 = zeroOutNoise(m2), m3 = zeroOutNoise(m3)
-        guard m2 != 0 else { return 0 }
-        let result = (n * (n - 1).squareRoot() / (n - 2)) * (m3 / (m2 * m2.squareRoot()))
-        return result
+        let ratio = m3 / (m2 * m2.squareRoot())
+        return ratio * (n * (n - 1).squareRoot()) / (n - 2)
     }
 
     static func kurt(count n: Double, m2: Double, m4: Double) -> Double {
         guard n >= 4 else { return .nan }
-        let m2 = zeroOutNoise(m2), m4 = zeroOutNoise(m4)
-        let adjustment = 3 * (n - 1) * (n - 1) / ((n - 2) * (n - 3))
-        let numerator = n * (n + 1) * (n - 1) * m4
-        let denominator = (n - 2) * (n - 3) * m2 * m2
-        guard denominator != 0 else { return 0 }
-        return numerator / denominator - adjustment
+        let ratio = m4 / (m2 * m2)
+        let inner = n * (n + 1) * ratio - 3 * (n - 1)
+        return (n - 1) / ((n - 2) * (n - 3)) * inner
     }
 }
 

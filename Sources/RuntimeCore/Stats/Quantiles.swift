@@ -138,17 +138,26 @@ enum Histogram {
 /// with an open-addressing hash set over the values' bit patterns.
 enum DistinctCounter {
     static func count(_ values: [Double]) -> Int {
-        guard !values.isEmpty else { return 0 }
+        count(values.count) { i in values[i] == 0 ? 0 : values[i].bitPattern }
+    }
+
+    /// Distinct 64-bit keys (exact integers' bit patterns).
+    static func count(keys: [UInt64]) -> Int {
+        count(keys.count) { keys[$0] }
+    }
+
+    private static func count(_ n: Int, key: (Int) -> UInt64) -> Int {
+        guard n > 0 else { return 0 }
         var capacity = 16
-        while capacity < values.count * 2 { capacity <<= 1 }
+        while Double(capacity) < Double(n) * 1.4 { capacity <<= 1 }
         let mask = capacity - 1
         var slots = [UInt64](repeating: 0, count: capacity)
         var occupied = [Bool](repeating: false, count: capacity)
         var distinct = 0
-        for value in values {
-            let bits = value == 0 ? 0 : value.bitPattern
+        for i in 0..<n {
+            let bits = key(i)
             var h = bits &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 32
+            h ^= h >> 29
             var slot = Int(truncatingIfNeeded: h) & mask
             while occupied[slot] {
                 if slots[slot] == bits { break }

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import RuntimeCore
+
+/// get_stats through the real worker, compared with pandas on the same data.
+@Suite(.timeLimit(.minutes(5)))
+struct StatsEngineTests {
+    static let expectedHelper = (try? String(contentsOfFile: "Tests/RuntimeCoreTests/Fixtures/pandas_expected.py", encoding: .utf8)) ?? ""
+
+    private func run(_ main: String) async throws -> (any Session, Runtime) {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": main, "pandas_expected.py": Self.expectedHelper])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        return (session, runtime)
+    }
+
+    private func check(_ session: any Session, _ dataset: String, against expected: String,
+                       sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let actual = try await NativeStatsEngine().statistics(of: dataset, in: session)
+        let wanted = try await session.value(expected)
+        let problems = StatsComparison.mismatches(actual: actual, expected: wanted, path: dataset)
+        #expect(problems.isEmpty, "\(problems.prefix(12).joined(separator: "\n"))", sourceLocation: sourceLocation)
+    }
+
+    @Test func everyColumnKindAndMissingValues() async throws {
+        let (session, runtime) = try await run("""
+            import numpy as np, pandas as pd, runtimeBridge as rb, pandas_expected as pe
+            rng = np.random.default_rng(5)
+            n = 500
+            x = rng.normal(10, 3, n); x[[3, 77, 400]] = np.nan
+            df = pd.DataFrame({
+                "x": x,
+                "ints": rng.integers(-50, 50, n),
+                "nullable": pd.array([None if i % 7 == 0 else i for i in range(n)], dtype="Int64"),
+                "words": pd.Series(["alpha"] * 200 + ["be"] * 150 + ["c"] * 100 + [None] * 30 + ["délta"] * 20, dtype=object),
+                "flags": rng.random(n) > 0.3,
+                "when": pd.Series(pd.date_range("2024-01-01", periods=n, freq="h")).where(lambda s: s.index % 11 != 0),
+                "constant": np.full(n, 4.0),
+                "big": 1e9 + rng.normal(0, 1e-3, n),
+                "huge": rng.normal(0, 1e300, n),
+                "tiny": rng.normal(0, 1e-300, n),
+                "extremes": np.array([np.iinfo(np.int64).max - i for i in range(n // 2)] + [np.iinfo(np.int64).min + i for i in range(n - n // 2)], dtype=np.int64),
+            })
+            rb.save_placeholder("df", df)
+            rb.save_placeholder("df_expected", pe.frame(df, precise=("big",)))
+            """)
+        try await check(session, "df", against: "df_expected")
+        let stats = try await NativeStatsEngine().statistics(of: "df", in: session)
+        let constant = stats["columns"]?.arrayValue?.first { $0["name"] == "constant" }
+        #expect(constant?["skewness"] == .null && constant?["kurtosis"] == .null && constant?["std"] == 0.0)
+        let words = stats["columns"]?.arrayValue?.first { $0["name"] == "words" }
+        #expect(words?["minLength"] == 1 && words?["maxLength"] == 5)
+        await runtime.shutdown()
+    }
+
+    @Test func everyInputShape() async throws {
+        let (session, runtime) = try await run("""
+            import numpy as np, pandas as pd, runtimeBridge as rb, pandas_expected as pe
+            rng = np.random.default_rng(9)
+            s = pd.Series(rng.normal(size=300), name="height")
+            rb.save_placeholder("series", s)
+            rb.save_placeholder("series_expected", {"rowCount": 300, "columns": [dict(pe.numeric(s), name="height")]})
+            unnamed = pd.Series(rng.integers(0, 9, 40))
+            rb.save_placeholder("unnamed", unnamed)
+            rb.save_placeholder("unnamed_expected", {"rowCount": 40, "columns": [dict(pe.numeric(unnamed), name="unnamed")]})
+            a1 = rng.exponential(2.0, 1000).astype(np.float32)
+            rb.save_placeholder("a1", a1)
+            rb.save_placeholder("a1_expected", {"rowCount": 1000, "columns": [dict(pe.numeric(a1.astype(np.float64)), name="a1")]})
+            base = rng.integers(-1000, 1000, (60, 12))
+            a2 = base[::2, ::3]
+            assert not a2.flags.c_contiguous
+            rb.save_placeholder("a2", a2)
+            rb.save_placeholder("a2_expected", {"rowCount": 30, "columns": [dict(pe.numeric(a2[:, j]), name=str(j)) for j in range(a2.shape[1])]})
+            numbers = [1, 2.5, None, 4, float("nan"), -3]
+            rb.save_placeholder("numbers", numbers)
+            rb.save_placeholder("numbers_expected", {"rowCount": 6, "columns": [dict(pe.numeric(pd.Series(numbers, dtype="float64")), name="numbers")]})
+            records = [{"a": i, "b": "xy"[i % 2], "c": None if i % 4 == 0 else i / 3} for i in range(50)]
+            rb.save_placeholder("records", records)
+            rb.save_placeholder("records_expected", pe.frame(pd.DataFrame(records)))
+            columns = {"p": list(range(20)), "q": [str(i % 3) for i in range(20)], "r": np.linspace(0, 1, 20)}
+            rb.save_placeholder("columns", columns)
+            rb.save_placeholder("columns_expected", pe.frame(pd.DataFrame(columns)))
+            empty = pd.DataFrame({"e": pd.Series([], dtype="float64")})
+            rb.save_placeholder("empty", empty)
+            rb.save_placeholder("empty_expected", pe.frame(empty))
+            one = pd.DataFrame({"v": [42.0]})
+            rb.save_placeholder("one", one)
+            rb.save_placeholder("one_expected", pe.frame(one))
+            missing = pd.Series([np.nan] * 5, name="m")
+            rb.save_placeholder("missing", missing)
+            rb.save_placeholder("missing_expected", {"rowCount": 5, "columns": [dict(pe.numeric(missing), name="m")]})
+            """)
+        for name in ["series", "unnamed", "a1", "a2", "numbers", "records", "columns", "empty", "one", "missing"] {
+            try await check(session, name, against: name + "_expected")
+        }
+        await runtime.shutdown()
+    }
+
+    @Test(arguments: [10, 1_000, 100_000, 1_000_000])
+    func seededRandomDataOfSeveralDistributions(_ rows: Int) async throws {
+        let (session, runtime) = try await run("""
+            import numpy as np, pandas as pd, runtimeBridge as rb, pandas_expected as pe
+            rng = np.random.default_rng(\(rows))
+            n = \(rows)
+            df = pd.DataFrame({
+                "normal": rng.normal(0, 1, n),
+                "lognormal": rng.lognormal(0, 2, n),
+                "exponential": rng.exponential(1e6, n),
+                "uniform_int": rng.integers(-10**9, 10**9, n),
+                "small_int": rng.integers(0, 7, n).astype(np.int8),
+                "around_1e9": 1e9 + rng.normal(0, 1e-4, n),
+                "unsigned": rng.integers(0, 2**40, n, dtype=np.uint64),
+            })
+            rb.save_placeholder("df", df)
+            rb.save_placeholder("expected", pe.frame(df, precise=("around_1e9",)))
+            """)
+        try await check(session, "df", against: "expected")
+        await runtime.shutdown()
+    }
+
+    @Test func notADataset() async throws {
+        let (session, runtime) = try await run("""
+            import numpy as np
+            class Model:
+                def predict(self, x): return x
+            model = Model()
+            text = "hello"
+            cube = np.zeros((2, 2, 2))
+            ragged = {"a": [1, 2], "b": [1]}
+            nested = [[1, 2], [3]]
+            """)
+        for name in ["model", "text", "cube", "ragged", "nested"] {
+            await #expect(sourceLocation: SourceLocation(fileID: #fileID, filePath: #filePath, line: #line, column: 13)) {
+                try await NativeStatsEngine().statistics(of: name, in: session)
+            } throws: { ($0 as? RuntimeError)?.code == .notADataset }
+        }
+        await #expect { try await NativeStatsEngine().statistics(of: "nothing", in: session) } throws: {
+            ($0 as? RuntimeError)?.code == .placeholderNotFound
+        }
+        await runtime.shutdown()
+    }
+}
