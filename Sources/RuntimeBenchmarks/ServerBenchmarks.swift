@@ -53,9 +53,39 @@ struct ServerBenchmarks {
             _ = try await rt.request(["action": "delete_session", "sessionId": id])
             return elapsed
         }, against: echoRun)
+        report.add(try await modelOverhead(rt), against: nil)
         await rt.close()
         await floor.close()
         return report
+    }
+
+    /// run_model on a one-row instance through the server, minus the same
+    /// `model.predict` timed inside Python: what the server adds.
+    private func modelOverhead(_ rt: RuntimeConnection) async throws -> Sample {
+        let program = """
+        import time, numpy as np, runtimeBridge as rb
+        from sklearn.linear_model import LogisticRegression
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(500, 4)); y = (X.sum(axis=1) > 0).astype(int)
+        model = LogisticRegression().fit(X, y)
+        rb.save_placeholder("model", model)
+        row = np.asarray([[0.1, -0.2, 0.3, 0.4]])
+        times = []
+        for _ in range(2000):
+            start = time.perf_counter(); model.predict(row); times.append(time.perf_counter() - start)
+        rb.save_placeholder("direct_us", float(np.median(times[200:]) * 1e6))
+        """
+        let started = try await rt.request(runMessage(program))
+        let id = started["sessionId"] ?? .null
+        _ = await waitForEnd(rt, id)
+        let direct = try await rt.request(["action": "get_placeholder", "placeholder": ["sessionId": id, "name": "direct_us"]])["value"]?.doubleValue ?? .nan
+        let call: JSONValue = ["action": "run_model", "model": ["sessionId": id, "name": "model", "is_data": true, "data": [0.1, -0.2, 0.3, 0.4]]]
+        let through = try await Measure.repeated("run_model, one row, through the server", count: roundTrips / 5, warmup: 200) {
+            _ = try await rt.request(call)
+        }
+        FileHandle.standardError.write(Data("run_model one row: server median \(Report.format(through.median)), direct predict median \(Report.format(direct))\n".utf8))
+        return Sample(name: "run_model overhead (server round trip − direct predict \(Report.format(direct)))",
+                      microseconds: through.microseconds.map { $0 - direct })
     }
 
     private func connect(_ url: String) async throws -> RuntimeConnection {

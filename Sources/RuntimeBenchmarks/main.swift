@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-// Benchmarks: run with `./scripts/bench.sh [startup|server|all]` (release
+// Benchmarks: run with `./scripts/bench.sh [startup|stats|server|all]` (release
 // build). Figures go to stdout as Markdown tables; progress goes to stderr.
 // `RuntimeBenchmarks echo-server PORT` is the echo floor the server suite starts.
 let arguments = CommandLine.arguments.dropFirst()
@@ -20,6 +20,10 @@ let suite = arguments.first ?? "all"
 if suite == "startup" || suite == "all" {
     let startup = try await StartupBenchmarks(iterations: iterations, logger: logger).run()
     startup.print(title: "Start-up and run latency (µs unless noted)")
+}
+if suite == "stats" || suite == "all" {
+    let stats = try await StatsBenchmarks(logger: logger).run()
+    stats.print(title: "get_stats beside pandas (same data, same run)")
 }
 if suite == "server" || suite == "all" {
     let server = try await ServerBenchmarks(roundTrips: roundTrips, runs: iterations, logger: logger).run()
