@@ -1,5 +1,6 @@
-/// Neumaier's compensated summation: the error of a plain running sum is
-/// carried along, so long columns keep full double precision.
+/// Compensated summation with Knuth's branch-free TwoSum: the rounding error
+/// of every addition is carried along, so long columns keep full double
+/// precision, without a data-dependent branch in the loop.
 struct CompensatedSum: Sendable {
     private(set) var sum = 0.0
     private var compensation = 0.0
@@ -7,11 +8,8 @@ struct CompensatedSum: Sendable {
     @inline(__always)
     mutating func add(_ x: Double) {
         let t = sum + x
-        if abs(sum) >= abs(x) {
-            compensation += (sum - t) + x
-        } else {
-            compensation += (x - t) + sum
-        }
+        let b = t - sum
+        compensation += (sum - (t - b)) + (x - b)
         sum = t
     }
 

@@ -48,33 +48,35 @@ enum NumericSummarizer {
             return NumericSummary(count: 0, sum: 0, min: .nan, max: .nan, zeros: 0, negatives: 0, infinite: 0, mean: .nan,
                                   variance: .nan, skewness: .nan, kurtosis: .nan, quartiles: [], deciles: [], distinct: 0, histogram: [])
         }
-        // The distinct count runs beside the passes and the selection.
-        var distinct = 0
-        var first = FirstPass()
-        var moments = Moments()
-        var quartiles: [Double] = [], deciles: [Double] = []
-        let group = DispatchGroup()
-        let queue = DispatchQueue.global(qos: .userInitiated)
-        nonisolated(unsafe) var distinctResult = 0
-        group.enter()
-        queue.async {
-            distinctResult = exactKeys.map(DistinctCounter.count(keys:)) ?? DistinctCounter.count(values)
-            group.leave()
+        // One fused pass first (the others need its mean and extremes), then
+        // distinct, moments, quantiles and the histogram side by side.
+        let first = FirstPass.compute(values)
+        let mean = first.sum.quotient(dividingBy: Double(count))
+        let bins = Swift.min(10, count)
+        nonisolated(unsafe) var distinct = 0
+        nonisolated(unsafe) var moments = Moments()
+        nonisolated(unsafe) var quantiles: ([Double], [Double]) = ([], [])
+        nonisolated(unsafe) var histogram: [HistogramBucket] = []
+        DispatchQueue.concurrentPerform(iterations: 4) { job in
+            switch job {
+            case 0: distinct = exactKeys.map(DistinctCounter.count(keys:)) ?? DistinctCounter.count(values)
+            case 1: quantiles = Quantiles.quartilesAndDeciles(values)
+            case 2: moments = Moments.compute(values, mean: mean)
+            default: histogram = Histogram.buckets(values, min: first.min, max: first.max, bins: bins)
+            }
         }
-        first = FirstPass.compute(values)
-        let mean = first.sum.value / Double(count)
-        moments = Moments.compute(values, mean: first.sum.quotient(dividingBy: Double(count)))
-        (quartiles, deciles) = Quantiles.quartilesAndDeciles(values)
-        group.wait()
-        distinct = distinctResult
+        // numpy's bin count is min(10, distinct): redo the (then small) histogram if fewer.
+        if distinct < bins {
+            histogram = Histogram.buckets(values, min: first.min, max: first.max, bins: distinct)
+        }
+        let (quartiles, deciles) = quantiles
 
         let n = Double(count)
         let m2 = moments.m2.value, m3 = moments.m3.value, m4 = moments.m4.value
         let variance = count > 1 ? m2 / (n - 1) : .nan
-        let histogram = Histogram.buckets(values, min: first.min, max: first.max, bins: Swift.min(10, distinct))
         return NumericSummary(
             count: count, sum: first.sum.value, min: first.min, max: first.max, zeros: first.zeros,
-            negatives: first.negatives, infinite: first.infinite, mean: first.infinite > 0 ? first.sum.value / n : mean,
+            negatives: first.negatives, infinite: first.infinite, mean: first.sum.value / n,
             variance: variance, skewness: PandasMoments.skew(count: n, m2: m2, m3: m3),
             kurtosis: PandasMoments.kurt(count: n, m2: m2, m4: m4),
             quartiles: quartiles, deciles: deciles, distinct: distinct, histogram: histogram)

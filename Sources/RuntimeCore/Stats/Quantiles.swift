@@ -6,6 +6,8 @@ import Foundation
 enum Quantiles {
     static let quartileLevels = [0, 0.25, 0.5, 0.75, 1]
     static let decileLevels = (0...10).map { Double($0) / 10 }
+    /// From this length on, selection goes through ``RadixSelect``.
+    static let radixThreshold = 4096
 
     /// The quartiles (min, 25%, 50%, 75%, max) and deciles (0%, 10%, ..., 100%).
     static func quartilesAndDeciles(_ values: [Double]) -> ([Double], [Double]) {
@@ -23,16 +25,23 @@ enum Quantiles {
             ranks.insert(lo)
             if lo + 1 < n { ranks.insert(lo + 1) }
         }
-        var work = values
-        work.withUnsafeMutableBufferPointer { buffer in
-            MultiSelect.select(buffer, ranks: ranks.sorted())
+        let at: (Int) -> Double
+        if n >= radixThreshold {
+            let found = RadixSelect.select(values, ranks: ranks.sorted())
+            at = { found[$0] ?? .nan }
+        } else {
+            var work = values
+            work.withUnsafeMutableBufferPointer { buffer in
+                MultiSelect.select(buffer, ranks: ranks.sorted())
+            }
+            at = { work[$0] }
         }
         return levels.map { q in
             let h = q * Double(n - 1)
             let lo = Int(h.rounded(.down))
             let t = h - Double(lo)
-            guard lo + 1 < n, t > 0 else { return work[lo] }
-            return lerp(work[lo], work[lo + 1], t)
+            guard lo + 1 < n, t > 0 else { return at(lo) }
+            return lerp(at(lo), at(lo + 1), t)
         }
     }
 
@@ -134,9 +143,13 @@ enum Histogram {
     }
 }
 
-/// How many different values a column holds (pandas `nunique`: `-0.0 == 0.0`),
-/// with an open-addressing hash set over the values' bit patterns.
+/// How many different values a column holds (pandas `nunique`: `-0.0 == 0.0`).
+/// Small columns use one open-addressing table; large ones are first
+/// scattered into 256 partitions by hash, so that each partition's table
+/// stays in cache.
 enum DistinctCounter {
+    static let partitionThreshold = 1 << 16
+
     static func count(_ values: [Double]) -> Int {
         count(values.count) { i in values[i] == 0 ? 0 : values[i].bitPattern }
     }
@@ -146,30 +159,67 @@ enum DistinctCounter {
         count(keys.count) { keys[$0] }
     }
 
+    @inline(__always)
+    private static func hash(_ key: UInt64) -> UInt64 {
+        var h = key &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        return h &* 0xBF58_476D_1CE4_E5B9
+    }
+
     private static func count(_ n: Int, key: (Int) -> UInt64) -> Int {
         guard n > 0 else { return 0 }
-        var capacity = 16
-        while Double(capacity) < Double(n) * 1.4 { capacity <<= 1 }
-        let mask = capacity - 1
-        var slots = [UInt64](repeating: 0, count: capacity)
-        var occupied = [Bool](repeating: false, count: capacity)
-        var distinct = 0
-        for i in 0..<n {
-            let bits = key(i)
-            var h = bits &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 29
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while occupied[slot] {
-                if slots[slot] == bits { break }
-                slot = (slot + 1) & mask
-            }
-            if !occupied[slot] {
-                occupied[slot] = true
-                slots[slot] = bits
-                distinct += 1
+        guard n >= partitionThreshold else {
+            return (0..<n).map(key).withUnsafeBufferPointer { countInTable($0) }
+        }
+        // Scatter by the hash's top 8 bits.
+        var counts = [Int](repeating: 0, count: 257)
+        for i in 0..<n { counts[Int(hash(key(i)) >> 56) + 1] += 1 }
+        for p in 0..<256 { counts[p + 1] += counts[p] }
+        var next = counts
+        var scattered = [UInt64](repeating: 0, count: n)
+        scattered.withUnsafeMutableBufferPointer { out in
+            for i in 0..<n {
+                let k = key(i)
+                let p = Int(hash(k) >> 56)
+                out[next[p]] = k
+                next[p] += 1
             }
         }
-        return distinct
+        var total = 0
+        scattered.withUnsafeBufferPointer { all in
+            for p in 0..<256 where counts[p + 1] > counts[p] {
+                total += countInTable(UnsafeBufferPointer(rebasing: all[counts[p]..<counts[p + 1]]))
+            }
+        }
+        return total
+    }
+
+    /// Distinct keys of a (small) buffer with one open-addressing table.
+    private static func countInTable(_ keys: UnsafeBufferPointer<UInt64>) -> Int {
+        var capacity = 16
+        while Double(capacity) < Double(keys.count) * 1.6 { capacity <<= 1 }
+        let mask = capacity - 1
+        // An empty slot holds `empty`; the key equal to `empty` is counted apart.
+        let empty = UInt64.max
+        var slots = [UInt64](repeating: empty, count: capacity)
+        var distinct = 0, sawEmptyKey = false
+        slots.withUnsafeMutableBufferPointer { slots in
+            for k in keys {
+                if k == empty { sawEmptyKey = true; continue }
+                var slot = Int(truncatingIfNeeded: hash(k)) & mask
+                while true {
+                    let here = slots[slot]
+                    if here == k { break }
+                    if here == empty {
+                        slots[slot] = k
+                        distinct += 1
+                        break
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+        return distinct + (sawEmptyKey ? 1 : 0)
     }
 }
 
