@@ -166,6 +166,11 @@ private struct WorkerProcessMain {
 
 /// Reads requests until the runtime closes the channel, then ends the process.
 private func serveRequests(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
+    // Give this thread one Python thread state for its whole life: without
+    // it every request would create and destroy one, and with it every
+    // thread-local of the libraries the models use.
+    _ = PyGILState_Ensure()
+    _ = PyEval_SaveThread()
     while true {
         let frame: JSONValue?
         do {
