@@ -13,6 +13,8 @@ struct ServerCommandTests {
             "app/util.py": "N = 7\n",
             "bad.py": "raise RuntimeError('nope')\n",
             "slow.py": "import time\nprint('up', flush=True)\ntime.sleep(1000)\n",
+            "model.py": "import runtimeBridge\nclass Doubler:\n    def predict(self, rows):\n        return [2 * sum(r) for r in rows.tolist()]\nruntimeBridge.save_placeholder('doubler', Doubler())\nruntimeBridge.save_placeholder('data', {'x': [1.0, 2.0, 3.0, 4.0], 'w': ['a', 'b', 'a', 'c']})\n",
+            "rows.json": "[[1, 2], [3, 4]]",
         ])
         defer { try? FileManager.default.removeItem(at: folder) }
         try await body(server, folder)
@@ -122,6 +124,32 @@ struct ServerCommandTests {
         let refused = try await CLI.run(["sessions", "--server", "ws://127.0.0.1:1"])
         #expect(refused.status == 3)
         #expect(refused.stderr.contains("cannot connect"))
+    }
+
+    @Test func statsAndModel() async throws {
+        try await withServer { server, folder in
+            let run = try await ctl(server, ["run", "--wait", "model.py"], in: folder)
+            let id = try #require(run.stderr.split(separator: "\n").first { $0.hasPrefix("session ") }.map { String($0.dropFirst(8)) })
+
+            let stats = try await ctl(server, ["stats", id, "data"])
+            #expect(stats.status == 0, "\(stats.stderr)")
+            let lines = stats.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first == "rows: 4")
+            #expect(lines.contains { $0.hasPrefix("x") && $0.contains("numeric") && $0.contains("2.5") })
+            #expect(lines.contains { $0.hasPrefix("w") && $0.contains("string") })
+            let statsJSON = try JSONParser.parse(try await ctl(server, ["stats", id, "data", "--json"]).stdout)
+            #expect(statsJSON["type"] == "[placeholder]:STATS" && statsJSON["value"]?["rowCount"] == 4)
+
+            let model = try await ctl(server, ["model", id, "doubler", "--data", "[[1, 2], [3, 4]]"])
+            #expect(model.status == 0, "\(model.stderr)")
+            #expect(model.stdout == "[6,14]\n")
+            let modelJSON = try JSONParser.parse(try await ctl(server, ["model", id, "doubler", "--data", "[5, 5]", "--json"]).stdout)
+            #expect(modelJSON["predictions"] == [20])
+            let notModel = try await ctl(server, ["model", id, "data", "--data", "[1]"])
+            #expect(notModel.status == 1 && notModel.stderr.contains("NOT_A_MODEL"))
+            let refused = try await ctl(server, ["model", id, "doubler", "--file", "/etc/passwd"])
+            #expect(refused.status == 1 && refused.stderr.contains("PATH_NOT_ALLOWED"))
+        }
     }
 
     @Test func usageErrors() async throws {
