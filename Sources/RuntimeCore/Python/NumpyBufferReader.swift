@@ -6,12 +6,10 @@ enum NumpyBufferReader {
     /// Nested arrays of the values, or nil when the buffer cannot be read this
     /// way (unsupported element size or format); the caller then falls back.
     static func read(_ array: PythonObject, kind: String) -> JSONValue? {
-        var view = Py_buffer()
-        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
-            PyErr_Clear()
-            return nil
-        }
-        defer { PyBuffer_Release(&view) }
+        PythonBuffer.withView(of: array) { read($0, kind: kind) }
+    }
+
+    private static func read(_ view: Py_buffer, kind: String) -> JSONValue? {
         guard let base = view.buf else { return .array([]) }
         let itemSize = Int(view.itemsize)
         guard let element = elementReader(kind: kind, itemSize: itemSize) else { return nil }

@@ -17,16 +17,13 @@ enum ColumnReader {
 
     /// Reads a 1-D numeric array. Must hold the GIL.
     static func numeric(_ array: PythonObject, kind: String) -> Numeric? {
-        var view = Py_buffer()
-        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
-            PyErr_Clear()
-            return nil
+        PythonBuffer.withColumn(of: array) { base, count, stride, itemSize in
+            numeric(base, count, stride, kind: kind, itemSize: itemSize)
         }
-        defer { PyBuffer_Release(&view) }
-        guard view.ndim == 1, let shape = view.shape, let strides = view.strides else { return nil }
-        let count = Int(shape[0]), stride = Int(strides[0])
-        let base = UnsafeRawPointer(view.buf)
-        switch (kind, Int(view.itemsize)) {
+    }
+
+    private static func numeric(_ base: UnsafeRawPointer?, _ count: Int, _ stride: Int, kind: String, itemSize: Int) -> Numeric? {
+        switch (kind, itemSize) {
         case ("f", 8): return floats(base, count, stride, Double.self)
         case ("f", 4): return floats(base, count, stride, Float.self)
         case ("i", 8): return integers(base, count, stride, Int64.self)
@@ -92,49 +89,40 @@ enum ColumnReader {
 
     /// Reads an int64 column of nanosecond timestamps, `Int64.min` (NaT) as missing.
     static func datetimes(_ array: PythonObject) -> (values: [Double], exact: [Int64], missing: Int)? {
-        var view = Py_buffer()
-        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
-            PyErr_Clear()
-            return nil
-        }
-        defer { PyBuffer_Release(&view) }
-        guard view.ndim == 1, view.itemsize == 8, let shape = view.shape, let strides = view.strides else { return nil }
-        let count = Int(shape[0]), stride = Int(strides[0])
-        var values = [Double](), exact = [Int64]()
-        values.reserveCapacity(count)
-        exact.reserveCapacity(count)
-        var missing = 0
-        if let base = UnsafeRawPointer(view.buf) {
-            for i in 0..<count {
-                let x = base.loadUnaligned(fromByteOffset: i * stride, as: Int64.self)
-                if x == Int64.min { missing += 1 } else { values.append(Double(x)); exact.append(x) }
+        PythonBuffer.withColumn(of: array) { base, count, stride, itemSize in
+            guard itemSize == 8 else { return nil }
+            var values = [Double](), exact = [Int64]()
+            values.reserveCapacity(count)
+            exact.reserveCapacity(count)
+            var missing = 0
+            if let base {
+                for i in 0..<count {
+                    let x = base.loadUnaligned(fromByteOffset: i * stride, as: Int64.self)
+                    if x == Int64.min { missing += 1 } else { values.append(Double(x)); exact.append(x) }
+                }
             }
+            return (values, exact, missing)
         }
-        return (values, exact, missing)
     }
 
     /// Counts an int8 column of booleans: -1 missing, 0 false, 1 true.
     static func booleans(_ array: PythonObject) -> (trues: Int, falses: Int, missing: Int, trueFirst: Bool)? {
-        var view = Py_buffer()
-        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
-            PyErr_Clear()
-            return nil
-        }
-        defer { PyBuffer_Release(&view) }
-        guard view.ndim == 1, view.itemsize == 1, let shape = view.shape, let strides = view.strides else { return nil }
-        var trues = 0, falses = 0, missing = 0
-        var trueFirst = false
-        if let base = UnsafeRawPointer(view.buf) {
-            for i in 0..<Int(shape[0]) {
-                switch base.load(fromByteOffset: i * Int(strides[0]), as: Int8.self) {
-                case 1:
-                    if trues == 0 && falses == 0 { trueFirst = true }
-                    trues += 1
-                case 0: falses += 1
-                default: missing += 1
+        PythonBuffer.withColumn(of: array) { base, count, stride, itemSize in
+            guard itemSize == 1 else { return nil }
+            var trues = 0, falses = 0, missing = 0
+            var trueFirst = false
+            if let base {
+                for i in 0..<count {
+                    switch base.load(fromByteOffset: i * stride, as: Int8.self) {
+                    case 1:
+                        if trues == 0 && falses == 0 { trueFirst = true }
+                        trues += 1
+                    case 0: falses += 1
+                    default: missing += 1
+                    }
                 }
             }
+            return (trues, falses, missing, trueFirst)
         }
-        return (trues, falses, missing, trueFirst)
     }
 }
