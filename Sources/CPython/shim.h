@@ -14,7 +14,6 @@
 
 static inline PyObject *shim_none(void) { return Py_None; }
 static inline PyObject *shim_true(void) { return Py_True; }
-static inline PyObject *shim_false(void) { return Py_False; }
 static inline PyObject *shim_newref_none(void) { Py_INCREF(Py_None); return Py_None; }
 
 static inline int shim_is_bool(PyObject *o) { return PyBool_Check(o); }
@@ -27,16 +26,11 @@ static inline int shim_is_list(PyObject *o) { return PyList_Check(o); }
 static inline int shim_is_tuple(PyObject *o) { return PyTuple_Check(o); }
 static inline int shim_is_dict(PyObject *o) { return PyDict_Check(o); }
 static inline int shim_is_anyset(PyObject *o) { return PyAnySet_Check(o); }
-static inline int shim_is_callable(PyObject *o) { return PyCallable_Check(o); }
 
 static inline const char *shim_type_name(PyObject *o) { return Py_TYPE(o)->tp_name; }
-static inline PyObject *shim_type(PyObject *o) { return (PyObject *)Py_TYPE(o); }
 
 static inline PyObject *shim_call_method0(PyObject *o, const char *name) {
     return PyObject_CallMethod(o, name, NULL);
-}
-static inline PyObject *shim_call_method1(PyObject *o, const char *name, PyObject *arg) {
-    return PyObject_CallMethod(o, name, "(O)", arg);
 }
 
 /// pipe2(O_CLOEXEC): both ends close on exec, so no other child inherits them.
@@ -45,7 +39,6 @@ static inline int shim_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); 
 static inline void shim_raise_type_error(const char *message) { PyErr_SetString(PyExc_TypeError, message); }
 
 static inline int shim_buf_records_ro(void) { return PyBUF_RECORDS_RO; }
-static inline int shim_buf_full_ro(void) { return PyBUF_FULL_RO; }
 
 static inline PyObject *shim_tuple_get(PyObject *t, Py_ssize_t i) { return PyTuple_GET_ITEM(t, i); }
 

@@ -43,14 +43,8 @@ final class PythonObject {
         try PythonObject.check(PyObject_GetAttrString(pointer, name))
     }
 
-    func hasAttribute(_ name: String) -> Bool { PyObject_HasAttrString(pointer, name) == 1 }
-
     func call(method name: String) throws(PythonError) -> PythonObject {
         try PythonObject.check(shim_call_method0(pointer, name))
-    }
-
-    func call(method name: String, _ argument: PythonObject) throws(PythonError) -> PythonObject {
-        try PythonObject.check(shim_call_method1(pointer, name, argument.pointer))
     }
 
     /// Calls this object with positional arguments.
@@ -58,8 +52,6 @@ final class PythonObject {
         let tuple = try PythonObject.tuple(arguments)
         return try PythonObject.check(PyObject_Call(pointer, tuple.pointer, nil))
     }
-
-    func isInstance(of type: PythonObject) -> Bool { PyObject_IsInstance(pointer, type.pointer) == 1 }
 
     /// `str(self)`, or nil when that raises.
     var str: String? {
@@ -118,10 +110,6 @@ final class PythonObject {
         let lo = try PythonObject.int(start), hi = try PythonObject.int(end)
         let slice = try PythonObject.check(PySlice_New(lo.pointer, hi.pointer, nil))
         return try PythonObject.check(PyObject_GetItem(pointer, slice.pointer))
-    }
-
-    func item(_ key: PythonObject) throws(PythonError) -> PythonObject {
-        try PythonObject.check(PyObject_GetItem(pointer, key.pointer))
     }
 
     /// `len(self)`, or nil when the object has no length.

@@ -39,9 +39,4 @@ package final class Promise<Value: Sendable>: Sendable {
             }
         }
     }
-
-    /// The value if it is already set.
-    package var current: Value? {
-        state.withLock { if case .done(let v) = $0 { return v } else { return nil } }
-    }
 }

@@ -76,9 +76,6 @@ public final class Connection: Sendable {
         previous?.cancel()
     }
 
-    /// The sessions this connection follows.
-    var subscribedSessions: [String] { state.withLock { Array($0.subscriptions.keys) } }
-
     /// Stops every subscription and ends the outbox.
     public func close() {
         let tasks: [Task<Void, Never>] = state.withLock { state in
