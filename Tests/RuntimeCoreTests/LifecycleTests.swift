@@ -28,7 +28,7 @@ struct LifecycleTests {
         let pid = try #require(await session.workerPID())
         try await runtime.deleteSession(id: session.id)
         #expect(!TestSupport.processExists(pid))
-        await #expect { try await runtime.session(id: session.id) } throws: {
+        #expect { try runtime.session(id: session.id) } throws: {
             ($0 as? RuntimeError)?.code == .sessionNotFound && ($0 as? RuntimeError)?.message == "Session not found"
         }
         await runtime.shutdown()

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The entry point of RuntimeCore: runs programs in isolated worker
 /// processes and keeps their sessions.
@@ -21,7 +22,8 @@ public actor Runtime {
     private let logger: Logger
     private let pool: WorkerPool
     private let slots: RunSlots
-    private var sessions: [String: WorkerSession] = [:]
+    /// Read without hopping onto the actor: a lookup sits on every request's path.
+    private let sessions = Mutex<[String: WorkerSession]>([:])
     private var order: [String] = []
     private var executions: [String: Task<Void, Never>] = [:]
     private var isShutDown = false
@@ -62,7 +64,7 @@ public actor Runtime {
         }
         let session = WorkerSession(id: id, directory: directory, program: program,
                                     configuration: configuration, logger: logger)
-        sessions[id] = session
+        sessions.withLock { $0[id] = session }
         order.append(id)
         let pool = self.pool, slots = self.slots
         executions[id] = Task { await session.execute(pool: pool, slots: slots) }
@@ -71,19 +73,20 @@ public actor Runtime {
     }
 
     /// The session with this id.
-    public func session(id: String) throws(RuntimeError) -> any Session {
-        guard let session = sessions[id] else { throw RuntimeError.sessionNotFound(id) }
+    public nonisolated func session(id: String) throws(RuntimeError) -> any Session {
+        guard let session = sessions.withLock({ $0[id] }) else { throw RuntimeError.sessionNotFound(id) }
         return session
     }
 
     /// Every live session, oldest first.
     public func allSessions() -> [any Session] {
-        order.compactMap { sessions[$0] }
+        let all = sessions.withLock { $0 }
+        return order.compactMap { all[$0] }
     }
 
     /// Stops the session if it is running, ends its worker and removes its files.
     public func deleteSession(id: String) async throws(RuntimeError) {
-        guard let session = sessions.removeValue(forKey: id) else { throw RuntimeError.sessionNotFound(id) }
+        guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { throw RuntimeError.sessionNotFound(id) }
         order.removeAll { $0 == id }
         await session.close()
         await executions.removeValue(forKey: id)?.value

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The default ``Session``: one program run in one worker process.
 actor WorkerSession: Session {
@@ -11,7 +12,11 @@ actor WorkerSession: Session {
     private let configuration: RuntimeConfiguration
     private let logger: Logger
     private var state: SessionState
-    private var worker: WorkerProcess?
+    private var worker: WorkerProcess? {
+        didSet { assignedWorker.withLock { [worker] in $0 = worker } }
+    }
+    /// The same worker, readable without hopping onto the actor (for requests).
+    private nonisolated let assignedWorker = Mutex<WorkerProcess?>(nil)
     private var subscribers: [Int: AsyncStream<SessionEvent>.Continuation] = [:]
     private var nextSubscriber = 0
     private var endWaiters: [CheckedContinuation<SessionSnapshot, Never>] = []
@@ -187,8 +192,8 @@ actor WorkerSession: Session {
         state.placeholders.map { SessionPlaceholder(session: self, name: $0.name, valueType: $0.valueType) }
     }
 
-    func readPlaceholder(named name: String, window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
-        guard let worker else {
+    nonisolated func readPlaceholder(named name: String, window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
+        guard let worker = assignedWorker.withLock({ $0 }) else {
             throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': the run has not started")
         }
         var request: [(String, JSONValue)] = [("op", "get"), ("name", .string(name)),
@@ -208,15 +213,15 @@ actor WorkerSession: Session {
 
     /// Sends a request (`{"op": ...}`) to the session's worker and returns the
     /// reply's result; for ``ModelInvoker`` and ``StatsEngine`` implementations.
-    func workerRequest(_ request: JSONValue) async throws(RuntimeError) -> JSONValue {
-        guard let worker else {
+    nonisolated func workerRequest(_ request: JSONValue) async throws(RuntimeError) -> JSONValue {
+        guard let worker = assignedWorker.withLock({ $0 }) else {
             throw RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")
         }
         return try await call(worker, request)
     }
 
     /// Sends a request to the worker and unwraps its reply.
-    private func call(_ worker: WorkerProcess, _ request: JSONValue) async throws(RuntimeError) -> JSONValue {
+    private nonisolated func call(_ worker: WorkerProcess, _ request: JSONValue) async throws(RuntimeError) -> JSONValue {
         let reply: JSONValue
         do {
             reply = try await worker.request(request)

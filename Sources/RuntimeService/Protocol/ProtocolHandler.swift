@@ -96,7 +96,7 @@ public final class ProtocolHandler: Sendable {
     }
 
     private func session(_ id: String) async throws -> any Session {
-        let session = try await runtime.session(id: id)
+        let session = try runtime.session(id: id)
         activity.touch(id)
         return session
     }
