@@ -9,9 +9,9 @@ struct DeleteCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let connection = try await ServerClient.connect(client)
-        defer { Task { await connection.close() } }
-        let reply = try await connection.request(["action": "delete_session", "sessionId": .string(sessionId)])
-        Console.out(client.json ? reply.jsonString + "\n" : "deleted \(sessionId)\n")
+        try await ServerClient.with(client) { connection in
+            let reply = try await connection.request(["action": "delete_session", "sessionId": .string(sessionId)])
+            Console.out(client.json ? reply.jsonString + "\n" : "deleted \(sessionId)\n")
+        }
     }
 }

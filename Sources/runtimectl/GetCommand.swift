@@ -17,22 +17,22 @@ struct GetCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let connection = try await ServerClient.connect(client)
-        defer { Task { await connection.close() } }
-        var request: [(String, JSONValue)] = [("action", "get_placeholder"),
-                                              ("placeholder", ["sessionId": .string(sessionId), "name": .string(name)])]
-        if begin != nil || size != nil {
-            request.append(("window", ["begin": .int(Int64(begin ?? 0)), "size": .int(Int64(size ?? 1000))]))
+        try await ServerClient.with(client) { connection in
+            var request: [(String, JSONValue)] = [("action", "get_placeholder"),
+                                                  ("placeholder", ["sessionId": .string(sessionId), "name": .string(name)])]
+            if begin != nil || size != nil {
+                request.append(("window", ["begin": .int(Int64(begin ?? 0)), "size": .int(Int64(size ?? 1000))]))
+            }
+            let reply = try await connection.request(.object(request))
+            if client.json { Console.out(reply.jsonString + "\n"); return }
+            var heading = "\(name) (\(reply["valueType"]?.stringValue ?? "?"))"
+            if let window = reply["window"] {
+                heading += ": rows \(window["begin"]?.intValue ?? 0)..<\((window["begin"]?.intValue ?? 0) + (window["size"]?.intValue ?? 0)) of \(window["max"]?.intValue ?? 0)"
+            } else if reply["truncated"]?.boolValue == true {
+                heading += ": first rows of \(reply["rowCount"]?.intValue ?? 0) (use --begin/--size for more)"
+            }
+            Console.err(heading + "\n")
+            Console.out(TableRenderer.render(reply["value"] ?? .null))
         }
-        let reply = try await connection.request(.object(request))
-        if client.json { Console.out(reply.jsonString + "\n"); return }
-        var heading = "\(name) (\(reply["valueType"]?.stringValue ?? "?"))"
-        if let window = reply["window"] {
-            heading += ": rows \(window["begin"]?.intValue ?? 0)..<\((window["begin"]?.intValue ?? 0) + (window["size"]?.intValue ?? 0)) of \(window["max"]?.intValue ?? 0)"
-        } else if reply["truncated"]?.boolValue == true {
-            heading += ": first rows of \(reply["rowCount"]?.intValue ?? 0) (use --begin/--size for more)"
-        }
-        Console.err(heading + "\n")
-        Console.out(TableRenderer.render(reply["value"] ?? .null))
     }
 }

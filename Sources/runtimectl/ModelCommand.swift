@@ -15,23 +15,31 @@ struct ModelCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (data == nil) != (file == nil) else { throw ValidationError("give exactly one of --data and --file") }
-        if let data {
-            do { _ = try JSONParser.parse(data) } catch { throw ValidationError("--data is not JSON: \(error)") }
+        _ = try inlineData()
+    }
+
+    /// `--data` parsed (nil when `--file` is used instead).
+    private func inlineData() throws -> JSONValue? {
+        guard let data else { return nil }
+        do {
+            return try JSONParser.parse(data)
+        } catch {
+            throw ValidationError("--data is not JSON: \(error)")
         }
     }
 
     func run() async throws {
-        let connection = try await ServerClient.connect(client)
-        defer { Task { await connection.close() } }
-        var model: [(String, JSONValue)] = [("sessionId", .string(sessionId)), ("name", .string(name))]
-        if let data {
-            model += [("is_data", true), ("data", (try? JSONParser.parse(data)) ?? .null)]
-        } else if let file {
-            model += [("is_data", false), ("data", .string(file))]
+        try await ServerClient.with(client) { connection in
+            var model: [(String, JSONValue)] = [("sessionId", .string(sessionId)), ("name", .string(name))]
+            if let inline = try inlineData() {
+                model += [("is_data", true), ("data", inline)]
+            } else if let file {
+                model += [("is_data", false), ("data", .string(file))]
+            }
+            if let method { model.append(("method", .string(method))) }
+            let reply = try await connection.request(["action": "run_model", "model": .object(model)])
+            if client.json { Console.out(reply.jsonString + "\n"); return }
+            Console.out(TableRenderer.render(reply["predictions"] ?? .null))
         }
-        if let method { model.append(("method", .string(method))) }
-        let reply = try await connection.request(["action": "run_model", "model": .object(model)])
-        if client.json { Console.out(reply.jsonString + "\n"); return }
-        Console.out(TableRenderer.render(reply["predictions"] ?? .null))
     }
 }

@@ -54,9 +54,9 @@ struct RunCommand: AsyncParsableCommand {
             if !(await runner.run(program, placeholders: placeholders)) { throw CLIExit.failed }
             return
         }
-        let connection = try await ServerClient.connect(client)
-        let ok = try await ServerRun(client: connection, program: program, follow: follow, wait: wait, placeholders: placeholders).run()
-        await connection.close()
+        let ok = try await ServerClient.with(client) { connection in
+            try await ServerRun(client: connection, program: program, follow: follow, wait: wait, placeholders: placeholders).run()
+        }
         if !ok { throw CLIExit.failed }
     }
 }

@@ -8,13 +8,13 @@ struct SessionsCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let connection = try await ServerClient.connect(client)
-        defer { Task { await connection.close() } }
-        let reply = try await connection.request(["action": "list_sessions"])
-        if client.json { Console.out(reply.jsonString + "\n"); return }
-        let rows = (reply["sessions"]?.arrayValue ?? []).map {
-            [$0["sessionId"]?.stringValue ?? "?", $0["status"]?.stringValue ?? "?", $0["startedAt"].map(TableRenderer.cell) ?? "-"]
+        try await ServerClient.with(client) { connection in
+            let reply = try await connection.request(["action": "list_sessions"])
+            if client.json { Console.out(reply.jsonString + "\n"); return }
+            let rows = (reply["sessions"]?.arrayValue ?? []).map {
+                [$0["sessionId"]?.stringValue ?? "?", $0["status"]?.stringValue ?? "?", $0["startedAt"].map(TableRenderer.cell) ?? "-"]
+            }
+            Console.out(TableRenderer.table(header: ["SESSION", "STATUS", "STARTED"], rows: rows))
         }
-        Console.out(TableRenderer.table(header: ["SESSION", "STATUS", "STARTED"], rows: rows))
     }
 }

@@ -10,11 +10,11 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let connection = try await ServerClient.connect(client)
-        defer { Task { await connection.close() } }
-        let reply = try await connection.request(["action": "get_stats", "placeholder": ["sessionId": .string(sessionId), "name": .string(name)]])
-        if client.json { Console.out(reply.jsonString + "\n"); return }
-        Console.out(StatsRenderer.render(reply["value"] ?? .null))
+        try await ServerClient.with(client) { connection in
+            let reply = try await connection.request(["action": "get_stats", "placeholder": ["sessionId": .string(sessionId), "name": .string(name)]])
+            if client.json { Console.out(reply.jsonString + "\n"); return }
+            Console.out(StatsRenderer.render(reply["value"] ?? .null))
+        }
     }
 }
 

@@ -9,22 +9,22 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let connection = try await ServerClient.connect(client)
-        defer { Task { await connection.close() } }
-        let reply = try await connection.request(["action": "status", "sessionId": .string(sessionId)])
-        if client.json { Console.out(reply.jsonString + "\n"); return }
-        var lines: [(String, String)] = [
-            ("session", sessionId),
-            ("status", reply["status"]?.stringValue ?? "?"),
-            ("started", reply["startedAt"].map(TableRenderer.cell) ?? "-"),
-            ("finished", reply["finishedAt"].map(TableRenderer.cell) ?? "-"),
-            ("duration", reply["durationMs"]?.intValue.map { "\($0) ms" } ?? "-"),
-            ("placeholders", (reply["placeholders"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
-        ]
-        if let killed = reply["killed"]?.boolValue { lines.append(("killed", killed ? "yes" : "no")) }
-        if let error = reply["error"] {
-            lines.append(("error", "\(error["type"]?.stringValue ?? "?"): \(error["message"]?.stringValue ?? "")"))
+        try await ServerClient.with(client) { connection in
+            let reply = try await connection.request(["action": "status", "sessionId": .string(sessionId)])
+            if client.json { Console.out(reply.jsonString + "\n"); return }
+            var lines: [(String, String)] = [
+                ("session", sessionId),
+                ("status", reply["status"]?.stringValue ?? "?"),
+                ("started", reply["startedAt"].map(TableRenderer.cell) ?? "-"),
+                ("finished", reply["finishedAt"].map(TableRenderer.cell) ?? "-"),
+                ("duration", reply["durationMs"]?.intValue.map { "\($0) ms" } ?? "-"),
+                ("placeholders", (reply["placeholders"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
+            ]
+            if let killed = reply["killed"]?.boolValue { lines.append(("killed", killed ? "yes" : "no")) }
+            if let error = reply["error"] {
+                lines.append(("error", "\(error["type"]?.stringValue ?? "?"): \(error["message"]?.stringValue ?? "")"))
+            }
+            for (key, value) in lines { Console.out(key.padding(toLength: 13, withPad: " ", startingAt: 0) + value + "\n") }
         }
-        for (key, value) in lines { Console.out(key.padding(toLength: 13, withPad: " ", startingAt: 0) + value + "\n") }
     }
 }

@@ -9,15 +9,15 @@ struct StopCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let connection = try await ServerClient.connect(client)
-        defer { Task { await connection.close() } }
-        let reply = try await connection.request(["action": "stop", "sessionId": .string(sessionId)])
-        if client.json { Console.out(reply.jsonString + "\n"); return }
-        let status = reply["status"]?.stringValue ?? "?"
-        if reply["type"]?.stringValue == "[status]:EXECUTION_STOPPED" {
-            Console.out(reply["killed"]?.boolValue == true ? "stopped (worker killed)\n" : "stopped\n")
-        } else {
-            Console.out("not running: \(status)\n")
+        try await ServerClient.with(client) { connection in
+            let reply = try await connection.request(["action": "stop", "sessionId": .string(sessionId)])
+            if client.json { Console.out(reply.jsonString + "\n"); return }
+            let status = reply["status"]?.stringValue ?? "?"
+            if reply["type"]?.stringValue == "[status]:EXECUTION_STOPPED" {
+                Console.out(reply["killed"]?.boolValue == true ? "stopped (worker killed)\n" : "stopped\n")
+            } else {
+                Console.out("not running: \(status)\n")
+            }
         }
     }
 }

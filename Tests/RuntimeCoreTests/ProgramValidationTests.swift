@@ -54,14 +54,4 @@ import Testing
             ($0 as? RuntimeError)?.code == .limitExceeded
         }
     }
-
-    @Test func refusedRunWritesNothing() async throws {
-        let runtime = TestSupport.runtime()
-        #expect(throws: RuntimeError.self) {
-            try Program(files: files("main.py", "../x.py"), mainFile: "main.py")
-        }
-        #expect(await runtime.allSessions().isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: runtime.workFolder.path))
-        await runtime.shutdown()
-    }
 }

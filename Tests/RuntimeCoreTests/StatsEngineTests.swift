@@ -130,7 +130,7 @@ struct StatsEngineTests {
             nested = [[1, 2], [3]]
             """)
         for name in ["model", "text", "cube", "ragged", "nested"] {
-            await #expect(sourceLocation: SourceLocation(fileID: #fileID, filePath: #filePath, line: #line, column: 13)) {
+            await #expect {
                 try await NativeStatsEngine().statistics(of: name, in: session)
             } throws: { ($0 as? RuntimeError)?.code == .notADataset }
         }

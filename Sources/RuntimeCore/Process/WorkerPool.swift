@@ -9,7 +9,7 @@ package actor WorkerPool {
     private var starting: [Int: Task<Void, Never>] = [:]
     private var nextTask = 0
     private var closed = false
-    private var reportedPreloadErrors = false
+    private var reportedInterpreter = false
 
     package init(configuration: RuntimeConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -67,8 +67,13 @@ package actor WorkerPool {
         }
         switch await worker.hello.value {
         case .success(let hello):
-            if !hello.preloadErrors.isEmpty && !reportedPreloadErrors {
-                reportedPreloadErrors = true
+            if !reportedInterpreter {
+                // Once: what the first worker's interpreter says it is, not only what was asked for.
+                reportedInterpreter = true
+                logger.info("python interpreter", metadata: [
+                    "version": "\(hello.pythonVersion.prefix { $0 != " " })", "executable": "\(hello.pythonExecutable)",
+                    "prefix": "\(hello.pythonPrefix)", "preloaded": "\(hello.preloaded.joined(separator: ","))",
+                ])
                 for (module, message) in hello.preloadErrors {
                     logger.warning("cannot preload module", metadata: ["module": "\(module)", "error": "\(message)"])
                 }

@@ -10,7 +10,6 @@ enum ColumnReader {
         var integerSum: Int64?
         var integerMin: Int64?
         var integerMax: Int64?
-        var isInteger: Bool
         /// Exact keys for `distinct` when some integer is beyond 2^53 (doubles would merge neighbours).
         var exactKeys: [UInt64]?
     }
@@ -48,8 +47,7 @@ enum ColumnReader {
                 if x.isNaN { missing += 1 } else { values.append(x) }
             }
         }
-        return Numeric(values: values, missing: missing, integerSum: nil, integerMin: nil, integerMax: nil, isInteger: false,
-                       exactKeys: nil)
+        return Numeric(values: values, missing: missing, integerSum: nil, integerMin: nil, integerMax: nil, exactKeys: nil)
     }
 
     private static func integers<T: FixedWidthInteger>(_ base: UnsafeRawPointer?, _ count: Int, _ stride: Int, _: T.Type) -> Numeric {
@@ -84,7 +82,7 @@ enum ColumnReader {
             keys = (0..<count).map { UInt64(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: $0 * stride, as: T.self)) }
         }
         return Numeric(values: values, missing: 0, integerSum: overflow ? nil : sum,
-                       integerMin: any ? low : nil, integerMax: any ? high : nil, isInteger: true, exactKeys: keys)
+                       integerMin: any ? low : nil, integerMax: any ? high : nil, exactKeys: keys)
     }
 
     /// Reads an int64 column of nanosecond timestamps, `Int64.min` (NaT) as missing.

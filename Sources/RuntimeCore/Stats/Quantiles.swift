@@ -48,10 +48,6 @@ enum Quantiles {
     /// numpy's `_lerp`: exact at both ends, monotone in between.
     static func lerp(_ a: Double, _ b: Double, _ t: Double) -> Double {
         let diff = b - a
-        if a.isInfinite || b.isInfinite {
-            // numpy yields inf/nan here; keep its arithmetic.
-            return t >= 0.5 ? b - diff * (1 - t) : a + diff * t
-        }
         return t >= 0.5 ? b - diff * (1 - t) : a + diff * t
     }
 }

@@ -4,13 +4,11 @@ import RuntimeCore
 
 /// `GET /` (the demo page), `GET /healthz`, `GET /metrics`.
 func addHTTPRoutes(to router: Router<BasicRequestContext>, runtime: Runtime, metrics: ServerMetrics) {
-    router.get("/") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
-    }
-    router.get("/client.html") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
+    for path in ["/", "/client.html"] {
+        router.get(RouterPath(path)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
+        }
     }
     router.get("/healthz") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))

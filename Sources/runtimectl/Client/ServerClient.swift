@@ -8,6 +8,19 @@ struct ServerClient {
     let connection: RuntimeConnection
     let options: ClientOptions
 
+    /// Connects, runs `body`, and closes the connection (awaited) whatever happened.
+    static func with<T>(_ options: ClientOptions, _ body: (ServerClient) async throws -> T) async throws -> T {
+        let client = try await connect(options)
+        do {
+            let result = try await body(client)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
     static func connect(_ options: ClientOptions) async throws -> ServerClient {
         var logger = Logger(label: "runtimectl")
         logger.logLevel = .critical
