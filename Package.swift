@@ -29,10 +29,12 @@ let package = Package(
             pkgConfig: "python3-embed",
             providers: [.apt(["libpython3-dev"])]
         ),
+        .target(name: "CSandbox", path: "Sources/CSandbox"),
         .target(
             name: "RuntimeCore",
             dependencies: [
                 "CPython",
+                "CSandbox",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -18,6 +18,15 @@ public protocol ModelInvoker: Sendable {
     /// - Parameter method: another method than `predict` (e.g. `predict_proba`).
     func predict(model name: String, input: ModelInput, method: String?,
                  in session: any Session) async throws(RuntimeError) -> JSONValue
+
+    /// Folders besides its own that a session's program may read (data files
+    /// the invoker serves from); the worker's sandbox opens them read-only.
+    var readableFolders: [URL] { get }
+}
+
+extension ModelInvoker {
+    /// None by default.
+    public var readableFolders: [URL] { [] }
 }
 
 /// The default ``ModelInvoker``: calls `predict` (or the named method) of a
@@ -28,6 +37,9 @@ public protocol ModelInvoker: Sendable {
 public struct PythonModelInvoker: ModelInvoker {
     /// Folders besides the session's own from which data files may be read.
     public var allowedDataFolders: [URL]
+
+    /// The allowed data folders: sessions' programs may read them too.
+    public var readableFolders: [URL] { allowedDataFolders }
 
     public init(allowedDataFolders: [URL] = []) {
         self.allowedDataFolders = allowedDataFolders

@@ -1,24 +1,36 @@
+import CSandbox
 import Foundation
 import Glibc
 
-/// Starts a child process with `posix_spawn`: the given pipes as its stdin and
-/// stdout, stderr shared with us, its own process group (a Ctrl-C at our
-/// terminal does not reach it; we decide when it is interrupted), and SIGINT,
-/// SIGTERM and SIGPIPE back at their defaults whatever we inherited.
+/// Starts a worker process with `posix_spawn`: exactly the descriptors it is
+/// given (everything else the server has open is closed in the child,
+/// whatever its close-on-exec flag), the environment it is given (nothing
+/// inherited), its own process group, and SIGINT, SIGTERM, SIGPIPE, SIGQUIT
+/// and SIGCHLD at their defaults whatever we inherited.
 enum ChildSpawner {
-    static func spawn(executable: String, arguments: [String], stdinFD: Int32, stdoutFD: Int32) -> Result<pid_t, SpawnError> {
+    /// - Parameter descriptors: the child's fds 0, 1, 2, ... in order.
+    static func spawn(executable: String, arguments: [String], descriptors: [Int32],
+                      environment: [String: String]) -> Result<pid_t, SpawnError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
+        // Move the sources out of the way first, so that dup2 onto 0...n
+        // never overwrites a source still to be copied.
+        let base = Int32(max(64, descriptors.count + 3))
+        for (index, fd) in descriptors.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, fd, base + Int32(index))
+        }
+        for index in descriptors.indices {
+            posix_spawn_file_actions_adddup2(&actions, base + Int32(index), Int32(index))
+        }
+        _ = sandbox_spawn_add_close_from(&actions, Int32(descriptors.count))
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for sig in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGCHLD] { sigaddset(&defaults, sig) }
+        for sig in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGCHLD, SIGUSR1, SIGHUP] { sigaddset(&defaults, sig) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var mask = sigset_t()
         sigemptyset(&mask)
@@ -29,11 +41,7 @@ enum ChildSpawner {
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        // A crash in the program is reported by the runtime as WorkerCrashed;
-        // Swift's backtracer would only add seconds and pages of noise.
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)

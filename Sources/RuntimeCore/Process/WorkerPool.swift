@@ -1,9 +1,11 @@
+import Glibc
 import Logging
 
 /// Keeps a number of started, ready workers (with their modules preloaded), so
 /// a run takes one at once; refills in the background as workers are taken.
 package actor WorkerPool {
     private let configuration: RuntimeConfiguration
+    private let containment: WorkerContainment
     private let logger: Logger
     private var ready: [WorkerProcess] = []
     private var starting: [Int: Task<Void, Never>] = [:]
@@ -11,9 +13,21 @@ package actor WorkerPool {
     private var closed = false
     private var reportedInterpreter = false
 
+    private let ownsContainment: Bool
+
+    package init(configuration: RuntimeConfiguration, containment: WorkerContainment, logger: Logger) {
+        self.configuration = configuration
+        self.containment = containment
+        self.logger = logger
+        ownsContainment = false
+    }
+
+    /// A pool on its own (benchmarks, tests), with cgroups of its own.
     package init(configuration: RuntimeConfiguration, logger: Logger) {
         self.configuration = configuration
+        self.containment = WorkerContainment(configuration: configuration, name: "runtime-\(getpid())-pool-\(UInt32.random(in: 0...UInt32.max))")
         self.logger = logger
+        ownsContainment = true
     }
 
     /// Idle workers ready now.
@@ -58,10 +72,10 @@ package actor WorkerPool {
     }
 
     private func startWorker() async throws(RuntimeError) -> WorkerProcess {
+        let plan = try containment.plan(maximumFrameBytes: configuration.maximumWorkerFrameBytes)
         let worker: WorkerProcess
         do {
-            worker = try WorkerProcess.spawn(executable: configuration.worker.executable,
-                                             arguments: configuration.workerArguments)
+            worker = try WorkerProcess.spawn(plan)
         } catch {
             throw RuntimeError(.internalError, error.description)
         }
@@ -76,6 +90,9 @@ package actor WorkerPool {
                 ])
                 for (module, message) in hello.preloadErrors {
                     logger.warning("cannot preload module", metadata: ["module": "\(module)", "error": "\(message)"])
+                }
+                for refused in hello.refused {
+                    logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(refused)"])
                 }
             }
             return worker
@@ -92,5 +109,6 @@ package actor WorkerPool {
         let idle = ready
         ready = []
         for worker in idle { await worker.terminate() }
+        if ownsContainment { containment.remove() }
     }
 }

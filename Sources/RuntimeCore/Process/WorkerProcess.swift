@@ -9,6 +9,11 @@ enum WorkerEvent: Sendable {
     case output(stream: String, text: String, truncated: Bool)
     case finished
     case failed(JSONValue)
+    /// A sandbox measure the kernel refused when the run began.
+    case warning(String)
+    /// The worker broke the frame protocol (malformed, oversized or unknown
+    /// frames); it is killed, and `.exited` follows.
+    case violation(String)
     /// The process ended; always the last event.
     case exited(WorkerExit)
 }
@@ -21,6 +26,23 @@ struct WorkerHello: Sendable {
     var pythonPrefix: String
     var preloaded: [String]
     var preloadErrors: [(String, String)]
+    /// Sandbox measures the kernel refused at start.
+    var refused: [String]
+}
+
+/// How to start one worker process.
+struct WorkerSpawnPlan: Sendable {
+    var executable: String
+    var arguments: [String]
+    var environment: [String: String]
+    /// The worker's cgroups, removed once it has ended.
+    var cgroup: WorkerCgroup?
+    /// The uid the worker switches to, if any.
+    var uid: UInt32?
+    /// The largest frame accepted from the worker.
+    var maximumFrameBytes: Int
+    /// Runs once the process has been reaped (gives its uid back).
+    var onEnd: @Sendable () -> Void = {}
 }
 
 /// The runtime's handle on one worker process: its frame channel, the events
@@ -38,6 +60,9 @@ package final class WorkerProcess: Sendable {
         /// signal is ever sent to a reused pid.
         var ended = false
         var requestFD: Int32
+        /// Whether raw output (fds 1 and 2) belongs to a run yet.
+        var attached = false
+        var violation: String?
     }
 
     package let pid: pid_t
@@ -48,38 +73,58 @@ package final class WorkerProcess: Sendable {
     private let state: Mutex<State>
     private let continuation: AsyncStream<WorkerEvent>.Continuation
     private let exitPromise = Promise<WorkerExit>()
+    /// The worker's cgroups, if the runtime has any.
+    let cgroup: WorkerCgroup?
+    /// The uid the worker's session runs as, when the server switches.
+    let uid: UInt32?
+    private let maximumFrameBytes: Int
 
-    private init(pid: pid_t, requestFD: Int32) {
+    private init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int) {
         self.pid = pid
+        self.cgroup = cgroup
+        self.uid = uid
+        self.maximumFrameBytes = maximumFrameBytes
         self.state = Mutex(State(requestFD: requestFD))
         (events, continuation) = AsyncStream.makeStream(of: WorkerEvent.self, bufferingPolicy: .unbounded)
         hello = Promise()
     }
 
-    /// Starts a worker process and the thread that reads its frames.
-    static func spawn(executable: String, arguments: [String]) throws(Failure) -> WorkerProcess {
+    /// Starts a worker process and the thread that reads its frames and output.
+    static func spawn(_ plan: WorkerSpawnPlan) throws(Failure) -> WorkerProcess {
         WorkerProcess.ignoreSIGPIPE
-        var requestPipe: [Int32] = [-1, -1]
-        var framePipe: [Int32] = [-1, -1]
-        guard shim_pipe_cloexec(&requestPipe) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
-        guard shim_pipe_cloexec(&framePipe) == 0 else {
-            close(requestPipe[0]); close(requestPipe[1])
-            throw Failure(description: "pipe: \(String(cString: strerror(errno)))")
+        var pipes: [[Int32]] = []
+        for _ in 0..<4 {
+            var pair: [Int32] = [-1, -1]
+            guard shim_pipe_cloexec(&pair) == 0 else {
+                let reason = String(cString: strerror(errno))
+                for open in pipes { close(open[0]); close(open[1]) }
+                plan.cgroup?.remove()
+                plan.onEnd()
+                throw Failure(description: "pipe: \(reason)")
+            }
+            pipes.append(pair)
         }
-        let spawned = ChildSpawner.spawn(executable: executable, arguments: arguments,
-                                         stdinFD: requestPipe[0], stdoutFD: framePipe[1])
-        close(requestPipe[0])
-        close(framePipe[1])
+        let (request, frames, rawError, rawOutput) = (pipes[0], pipes[1], pipes[2], pipes[3])
+        let spawned = ChildSpawner.spawn(executable: plan.executable, arguments: plan.arguments,
+                                         descriptors: [request[0], frames[1], rawError[1], rawOutput[1]],
+                                         environment: plan.environment)
+        for fd in [request[0], frames[1], rawError[1], rawOutput[1]] { close(fd) }
         let pid: pid_t
         switch spawned {
         case .success(let p): pid = p
         case .failure(let error):
-            close(requestPipe[1]); close(framePipe[0])
-            throw Failure(description: "cannot start worker \(executable): \(String(cString: strerror(error.code)))")
+            for fd in [request[1], frames[0], rawError[0], rawOutput[0]] { close(fd) }
+            plan.cgroup?.remove()
+            plan.onEnd()
+            throw Failure(description: "cannot start worker \(plan.executable): \(String(cString: strerror(error.code)))")
         }
-        let worker = WorkerProcess(pid: pid, requestFD: requestPipe[1])
-        let frameFD = framePipe[0]
-        let reader = Thread { worker.readFrames(from: frameFD) }
+        let worker = WorkerProcess(pid: pid, requestFD: request[1], cgroup: plan.cgroup, uid: plan.uid,
+                                   maximumFrameBytes: plan.maximumFrameBytes)
+        let onEnd = plan.onEnd
+        let reader = Thread {
+            worker.readFrames(from: frames[0], output: rawOutput[0], errors: rawError[0])
+            onEnd()
+        }
         reader.name = "runtime-worker-\(pid)"
         reader.start()
         return worker
@@ -140,8 +185,18 @@ package final class WorkerProcess: Sendable {
     /// Sends SIGINT (a `KeyboardInterrupt` in the running program).
     func interrupt() { signal(SIGINT) }
 
-    /// Sends SIGKILL.
+    /// Sends SIGKILL: the worker and every process of its session end.
     func kill() { signal(SIGKILL) }
+
+    /// Ends every process of the session but the worker (its children).
+    func killChildren() { signal(SIGUSR1) }
+
+    /// From now on raw output (what is written to fds 1 and 2) belongs to a
+    /// run and is reported as events; before, it is only logged.
+    func attachOutput() { state.withLock { $0.attached = true } }
+
+    /// Why the worker was cut off for breaking the protocol, if it was.
+    var violation: String? { state.withLock { $0.violation } }
 
     private func signal(_ number: Int32) {
         state.withLock { state in
@@ -164,18 +219,43 @@ package final class WorkerProcess: Sendable {
         killer.cancel()
     }
 
-    /// The reader thread: decodes frames until the worker's end, then reaps it.
-    private func readFrames(from fd: Int32) {
-        while true {
-            let frame: JSONValue?
-            do {
-                frame = try FrameIO.read(from: fd)
-            } catch {
-                frame = nil
+    /// The reader thread: decodes frames and forwards raw output until the
+    /// worker's end, then reaps it. A frame that breaks the protocol ends the
+    /// worker: nothing it sends is trusted.
+    private func readFrames(from fd: Int32, output: Int32, errors: Int32) {
+        var streams = [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
+        var framesOpen = true
+        while framesOpen {
+            var polled = [pollfd(fd: framesOpen ? fd : -1, events: Int16(POLLIN), revents: 0)]
+            polled += streams.map { pollfd(fd: $0.isOpen ? $0.fd : -1, events: Int16(POLLIN), revents: 0) }
+            if poll(&polled, nfds_t(polled.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
             }
-            guard let frame else { break }
-            dispatch(frame)
+            // Output first: what the program wrote before a frame was sent is
+            // reported before that frame (a run's end comes after its output).
+            for index in streams.indices where polled[index + 1].revents != 0 {
+                forward(streams[index].read())
+            }
+            guard framesOpen, polled[0].revents != 0 else { continue }
+            do {
+                guard let body = try FrameIO.readBody(from: fd, maximumSize: maximumFrameBytes) else {
+                    break  // the worker has ended
+                }
+                if let frame = try? JSONParser.parse(body), case .object = frame {
+                    drain(&streams)
+                    if let problem = dispatch(frame) { cutOff(problem); framesOpen = false }
+                } else {
+                    cutOff("a frame that is not a JSON object")
+                    framesOpen = false
+                }
+            } catch {
+                cutOff(error.description)
+                framesOpen = false
+            }
         }
+        drain(&streams)
+        for stream in streams { close(stream.fd) }
         close(fd)
         // Wait for the end without reaping, mark it, then reap: a signal is
         // never sent to a pid that could have been reused.
@@ -185,6 +265,7 @@ package final class WorkerProcess: Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exit = WorkerExit(waitStatus: status)
+        cgroup?.remove()
         let pending = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
             state.exit = exit
             if state.requestFD >= 0 { close(state.requestFD); state.requestFD = -1 }
@@ -199,13 +280,44 @@ package final class WorkerProcess: Sendable {
         continuation.finish()
     }
 
-    private func dispatch(_ frame: JSONValue) {
+    /// Reads whatever raw output is waiting, without blocking.
+    private func drain(_ streams: inout [RawOutputStream]) {
+        for index in streams.indices {
+            while streams[index].isOpen {
+                var probe = pollfd(fd: streams[index].fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&probe, 1, 0) > 0 else { break }
+                let chunk = streams[index].read()
+                forward(chunk)
+                if chunk == nil { break }
+            }
+        }
+    }
+
+    private func forward(_ chunk: (stream: String, text: String)?) {
+        guard let chunk, !chunk.text.isEmpty else { return }
+        if state.withLock({ $0.attached }) {
+            continuation.yield(.output(stream: chunk.stream, text: chunk.text, truncated: false))
+        }
+    }
+
+    /// Ends a worker that broke the protocol.
+    private func cutOff(_ problem: String) {
+        state.withLock { state in
+            if state.violation == nil { state.violation = problem }
+        }
+        continuation.yield(.violation(problem))
+        kill()
+    }
+
+    /// Handles one frame; returns what is wrong with it, if anything.
+    private func dispatch(_ frame: JSONValue) -> String? {
         switch frame["ev"]?.stringValue {
         case "reply":
-            guard case .int(let rid)? = frame["rid"],
-                let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) })
-            else { return }
-            waiter.resume(returning: frame)
+            guard case .int(let rid)? = frame["rid"] else { return "a reply without a request id" }
+            // A reply to a request that was cancelled or never made is dropped.
+            if let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
+                waiter.resume(returning: frame)
+            }
         case "hello":
             let errors = (frame["preloadErrors"]?.objectValue ?? []).map { ($0.0, $0.1.stringValue ?? "") }
             hello.fulfil(.success(WorkerHello(
@@ -214,20 +326,68 @@ package final class WorkerProcess: Sendable {
                 pythonExecutable: frame["executable"]?.stringValue ?? "",
                 pythonPrefix: frame["prefix"]?.stringValue ?? "",
                 preloaded: (frame["preloaded"]?.arrayValue ?? []).compactMap(\.stringValue),
-                preloadErrors: errors)))
+                preloadErrors: errors,
+                refused: (frame["refused"]?.arrayValue ?? []).compactMap(\.stringValue))))
         case "fatal":
             hello.fulfil(.failure(Failure(description: frame["message"]?.stringValue ?? "the worker could not start")))
         case "ready":
-            continuation.yield(.placeholderReady(name: frame["name"]?.stringValue ?? "", valueType: frame["type"]?.stringValue ?? ""))
+            guard let name = frame["name"]?.stringValue, let type = frame["type"]?.stringValue else {
+                return "a placeholder frame without a name and type"
+            }
+            continuation.yield(.placeholderReady(name: name, valueType: type))
         case "output":
-            continuation.yield(.output(stream: frame["stream"]?.stringValue ?? "stdout", text: frame["text"]?.stringValue ?? "",
-                                       truncated: frame["truncated"]?.boolValue ?? false))
+            guard let text = frame["text"]?.stringValue else { return "an output frame without text" }
+            let stream = frame["stream"]?.stringValue == "stderr" ? "stderr" : "stdout"
+            continuation.yield(.output(stream: stream, text: text, truncated: frame["truncated"]?.boolValue ?? false))
+        case "warning":
+            continuation.yield(.warning(frame["message"]?.stringValue ?? ""))
         case "finished":
             continuation.yield(.finished)
         case "failed":
             continuation.yield(.failed(frame["error"] ?? .null))
         default:
-            break
+            return "a frame of unknown kind"
         }
+        return nil
+    }
+}
+
+/// One of a worker's raw output pipes (its fd 1 or 2), decoded as UTF-8
+/// without splitting a character across reads.
+private struct RawOutputStream {
+    let fd: Int32
+    let name: String
+    private(set) var isOpen = true
+    private var carry: [UInt8] = []
+
+    init(fd: Int32, name: String) {
+        self.fd = fd
+        self.name = name
+    }
+
+    /// Reads one chunk; nil at end of file.
+    mutating func read() -> (stream: String, text: String)? {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if got < 0 && errno == EINTR { return (name, "") }
+        guard got > 0 else {
+            isOpen = false
+            let rest = carry
+            carry = []
+            return rest.isEmpty ? nil : (name, String(decoding: rest, as: UTF8.self))
+        }
+        var bytes = carry + buffer[0..<got]
+        // Keep an unfinished character for the next read.
+        var cut = bytes.count
+        var back = 0
+        while back < 3, cut - back - 1 >= 0, bytes[cut - back - 1] & 0xC0 == 0x80 { back += 1 }
+        if cut - back - 1 >= 0 {
+            let lead = bytes[cut - back - 1]
+            let needed = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+            if needed > back + 1 { cut = cut - back - 1 }
+        }
+        carry = Array(bytes[cut...])
+        bytes.removeSubrange(cut...)
+        return (name, String(decoding: bytes, as: UTF8.self))
     }
 }

@@ -21,6 +21,9 @@ public actor Runtime {
 
     private let logger: Logger
     private let pool: WorkerPool
+    private let containment: WorkerContainment
+    /// Holds the work folder's lock for the runtime's life.
+    private let folder: WorkFolder?
     private let slots: RunSlots
     /// Read without hopping onto the actor: a lookup sits on every request's path.
     private let sessions = Mutex<[String: WorkerSession]>([:])
@@ -35,10 +38,18 @@ public actor Runtime {
                 logger: Logger = Logger(label: "RuntimeCore")) {
         self.configuration = configuration
         self.logger = logger
-        self.pool = WorkerPool(configuration: configuration, logger: logger)
+        let unique = "\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        let containment = WorkerContainment(configuration: configuration, name: "runtime-\(unique)")
+        self.containment = containment
+        self.pool = WorkerPool(configuration: configuration, containment: containment, logger: logger)
         self.slots = RunSlots(limit: configuration.maximumParallelRuns)
-        let unique = "runtime-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        self.workFolder = configuration.workRoot.appendingPathComponent(unique, isDirectory: true)
+        let abandoned = WorkFolder.removeAbandoned(in: configuration.workRoot)
+        if abandoned > 0 { logger.info("removed work folders of runtimes no longer running", metadata: ["count": "\(abandoned)"]) }
+        let folder = try? WorkFolder(root: configuration.workRoot, name: unique)
+        self.folder = folder
+        self.workFolder = folder?.url ?? configuration.workRoot.appendingPathComponent(WorkFolder.prefix + unique, isDirectory: true)
+        for warning in containment.warnings { logger.warning("session containment weakened", metadata: ["reason": "\(warning)"]) }
+        if let refusal = configuration.containment.refusal() { logger.error("no session can run", metadata: ["reason": "\(refusal)"]) }
     }
 
     /// Starts the warm workers now, and waits until they are ready.
@@ -98,6 +109,7 @@ public actor Runtime {
         isShutDown = true
         await pool.shutdown()
         for id in order { try? await deleteSession(id: id) }
+        containment.remove()
         try? FileManager.default.removeItem(at: workFolder)
     }
 }

@@ -20,9 +20,19 @@ public struct RuntimeConfiguration: Sendable {
     public var defaultRowCap: Int
     /// How long a stop waits for `KeyboardInterrupt` before killing the worker.
     public var stopGracePeriod: Duration
-    /// Resident memory a worker may use while running, in bytes; past it the
-    /// worker is killed and the run fails with `WorkerCrashed`. Nil: no limit.
+    /// Memory a session may use, in bytes: all of its processes, for as long
+    /// as it lives (a cgroup's limit where the server can make cgroups, else
+    /// the resident memory of its process tree, watched). Past it the session's
+    /// processes are killed: a running run fails with `WorkerCrashed`, an ended
+    /// one loses its values, and both say which limit. Nil: no limit.
     public var memoryLimitBytes: Int?
+    /// How sessions are kept apart from the server and from each other.
+    public var containment: Containment
+    /// The largest frame the runtime accepts from a worker; a larger one ends
+    /// the worker (`WorkerProtocolViolation`).
+    public var maximumWorkerFrameBytes: Int
+    /// Placeholders a session may save; past it the worker is cut off.
+    public var maximumPlaceholders: Int
     /// Where sessions' working folders are made (a fresh folder per runtime inside it).
     public var workRoot: URL
     /// Calls models (`run_model`).
@@ -41,6 +51,9 @@ public struct RuntimeConfiguration: Sendable {
         defaultRowCap: Int = 1000,
         stopGracePeriod: Duration = .seconds(1),
         memoryLimitBytes: Int? = nil,
+        containment: Containment = Containment(),
+        maximumWorkerFrameBytes: Int = 256 << 20,
+        maximumPlaceholders: Int = 10_000,
         workRoot: URL = FileManager.default.temporaryDirectory,
         modelInvoker: any ModelInvoker = PythonModelInvoker(),
         statsEngine: any StatsEngine = NativeStatsEngine()
@@ -55,6 +68,9 @@ public struct RuntimeConfiguration: Sendable {
         self.defaultRowCap = defaultRowCap
         self.stopGracePeriod = stopGracePeriod
         self.memoryLimitBytes = memoryLimitBytes
+        self.containment = containment
+        self.maximumWorkerFrameBytes = maximumWorkerFrameBytes
+        self.maximumPlaceholders = maximumPlaceholders
         self.workRoot = workRoot
         self.modelInvoker = modelInvoker
         self.statsEngine = statsEngine

@@ -11,6 +11,11 @@ struct SessionState {
     private(set) var error: ProgramError?
     private(set) var killed = false
     private(set) var events: [SessionEvent] = []
+    /// Why the session's values are gone, once its worker ended after the run.
+    private(set) var valuesLost: String?
+    /// Output bytes reported for this run, and whether the cap cut it.
+    private var outputBytes = 0
+    private var outputCut = false
 
     init(sessionId: String) {
         self.sessionId = sessionId
@@ -41,9 +46,31 @@ struct SessionState {
         return record(.placeholderReady(name: name, valueType: valueType))
     }
 
-    mutating func output(stream: SessionEvent.Stream, text: String, truncated: Bool) -> SessionEvent? {
-        guard !status.hasEnded else { return nil }
-        return record(.output(stream: stream, text: text, truncated: truncated))
+    /// Records output, keeping at most `cap` bytes per run whatever the
+    /// worker claims: past the cap one marker is recorded and the rest dropped.
+    mutating func output(stream: SessionEvent.Stream, text: String, truncated: Bool, cap: Int = .max) -> [SessionEvent] {
+        guard !status.hasEnded, !outputCut else { return [] }
+        let size = text.utf8.count
+        let (total, overflow) = outputBytes.addingReportingOverflow(size)
+        if !overflow, total <= cap {
+            outputBytes = total
+            if truncated { outputCut = true }
+            return [record(.output(stream: stream, text: text, truncated: truncated))]
+        }
+        outputCut = true
+        var events: [SessionEvent] = []
+        var prefix = Substring(text).utf8.prefix(max(0, cap - outputBytes))
+        while String(prefix) == nil, !prefix.isEmpty { prefix = prefix.dropLast() }
+        outputBytes = cap
+        if let kept = String(prefix), !kept.isEmpty { events.append(record(.output(stream: stream, text: kept, truncated: false))) }
+        events.append(record(.output(stream: stream, text: "\n[output truncated: this run's output passed its cap of \(cap) bytes]\n",
+                                     truncated: true)))
+        return events
+    }
+
+    /// Marks the values as lost after the run ended (the worker is gone).
+    mutating func lost(_ reason: String) {
+        if valuesLost == nil { valuesLost = reason }
     }
 
     /// Ends the run; nil if it had already ended.
@@ -69,6 +96,6 @@ struct SessionState {
     func snapshot(now: Date = Date()) -> SessionSnapshot {
         SessionSnapshot(sessionId: sessionId, status: status, placeholders: placeholders.map(\.name),
                         startedAt: startedAt, finishedAt: finishedAt, durationMs: durationMs(now: now),
-                        error: error, killed: killed, lastSequence: events.count)
+                        error: error, killed: killed, lastSequence: events.count, valuesLost: valuesLost)
     }
 }

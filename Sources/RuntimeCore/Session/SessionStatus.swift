@@ -34,4 +34,7 @@ public struct SessionSnapshot: Sendable, Equatable {
     public var killed: Bool
     /// The sequence number of the newest event.
     public var lastSequence: Int
+    /// Set when the session's worker ended after its run did (killed at a
+    /// limit, crashed, or cut off): why its values can no longer be read.
+    public var valuesLost: String? = nil
 }

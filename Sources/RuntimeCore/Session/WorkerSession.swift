@@ -21,7 +21,11 @@ actor WorkerSession: Session {
     private var nextSubscriber = 0
     private var endWaiters: [CheckedContinuation<SessionSnapshot, Never>] = []
     private var stopRequested = false
-    private var memoryVerdict: String?
+    /// Why the worker was ended by the runtime (a limit, a protocol violation).
+    private var verdict: String?
+    private var violated = false
+    /// Set while the session is being deleted: its worker's end loses nothing.
+    private var closing = false
     private var holdsSlot = false
     private var slots: RunSlots?
 
@@ -55,48 +59,78 @@ actor WorkerSession: Session {
             finish(.failed, error: ProgramError(type: "RuntimeUnavailable", message: "no worker could be started: \(error.message)"))
             return
         }
-        self.worker = worker
         if stopRequested {
+            self.worker = worker
             finish(.stopped)
             return
         }
         do {
+            try SessionFolder.handOver(directory, to: worker.uid)
+            worker.attachOutput()
+            // The run frame goes first: requests can only follow it.
             try worker.send(["op": "run", "directory": .string(directory.path), "main": .string(program.mainFile),
-                             "outputCap": .int(Int64(configuration.outputCapBytes))])
+                             "outputCap": .int(Int64(configuration.outputCapBytes)),
+                             "readable": .array(configuration.modelInvoker.readableFolders.map { .string($0.path) })])
         } catch {
-            finish(.failed, error: .workerCrashed("the worker could not be reached: \(error)"))
+            self.worker = worker
+            finish(.failed, error: .workerCrashed("the worker could not be given its run: \(error)"))
+            worker.kill()
         }
-        if let limit = configuration.memoryLimitBytes {
-            Task { await self.watchMemory(of: worker, limit: limit) }
-        }
+        self.worker = worker
+        let watch = Task { await self.watchResources(of: worker) }
         for await event in worker.events {
             handle(event)
         }
+        watch.cancel()
     }
 
     private func handle(_ event: WorkerEvent) {
         switch event {
         case .placeholderReady(let name, let valueType):
+            guard state.placeholders.count < configuration.maximumPlaceholders
+                || state.placeholders.contains(where: { $0.name == name })
+            else {
+                protocolViolation("more than \(configuration.maximumPlaceholders) placeholders")
+                return
+            }
             publish(state.placeholderSaved(name: name, valueType: valueType))
         case .output(let stream, let text, let truncated):
-            publish(state.output(stream: stream == "stderr" ? .stderr : .stdout, text: text, truncated: truncated))
+            for event in state.output(stream: stream == "stderr" ? .stderr : .stdout, text: text, truncated: truncated,
+                                      cap: configuration.outputCapBytes) {
+                publish(event)
+            }
         case .finished:
             finish(stopRequested ? .stopped : .finished)
         case .failed(let json):
             finish(stopRequested ? .stopped : .failed, error: ProgramError(json: json))
+        case .warning(let message):
+            logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(message)"])
+        case .violation(let problem):
+            logger.error("worker broke the frame protocol and was cut off", metadata: ["problem": "\(problem)"])
+            verdict = verdict ?? "the worker broke the runtime's frame protocol (\(problem)) and was cut off"
+            violated = true
         case .exited(let exit):
+            let reason = verdict ?? "the worker process \(exit)"
             guard !state.status.hasEnded else {
+                if !closing { state.lost(reason) }
                 logger.debug("worker ended", metadata: ["exit": "\(exit)"])
                 return
             }
-            if stopRequested {
+            if stopRequested && !violated {
                 finish(.stopped, killed: true)
-            } else if let memoryVerdict {
-                finish(.failed, error: .workerCrashed(memoryVerdict))
+            } else if violated {
+                finish(.failed, error: ProgramError(type: "WorkerProtocolViolation", message: reason))
             } else {
-                finish(.failed, error: .workerCrashed("the worker process \(exit)"))
+                finish(.failed, error: .workerCrashed(reason))
             }
         }
+    }
+
+    /// Cuts off a worker whose frames break the parent's limits.
+    private func protocolViolation(_ problem: String) {
+        guard !violated, let worker else { return }
+        handle(.violation(problem))
+        worker.kill()
     }
 
     private func finish(_ outcome: SessionStatus, error: ProgramError? = nil, killed: Bool = false) {
@@ -121,15 +155,29 @@ actor WorkerSession: Session {
         for continuation in subscribers.values { continuation.yield(event) }
     }
 
-    /// Kills the worker when its resident memory passes the limit while running.
-    private func watchMemory(of worker: WorkerProcess, limit: Int) async {
-        while state.status == .running, !worker.hasEnded {
-            if let resident = ProcessMemory.residentBytes(of: worker.pid), resident > limit {
-                memoryVerdict = "the worker passed its memory limit of \(limit >> 20) MiB (resident \(resident >> 20) MiB) and was killed"
-                worker.kill()
-                return
+    /// Enforces the memory limit for the session's whole life, on all of its
+    /// processes: the kernel's cgroup limit where there is one (the watch
+    /// then only notices that it struck), else the resident memory of the
+    /// worker's process tree.
+    private func watchResources(of worker: WorkerProcess) async {
+        guard let limit = configuration.memoryLimitBytes else { return }
+        let period: Duration = worker.cgroup != nil ? .milliseconds(100) : .milliseconds(50)
+        while !worker.hasEnded, !Task.isCancelled {
+            if let cgroup = worker.cgroup {
+                if cgroup.memoryKills() > 0 {
+                    verdict = "the session passed its memory limit of \(limit >> 20) MiB: the kernel killed one of its processes, and the session was ended"
+                    worker.kill()
+                    return
+                }
+            } else {
+                let resident = ProcessMemory.treeResidentBytes(of: worker.pid)
+                if resident > limit {
+                    verdict = "the session passed its memory limit of \(limit >> 20) MiB (resident \(resident >> 20) MiB) and was killed"
+                    worker.kill()
+                    return
+                }
             }
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Task.sleep(for: period)
         }
     }
 
@@ -178,6 +226,9 @@ actor WorkerSession: Session {
             }
             let snapshot = await waitUntilEnded()
             escalation.cancel()
+            // Whatever the program started dies with the stop; the worker
+            // itself stays to serve the values saved before it.
+            worker.killChildren()
             return snapshot
         default:
             return state.snapshot()
@@ -196,6 +247,7 @@ actor WorkerSession: Session {
         guard let worker = assignedWorker.withLock({ $0 }) else {
             throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': the run has not started")
         }
+        try await checkValuesKept(worker)
         var request: [(String, JSONValue)] = [("op", "get"), ("name", .string(name)),
                                               ("maxRows", .int(Int64(configuration.defaultRowCap)))]
         if let window {
@@ -217,7 +269,19 @@ actor WorkerSession: Session {
         guard let worker = assignedWorker.withLock({ $0 }) else {
             throw RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")
         }
+        try await checkValuesKept(worker)
         return try await call(worker, request)
+    }
+
+    /// Throws, naming the reason, when the worker holding the values is gone.
+    private nonisolated func checkValuesKept(_ worker: WorkerProcess) async throws(RuntimeError) {
+        guard worker.hasEnded else { return }
+        let lost = await lostReason(default: "the session's worker process has ended")
+        throw RuntimeError(.placeholderNotFound, "the session's values were lost: \(lost)")
+    }
+
+    private func lostReason(default fallback: String) -> String {
+        state.valuesLost ?? verdict ?? fallback
     }
 
     /// Sends a request to the worker and unwraps its reply.
@@ -241,6 +305,7 @@ actor WorkerSession: Session {
 
     /// Stops the run if it is going and ends the worker process.
     func close() async {
+        closing = true
         if !state.status.hasEnded { _ = await stop() }
         if let worker { await worker.terminate() }
     }

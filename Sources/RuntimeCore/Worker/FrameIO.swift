@@ -37,18 +37,35 @@ enum FrameIO {
     }
 
     /// Reads one frame; nil at end of file (the other side closed).
-    static func read(from fd: Int32) throws(Failure) -> JSONValue? {
-        var header = [UInt8](repeating: 0, count: 4)
-        guard try readExactly(fd, into: &header) else { return nil }
-        let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-        guard length <= maximumFrameSize else { throw Failure(description: "frame of \(length) bytes is too large") }
-        var body = [UInt8](repeating: 0, count: length)
-        guard try readExactly(fd, into: &body) else { throw Failure(description: "frame cut short") }
+    ///
+    /// The length in the header is checked against `maximumSize` before
+    /// anything is allocated, and the buffer grows only as bytes arrive, so
+    /// a header that promises more than is sent costs nothing.
+    static func read(from fd: Int32, maximumSize: Int = maximumFrameSize) throws(Failure) -> JSONValue? {
+        guard let body = try readBody(from: fd, maximumSize: maximumSize) else { return nil }
         do {
             return try JSONParser.parse(body)
         } catch {
             throw Failure(description: "frame is not JSON: \(error)")
         }
+    }
+
+    /// Reads one frame's bytes; nil at end of file.
+    static func readBody(from fd: Int32, maximumSize: Int = maximumFrameSize) throws(Failure) -> [UInt8]? {
+        var header = [UInt8](repeating: 0, count: 4)
+        guard try readExactly(fd, into: &header) else { return nil }
+        let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+        guard length <= maximumSize else {
+            throw Failure(description: "a frame of \(length) bytes is over the limit of \(maximumSize)")
+        }
+        var body: [UInt8] = []
+        let step = 1 << 20
+        while body.count < length {
+            var chunk = [UInt8](repeating: 0, count: min(step, length - body.count))
+            guard try readExactly(fd, into: &chunk) else { throw Failure(description: "frame cut short") }
+            body.append(contentsOf: chunk)
+        }
+        return body
     }
 
     private static func readExactly(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> Bool {

@@ -22,24 +22,33 @@ public enum RuntimeWorker {
         main(arguments: Array(arguments.dropFirst(2)))
     }
 
-    /// Runs the worker with its arguments (`--python PATH`, `--preload a,b`).
+    /// Runs the worker with its arguments (`--python PATH`, `--preload a,b`,
+    /// and the sandbox's: `--sandbox`, `--userns`, `--network none`, `--uid N`,
+    /// `--gid N`, `--max-processes N`, `--cgroup-procs PATH`).
     public static func main(arguments: [String]) -> Never {
         var python = "/usr/bin/python3"
         var preload: [String] = []
+        var sandbox = WorkerSandboxOptions()
         var index = 0
         while index < arguments.count {
-            switch arguments[index] {
-            case "--python" where index + 1 < arguments.count:
-                python = arguments[index + 1]; index += 1
-            case "--preload" where index + 1 < arguments.count:
-                preload = arguments[index + 1].split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let name = arguments[index]
+            let value = index + 1 < arguments.count ? arguments[index + 1] : nil
+            switch name {
+            case "--python" where value != nil:
+                python = value ?? python; index += 1
+            case "--preload" where value != nil:
+                preload = (value ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
                 index += 1
-            default: break
+            default:
+                if sandbox.consume(name, value), WorkerSandboxOptions.takesValue(name) { index += 1 }
             }
             index += 1
         }
-        WorkerProcessMain(python: python, preload: preload).run()
+        // First of all, while this process has one thread: from here on it is
+        // the session's worker inside its own namespaces.
+        let refused = WorkerSandbox(options: sandbox).enter()
+        WorkerProcessMain(python: python, preload: preload, refused: refused).run()
     }
 }
 
@@ -79,16 +88,23 @@ private let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, Unsaf
 private struct WorkerProcessMain {
     var python: String
     var preload: [String]
+    /// Sandbox measures the kernel refused, reported in the hello.
+    var refused: [String]
 
     func run() -> Never {
-        // Keep the frame channels off fds 0 and 1, which the program and any
-        // subprocess it starts may use: requests come on a private copy of fd
-        // 0, frames go out on a private copy of fd 1; fd 1 then writes to
-        // stderr and fd 0 reads /dev/null.
-        let requestFD = fcntl(0, F_DUPFD_CLOEXEC, 3)
-        let frameFD = fcntl(1, F_DUPFD_CLOEXEC, 3)
+        // The runtime hands a worker four descriptors: 0 requests, 1 frames,
+        // 2 and 3 the program's raw stderr and stdout. Keep the frame channels
+        // off 0 and 1, which the program and its subprocesses use: fd 1 becomes
+        // the raw stdout pipe, fd 0 reads /dev/null.
+        let requestFD = fcntl(0, F_DUPFD_CLOEXEC, 4)
+        let frameFD = fcntl(1, F_DUPFD_CLOEXEC, 4)
         guard requestFD >= 0, frameFD >= 0 else { _exit(70) }
-        dup2(2, 1)
+        if fcntl(3, F_GETFD) >= 0 {
+            dup2(3, 1)
+            close(3)
+        } else {
+            dup2(2, 1)
+        }
         let devNull = open("/dev/null", O_RDONLY)
         if devNull >= 0 { dup2(devNull, 0); close(devNull) }
 
@@ -103,33 +119,69 @@ private struct WorkerProcessMain {
         }
         let hello: JSONValue
         let handler: WorkerRequestHandler
+        let pythonFolders: [String]
         do {
-            (hello, handler) = try setUp(channel: channel)
+            (hello, handler, pythonFolders) = try setUp(channel: channel)
         } catch {
             channel.send(["ev": "fatal", "message": .string("cannot prepare the interpreter: \(error)")])
             _exit(72)
         }
         PythonInterpreter.releaseAfterInitialization()
+        channel.send(hello)
 
+        // Wait for the run on this thread, confine the files it may touch,
+        // and only then start the thread that serves requests: Landlock binds
+        // the thread that applies it and the threads it starts afterwards.
+        let job = awaitRun(fd: requestFD, handler: handler, channel: channel)
+        let refusedFiles = WorkerSandbox.restrictFiles(session: job.directory, readable: pythonFolders + job.readable)
+        if !refusedFiles.isEmpty {
+            channel.send(["ev": "warning", "message": .string(refusedFiles.joined(separator: "; "))])
+        }
         let runs = RunMailbox()
         let reader = Thread {
             serveRequests(fd: requestFD, handler: handler, channel: channel, runs: runs)
         }
         reader.stackSize = 8 << 20
         reader.start()
-        channel.send(hello)
 
         // The main thread runs the session's program, so that SIGINT raises
         // KeyboardInterrupt in it.
+        var next: RunJob? = job
         while true {
-            let job = runs.next()
-            channel.setOutputCap(job.outputCap)
-            let result = handler.runProgram(directory: job.directory, mainFile: job.mainFile)
+            let current = next ?? runs.next()
+            next = nil
+            channel.setOutputCap(current.outputCap)
+            enterSession(current.directory)
+            let result = handler.runProgram(directory: current.directory, mainFile: current.mainFile)
             channel.send(result)
         }
     }
 
-    private func setUp(channel: WorkerChannel) throws -> (JSONValue, WorkerRequestHandler) {
+    /// Points HOME and TMPDIR into the session's folder.
+    private func enterSession(_ directory: String) {
+        PythonInterpreter.withGIL {
+            do {
+                _ = try PythonInterpreter.importModule("_runtime_sandbox").attribute("enter_session").call([try .string(directory)])
+            } catch {
+                PyErr_Clear()
+            }
+        }
+    }
+
+    /// Reads frames until the run arrives; anything asked before it is
+    /// answered with an error (there is nothing to read yet).
+    private func awaitRun(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel) -> RunJob {
+        while true {
+            guard let frame = try? FrameIO.read(from: fd) else { _exit(0) }
+            if frame["op"]?.stringValue == "run", let job = RunJob(frame: frame) { return job }
+            if let rid = frame["rid"] {
+                channel.send(["ev": "reply", "rid": rid, "ok": false,
+                              "error": ["code": "PLACEHOLDER_NOT_FOUND", "message": "the run has not started: nothing is saved yet"]])
+            }
+        }
+    }
+
+    private func setUp(channel: WorkerChannel) throws -> (JSONValue, WorkerRequestHandler, [String]) {
         let native = try PythonObject.check(PyModule_New("_runtime_native"))
         let emit = try PythonObject.check(shim_make_function("emit", emitCallback))
         guard PyObject_SetAttrString(native.pointer, "emit", emit.pointer) == 0,
@@ -139,6 +191,7 @@ private struct WorkerProcessMain {
         let helper = try PythonInterpreter.defineModule(named: "_runtime_worker", source: WorkerPythonSource.helper)
         _ = try PythonInterpreter.defineModule(named: "runtimeBridge", source: WorkerPythonSource.bridge)
         _ = try helper.attribute("prepare_interpreter").call([])
+        let sandboxModule = try PythonInterpreter.defineModule(named: "_runtime_sandbox", source: WorkerPythonSource.sandbox)
 
         var loaded: [JSONValue] = []
         var failures: [(String, JSONValue)] = []
@@ -159,8 +212,10 @@ private struct WorkerProcessMain {
             "prefix": .string(try sys.attribute("prefix").stringValue ?? ""),
             "preloaded": .array(loaded),
             "preloadErrors": .object(failures),
+            "refused": .array(refused.map { .string($0) }),
         ]
-        return (hello, WorkerRequestHandler(helper: helper))
+        let folders = try sandboxModule.attribute("python_folders").call([]).stringValue ?? ""
+        return (hello, WorkerRequestHandler(helper: helper), folders.split(separator: "\n").map(String.init))
     }
 }
 
@@ -181,9 +236,8 @@ private func serveRequests(fd: Int32, handler: WorkerRequestHandler, channel: Wo
         guard let frame else { _exit(0) }
         switch frame["op"]?.stringValue {
         case "run":
-            guard let directory = frame["directory"]?.stringValue, let mainFile = frame["main"]?.stringValue else { continue }
-            let cap = frame["outputCap"]?.intValue ?? Int.max
-            runs.post(RunJob(directory: directory, mainFile: mainFile, outputCap: cap))
+            guard let job = RunJob(frame: frame) else { continue }
+            runs.post(job)
         case "exit":
             _exit(0)
         default:
@@ -196,6 +250,16 @@ struct RunJob: Sendable {
     var directory: String
     var mainFile: String
     var outputCap: Int
+    /// Folders the program may read besides its own and the environment's.
+    var readable: [String]
+
+    init?(frame: JSONValue) {
+        guard let directory = frame["directory"]?.stringValue, let mainFile = frame["main"]?.stringValue else { return nil }
+        self.directory = directory
+        self.mainFile = mainFile
+        outputCap = frame["outputCap"]?.intValue ?? Int.max
+        readable = (frame["readable"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
 }
 
 /// Hands run requests from the request thread to the main thread.
