@@ -283,17 +283,9 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     signal_set(&set);
     sigprocmask(SIG_BLOCK, &set, &previous);
     int alive[2], status_pipe[2];
-    if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0) {
-        append(report, report_size, "pipe", errno);
-        sigprocmask(SIG_SETMASK, &previous, NULL);
-        return -1;
-    }
+    if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0) _exit(73);
     pid_t init = fork();
-    if (init < 0) {
-        append(report, report_size, "fork", errno);
-        sigprocmask(SIG_SETMASK, &previous, NULL);
-        return -1;
-    }
+    if (init < 0) _exit(73);  // namespaces made but no init: never run unconfined
     if (init > 0) {
         close(alive[0]);
         close(status_pipe[1]);
@@ -304,9 +296,6 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     // stays open for S's lifetime: a HUP means S is already gone).
     close(alive[1]);
     close(status_pipe[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    struct pollfd check = {.fd = alive[0], .events = 0};
-    if (poll(&check, 1, 0) > 0 && (check.revents & POLLHUP)) _exit(0);
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) append(report, report_size, "private mounts", errno);
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
@@ -320,6 +309,11 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     sethostname("session", 7);
     apply_identity(config, config->new_user_namespace, report, report_size);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // the program may not ptrace its init
+    // After the identity switch, which clears it: I dies with S. If S is
+    // already gone (its end of `alive` closed), end now.
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    struct pollfd check = {.fd = alive[0], .events = 0};
+    if (poll(&check, 1, 0) > 0 && (check.revents & POLLHUP)) _exit(0);
 
     pid_t worker = fork();
     if (worker < 0) _exit(71);
@@ -337,6 +331,10 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
 
 int sandbox_spawn_add_close_from(void *actions, int first) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, first);
+}
+
+int sandbox_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 int sandbox_close_from(unsigned int first) {

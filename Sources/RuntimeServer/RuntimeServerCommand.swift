@@ -27,11 +27,12 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @Option(help: "Bytes of files per run, in MiB.") var maxRunMb = 32
     @Option(help: "Output kept per run, in KiB.") var outputCapKb = 1024
     @Option(help: "Rows sent for a table read without a window.") var rowCap = 1000
-    @Option(help: "Kill a running worker past this resident memory, in MiB.") var memoryLimitMb: Int?
+    @Option(help: "Memory a session may use, all of its processes together, in MiB.") var memoryLimitMb: Int?
     @Option(help: "Seconds a stop waits for KeyboardInterrupt before killing.") var stopGrace = 1.0
     @Option(help: "A folder run_model may read data files from, besides the session's own (repeatable).")
     var allowDataDir: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @OptionGroup(title: "Containment") var containment: ContainmentOptions
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -56,6 +57,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
         runtime.defaultRowCap = rowCap
         runtime.memoryLimitBytes = memoryLimitMb.map { $0 << 20 }
         runtime.stopGracePeriod = .milliseconds(Int(stopGrace * 1000))
+        runtime.containment = containment.containment()
         runtime.modelInvoker = PythonModelInvoker(allowedDataFolders: allowDataDir.map { URL(fileURLWithPath: $0) })
         return ServerConfiguration(
             host: host, port: port,

@@ -28,23 +28,20 @@ struct IsolationTests {
 
     @Test func twoRunsExecuteInParallel() async throws {
         let runtime = TestSupport.runtime()
-        // Each program announces itself, then waits for the other's
-        // announcement: if the runs were not parallel neither could finish.
-        let meeting = FileManager.default.temporaryDirectory.appendingPathComponent("meet-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: meeting, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: meeting) }
+        // Each program connects to a barrier and waits for its go, which is
+        // sent only once both are connected: if the runs were not parallel
+        // neither could finish. (Sessions share no folder to meet in.)
+        let barrier = try LoopbackListener()
+        defer { barrier.close() }
+        let released = Task { await barrier.releaseInBackground(after: 2) }
         func program(_ me: String, _ other: String) -> String {
             """
-            import os, time
+            import socket, time
             from runtimeBridge import save_placeholder
             start = time.time()
-            folder = \(JSONValue.string(meeting.path).jsonString)
-            open(os.path.join(folder, "\(me)"), "w").close()
-            deadline = time.time() + 60
-            while not os.path.exists(os.path.join(folder, "\(other)")):
-                if time.time() > deadline:
-                    raise TimeoutError("the other run never started")
-                time.sleep(0.005)
+            link = socket.create_connection(("127.0.0.1", \(barrier.port)), timeout=60)
+            if link.recv(1) != b"g":
+                raise TimeoutError("the other run never started")
             time.sleep(0.05)
             save_placeholder("interval", [start, time.time()])
             """
@@ -53,6 +50,7 @@ struct IsolationTests {
         async let b = TestSupport.runToEnd(runtime, ["main.py": program("b", "a")])
         let (sessionA, endA) = try await a
         let (sessionB, endB) = try await b
+        #expect(await released.value)
         #expect(endA.status == .finished, "\(String(describing: endA.error))")
         #expect(endB.status == .finished, "\(String(describing: endB.error))")
         let ia = try await sessionA.value("interval"), ib = try await sessionB.value("interval")

@@ -35,10 +35,13 @@ struct ModelInvokerTests {
     """
 
     private func withSession(allowed: [URL] = [], _ body: (any Session, PythonModelInvoker) async throws -> Void) async throws {
-        let runtime = TestSupport.runtime()
+        // The runtime is told the allowed folders too: a session's sandbox
+        // opens them (read-only) when its run starts.
+        let invoker = PythonModelInvoker(allowedDataFolders: allowed)
+        let runtime = TestSupport.runtime { $0.modelInvoker = invoker }
         let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": Self.program])
         #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
-        try await body(session, PythonModelInvoker(allowedDataFolders: allowed))
+        try await body(session, invoker)
         await runtime.shutdown()
     }
 
@@ -146,21 +149,19 @@ struct ModelInvokerTests {
 
     @Test func sessionsServeModelCallsInParallel() async throws {
         let runtime = TestSupport.runtime()
-        // Each model waits for the other's call to have started: only parallel calls finish.
-        let meeting = FileManager.default.temporaryDirectory.appendingPathComponent("meet-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: meeting, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: meeting) }
+        // Each model waits at a barrier that opens once both calls are in:
+        // only parallel calls finish. (Sessions share no folder to meet in.)
+        let barrier = try LoopbackListener()
+        defer { barrier.close() }
+        let released = Task { await barrier.releaseInBackground(after: 2) }
         func program(_ me: String, _ other: String) -> String {
             """
-            import os, time, runtimeBridge
+            import socket, runtimeBridge
             class Waiting:
                 def predict(self, rows):
-                    open(os.path.join(\(JSONValue.string(meeting.path).jsonString), "\(me)"), "w").close()
-                    deadline = time.time() + 60
-                    while not os.path.exists(os.path.join(\(JSONValue.string(meeting.path).jsonString), "\(other)")):
-                        if time.time() > deadline:
-                            raise TimeoutError("the other call never started")
-                        time.sleep(0.005)
+                    link = socket.create_connection(("127.0.0.1", \(barrier.port)), timeout=60)
+                    if link.recv(1) != b"g":
+                        raise TimeoutError("the other call never started")
                     return [len(rows)]
             runtimeBridge.save_placeholder("model", Waiting())
             """
@@ -172,6 +173,7 @@ struct ModelInvokerTests {
         async let second = invoker.predict(model: "model", input: .inline([[1, 2]]), method: nil, in: b)
         #expect(try await first == [1])
         #expect(try await second == [1])
+        #expect(await released.value)
         await runtime.shutdown()
     }
 }

@@ -35,6 +35,9 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
 /// to the session. Returns the ABI used (> 0), or -1 with `report` saying why.
 int sandbox_landlock(const char *const *read_paths, const char *const *write_paths, char *report, size_t report_size);
 
+/// A pidfd for `pid` (readable once the process has ended), or -1.
+int sandbox_pidfd_open(pid_t pid);
+
 /// Closes every descriptor from `first` up (close_range).
 int sandbox_close_from(unsigned int first);
 

@@ -1,4 +1,5 @@
 import CPython
+import CSandbox
 import Foundation
 import Glibc
 import Synchronization
@@ -63,6 +64,7 @@ package final class WorkerProcess: Sendable {
         /// Whether raw output (fds 1 and 2) belongs to a run yet.
         var attached = false
         var violation: String?
+        var memoryKills = 0
     }
 
     package let pid: pid_t
@@ -195,6 +197,10 @@ package final class WorkerProcess: Sendable {
     /// run and is reported as events; before, it is only logged.
     func attachOutput() { state.withLock { $0.attached = true } }
 
+    /// How often the kernel killed one of the session's processes for
+    /// memory, read when the worker ended.
+    var memoryKills: Int { state.withLock { $0.memoryKills } }
+
     /// Why the worker was cut off for breaking the protocol, if it was.
     var violation: String? { state.withLock { $0.violation } }
 
@@ -224,20 +230,30 @@ package final class WorkerProcess: Sendable {
     /// worker: nothing it sends is trusted.
     private func readFrames(from fd: Int32, output: Int32, errors: Int32) {
         var streams = [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
+        // The process's end is learnt from a pidfd, not from the pipes: a
+        // process that kept a copy of them could otherwise hold the reaping up.
+        let ended = sandbox_pidfd_open(pid)
         var framesOpen = true
+        var processEnded = false
         while framesOpen {
-            var polled = [pollfd(fd: framesOpen ? fd : -1, events: Int16(POLLIN), revents: 0)]
+            var polled = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                          pollfd(fd: ended, events: Int16(POLLIN), revents: 0)]
             polled += streams.map { pollfd(fd: $0.isOpen ? $0.fd : -1, events: Int16(POLLIN), revents: 0) }
-            if poll(&polled, nfds_t(polled.count), -1) < 0 {
+            // Once the process has ended, take only what is already written.
+            if poll(&polled, nfds_t(polled.count), processEnded ? 0 : -1) < 0 {
                 if errno == EINTR { continue }
                 break
             }
             // Output first: what the program wrote before a frame was sent is
             // reported before that frame (a run's end comes after its output).
-            for index in streams.indices where polled[index + 1].revents != 0 {
+            for index in streams.indices where polled[index + 2].revents != 0 {
                 forward(streams[index].read())
             }
-            guard framesOpen, polled[0].revents != 0 else { continue }
+            if polled[1].revents != 0 { processEnded = true }
+            guard polled[0].revents != 0 else {
+                if processEnded { break }
+                continue
+            }
             do {
                 guard let body = try FrameIO.readBody(from: fd, maximumSize: maximumFrameBytes) else {
                     break  // the worker has ended
@@ -257,6 +273,7 @@ package final class WorkerProcess: Sendable {
         drain(&streams)
         for stream in streams { close(stream.fd) }
         close(fd)
+        if ended >= 0 { close(ended) }
         // Wait for the end without reaping, mark it, then reap: a signal is
         // never sent to a pid that could have been reused.
         var info = siginfo_t()
@@ -265,6 +282,8 @@ package final class WorkerProcess: Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exit = WorkerExit(waitStatus: status)
+        let kills = cgroup?.memoryKills() ?? 0
+        state.withLock { $0.memoryKills = kills }
         cgroup?.remove()
         let pending = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
             state.exit = exit

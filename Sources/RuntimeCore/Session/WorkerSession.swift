@@ -24,6 +24,7 @@ actor WorkerSession: Session {
     /// Why the worker was ended by the runtime (a limit, a protocol violation).
     private var verdict: String?
     private var violated = false
+    private let executionEnded = Promise<Void>()
     /// Set while the session is being deleted: its worker's end loses nothing.
     private var closing = false
     private var holdsSlot = false
@@ -47,6 +48,7 @@ actor WorkerSession: Session {
     /// Waits for a run slot and a worker, runs the program, and follows the
     /// worker's events until it ends. Returns when the worker process is gone.
     func execute(pool: WorkerPool, slots: RunSlots) async {
+        defer { executionEnded.fulfil(()) }
         self.slots = slots
         guard await slots.acquire(id) else { return }
         holdsSlot = true
@@ -110,6 +112,9 @@ actor WorkerSession: Session {
             verdict = verdict ?? "the worker broke the runtime's frame protocol (\(problem)) and was cut off"
             violated = true
         case .exited(let exit):
+            if verdict == nil, let kills = worker?.memoryKills, kills > 0, let limit = configuration.memoryLimitBytes {
+                verdict = "the session passed its memory limit of \(limit >> 20) MiB: the kernel killed its process"
+            }
             let reason = verdict ?? "the worker process \(exit)"
             guard !state.status.hasEnded else {
                 if !closing { state.lost(reason) }
@@ -314,4 +319,7 @@ actor WorkerSession: Session {
 extension WorkerSession {
     /// The pid of the worker process, once the run has one.
     func workerProcessID() -> Int32? { worker?.pid }
+
+    /// Returns once the session has handled its worker's end.
+    func waitForWorkerEnd() async { await executionEnded.value }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import Glibc
+
+/// The processes below a worker, read from the host's `/proc`.
+enum SessionProcesses {
+    /// Every live process descended from `root` (not `root` itself).
+    static func descendants(of root: Int32) -> [Int32] {
+        var found: [Int32] = []
+        var pending = [root]
+        while let pid = pending.popLast() {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            for task in tasks {
+                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+                for child in text.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+                where TestSupport.processExists(child) {
+                    found.append(child)
+                    pending.append(child)
+                }
+            }
+        }
+        return found
+    }
+
+    /// Checks `condition` until it holds, for at most `limit`: for effects
+    /// the kernel applies asynchronously (signals delivered, processes reaped).
+    static func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+}
+
+/// A TCP listener on 127.0.0.1 in the test's (the server's) network.
+struct LoopbackListener {
+    let fd: Int32
+    let port: Int
+
+    struct Failure: Error {}
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw Failure() }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(fd) }
+
+    /// ``release(after:)`` on a Dispatch thread, not blocking Swift's pool.
+    func releaseInBackground(after count: Int) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: release(after: count)) }
+        }
+    }
+
+    /// Accepts `count` connections, then sends each one byte `g`. Blocks.
+    func release(after count: Int) -> Bool {
+        var clients: [Int32] = []
+        while clients.count < count {
+            let client = accept(fd, nil, nil)
+            if client < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            clients.append(client)
+        }
+        for client in clients {
+            _ = send(client, "g", 1, 0)
+            _ = Glibc.close(client)
+        }
+        return true
+    }
+}
