@@ -66,13 +66,16 @@ struct ServerLifecycleTests {
     @Test func gracefulShutdownEndsRunsAndWorkers() async throws {
         let server = try await TestServer.start()
         let client = try await server.connect()
-        let id = try #require(try await client.run(["main.py": "import os, runtimeBridge\nruntimeBridge.save_placeholder('pid', os.getpid())\nwhile True: pass\n"])["sessionId"]?.stringValue)
+        // The session's pids are its namespace's own; find its processes from
+        // outside by their working folder, which is the session's.
+        let id = try #require(try await client.run(["main.py": "import os, runtimeBridge\nruntimeBridge.save_placeholder('cwd', os.getcwd())\nwhile True: pass\n"])["sessionId"]?.stringValue)
         let ready = await client.nextEvent { $0.type == "[placeholder]:READY" }
         #expect(ready != nil)
-        let pid = try #require(try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(id), "name": "pid"]])["value"]?.intValue)
-        #expect(kill(Int32(pid), 0) == 0)
+        let folder = try #require(try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(id), "name": "cwd"]])["value"]?.stringValue)
+        let workers = processes(workingIn: folder)
+        #expect(!workers.isEmpty)
         try await server.stop()
-        #expect(kill(Int32(pid), 0) != 0, "the worker outlived the server")
+        #expect(workers.allSatisfy { !processIsAlive($0) }, "the worker outlived the server")
         // The client sees its session stopped, then the connection ends.
         var sawStop = false
         for await event in client.events where event.type == "[state]:EXECUTION_STOPPED" { sawStop = true }

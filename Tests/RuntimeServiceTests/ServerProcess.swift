@@ -1,0 +1,132 @@
+import Foundation
+import Glibc
+import RuntimeClient
+import RuntimeCore
+import RuntimeTestSupport
+
+/// The built `RuntimeServer` executable run as a process of its own (to kill
+/// it with SIGKILL, or to run it as another user), found beside the tests.
+final class ServerProcess: Sendable {
+    let pid: Int32
+    let port: Int
+    private let process: Process
+
+    struct StartFailed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private init(process: Process, port: Int) {
+        self.process = process
+        self.pid = process.processIdentifier
+        self.port = port
+    }
+
+    static var buildFolder: URL {
+        let own = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var folder = own.deletingLastPathComponent()
+        if folder.pathExtension == "xctest" { folder = folder.deletingLastPathComponent() }
+        return folder
+    }
+
+    /// Starts the server on a free port and waits until it listens.
+    /// - Parameter user: run it as this uid (through `setpriv`), e.g. 65534.
+    static func start(user: UInt32? = nil, arguments: [String] = []) async throws -> ServerProcess {
+        let server = buildFolder.appendingPathComponent("RuntimeServer").path
+        let python = PythonEnvironment.resolve().executable
+        var command = [server, "--port", "0", "--warm-workers", "0", "--preload", "", "--python", python] + arguments
+        if let user {
+            command = ["/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--"] + command
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let port: Int? = await withCheckedContinuation { continuation in
+            // The log's "listening" line names the port; read it off a Dispatch thread.
+            DispatchQueue.global().async {
+                var seen = ""
+                let handle = errors.fileHandleForReading
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { continuation.resume(returning: nil); return }
+                    seen += String(decoding: chunk, as: UTF8.self)
+                    if let range = seen.range(of: #"ws://127\.0\.0\.1:([0-9]+)/"#, options: .regularExpression) {
+                        let url = seen[range]
+                        continuation.resume(returning: Int(url.dropFirst("ws://127.0.0.1:".count).dropLast()))
+                        // Keep draining, so the server never blocks on a full pipe.
+                        while !handle.availableData.isEmpty {}
+                        return
+                    }
+                }
+            }
+        }
+        guard let port else {
+            process.terminate()
+            throw StartFailed(description: "the server did not start")
+        }
+        return ServerProcess(process: process, port: port)
+    }
+
+    func connect() async throws -> RuntimeConnection {
+        try await RuntimeConnection.connect(to: "ws://127.0.0.1:\(port)/")
+    }
+
+    /// Every live process below the server.
+    func descendants() -> [Int32] {
+        var found: [Int32] = []
+        var pending = [pid]
+        while let parent = pending.popLast() {
+            for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(parent)/task")) ?? [] {
+                let text = (try? String(contentsOfFile: "/proc/\(parent)/task/\(task)/children", encoding: .utf8)) ?? ""
+                for child in text.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }) {
+                    found.append(child)
+                    pending.append(child)
+                }
+            }
+        }
+        return found
+    }
+
+    /// SIGKILL, as an operator or the OOM killer would, then reaped.
+    func kill() {
+        _ = Glibc.kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, a graceful stop; waits for the exit status.
+    func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// Whether a process is alive (not gone and not a zombie).
+func processIsAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    return !status.contains(") Z ")
+}
+
+/// Checks `condition` until it holds, for at most `limit`: for what the
+/// kernel does asynchronously (processes killed and reaped).
+func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
+/// Processes whose working folder is `folder` (a session's, from outside).
+func processes(workingIn folder: String) -> [Int32] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return names.compactMap(Int32.init).filter { pid in
+        guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else { return false }
+        return cwd == folder || cwd.hasPrefix(folder + " ")
+    }
+}
