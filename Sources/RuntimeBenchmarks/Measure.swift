@@ -2,7 +2,7 @@ import Foundation
 
 /// Timing helpers: medians and tails of repeated measurements.
 struct Sample {
-    enum Unit { case microseconds, perSecond }
+    enum Unit { case microseconds, perSecond, mebibytes }
 
     var name: String
     var microseconds: [Double]
@@ -72,6 +72,7 @@ struct Report {
 
     static func format(_ us: Double, _ unit: Sample.Unit = .microseconds) -> String {
         if unit == .perSecond { return String(format: "%.0f/s", us) }
+        if unit == .mebibytes { return String(format: "%.1f MiB", us) }
         if us >= 10_000 { return String(format: "%.1f ms", us / 1000) }
         if us >= 1000 { return String(format: "%.2f ms", us / 1000) }
         return String(format: "%.0f µs", us)
@@ -82,10 +83,10 @@ struct Report {
         Swift.print("| measurement | ours median | ours p99 | n | baseline | baseline median | baseline p99 |")
         Swift.print("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
         for (name, ours, base) in rows {
-            let p99 = ours.unit == .perSecond ? "–" : Report.format(ours.p99)
+            let p99 = ours.unit == .perSecond ? "–" : Report.format(ours.p99, ours.unit)
             let n = ours.unit == .perSecond ? "–" : "\(ours.microseconds.count)"
             Swift.print("| \(name) | \(Report.format(ours.median, ours.unit)) | \(p99) | \(n) | "
-                + (base.map { "\($0.name) | \(Report.format($0.median, $0.unit)) | \($0.unit == .perSecond ? "–" : Report.format($0.p99))" } ?? "– | – | –") + " |")
+                + (base.map { "\($0.name) | \(Report.format($0.median, $0.unit)) | \($0.unit == .perSecond ? "–" : Report.format($0.p99, $0.unit))" } ?? "– | – | –") + " |")
         }
     }
 }

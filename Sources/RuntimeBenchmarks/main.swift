@@ -21,6 +21,10 @@ if suite == "startup" || suite == "all" {
     let startup = try await StartupBenchmarks(iterations: iterations, logger: logger).run()
     startup.print(title: "Start-up and run latency (µs unless noted)")
 }
+if suite == "containment" || suite == "all" {
+    let containment = try await ContainmentBenchmarks(iterations: iterations, logger: logger).run()
+    containment.print(title: "Contained sessions beside uncontained ones (same run)")
+}
 if suite == "stats" || suite == "all" {
     let stats = try await StatsBenchmarks(logger: logger).run()
     stats.print(title: "get_stats beside pandas (same data, same run)")

@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import RuntimeCore
+
+/// What containment costs: worker start, run to finished and memory per
+/// session with every measure on, beside the same with process isolation off
+/// (the spawn path as it was before), in the same run.
+struct ContainmentBenchmarks {
+    var iterations: Int
+    var logger: Logger
+
+    private static let mainSource = "import helper\nfrom runtimeBridge import save_placeholder\nsave_placeholder('x', helper.value())\n"
+    private static let pandasSource = """
+        import pandas as pd
+        from runtimeBridge import save_placeholder
+        save_placeholder('df', pd.DataFrame({'a': range(1000), 'b': [float(i) for i in range(1000)]}))
+        """
+
+    func run() async throws -> Report {
+        var report = Report()
+        var contained = RuntimeConfiguration(warmWorkers: 1)
+        var bare = contained
+        bare.containment.isolateProcesses = false
+        report.add(try await runToFinished(contained, name: "run to finished, 2 files, warm pool, contained"),
+                   against: try await runToFinished(bare, name: "same, uncontained"))
+        contained.preloadModules = ["numpy", "pandas"]
+        bare.preloadModules = ["numpy", "pandas"]
+        report.add(try await memoryPerSession(contained, name: "memory per session (PSS), 10 pandas sessions, contained"),
+                   against: try await memoryPerSession(bare, name: "same, uncontained"))
+        return report
+    }
+
+    private func runToFinished(_ configuration: RuntimeConfiguration, name: String) async throws -> Sample {
+        let runtime = Runtime(configuration: configuration, logger: logger)
+        let program = try Program(files: [SourceFile(filename: "main.py", content: Self.mainSource),
+                                          SourceFile(filename: "helper.py", content: "def value():\n    return 42\n")],
+                                  mainFile: "main.py")
+        let sample = try await Measure.timed(name, count: iterations) {
+            await runtime.warmUp()
+            let start = Measure.now()
+            let session = try await runtime.run(program)
+            let end = await session.waitUntilEnded()
+            let elapsed = Double(Measure.now() - start) / 1000
+            guard end.status == .finished else { throw RuntimeError(.internalError, "benchmark run \(end.status)") }
+            try await runtime.deleteSession(id: session.id)
+            return elapsed
+        }
+        await runtime.shutdown()
+        return sample
+    }
+
+    /// Runs 10 sessions that build a DataFrame, keeps them, and divides the
+    /// proportional set size of every process below this one by 10. Three
+    /// rounds; the sample holds one figure per round.
+    private func memoryPerSession(_ configuration: RuntimeConfiguration, name: String) async throws -> Sample {
+        var configuration = configuration
+        configuration.warmWorkers = 0
+        var figures: [Double] = []
+        for _ in 0..<3 {
+            let runtime = Runtime(configuration: configuration, logger: logger)
+            let program = try Program(files: [SourceFile(filename: "main.py", content: Self.pandasSource)], mainFile: "main.py")
+            for _ in 0..<10 {
+                let session = try await runtime.run(program)
+                guard await session.waitUntilEnded().status == .finished else { throw RuntimeError(.internalError, "benchmark run failed") }
+            }
+            figures.append(Double(Self.descendantsPSS()) / 10 / 1024)
+            await runtime.shutdown()
+        }
+        return Sample(name: name, microseconds: figures, unit: .mebibytes)
+    }
+
+    /// The summed PSS (KiB) of every process below this one.
+    private static func descendantsPSS() -> Int {
+        var total = 0
+        var pending = [getpid()]
+        while let pid = pending.popLast() {
+            for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
+                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+                for child in text.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }) {
+                    pending.append(child)
+                    let rollup = (try? String(contentsOfFile: "/proc/\(child)/smaps_rollup", encoding: .utf8)) ?? ""
+                    for line in rollup.split(separator: "\n") where line.hasPrefix("Pss:") {
+                        total += Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+                    }
+                }
+            }
+        }
+        return total
+    }
+}
