@@ -63,6 +63,9 @@ package final class WorkerProcess: Sendable {
         var requestFD: Int32
         /// Whether raw output (fds 1 and 2) belongs to a run yet.
         var attached = false
+        /// Output bytes the worker may send in frames: its channel cuts at
+        /// the run's cap, so more than that (and the marker) is forged.
+        var frameOutputAllowance = Int.max
         var violation: String?
         var memoryKills = 0
     }
@@ -195,7 +198,12 @@ package final class WorkerProcess: Sendable {
 
     /// From now on raw output (what is written to fds 1 and 2) belongs to a
     /// run and is reported as events; before, it is only logged.
-    func attachOutput() { state.withLock { $0.attached = true } }
+    func attachOutput(cap: Int) {
+        state.withLock { state in
+            state.attached = true
+            state.frameOutputAllowance = cap.addingReportingOverflow(64 << 10).overflow ? Int.max : cap + (64 << 10)
+        }
+    }
 
     /// How often the kernel killed one of the session's processes for
     /// memory, read when the worker ended.
@@ -356,6 +364,11 @@ package final class WorkerProcess: Sendable {
             continuation.yield(.placeholderReady(name: name, valueType: type))
         case "output":
             guard let text = frame["text"]?.stringValue else { return "an output frame without text" }
+            let withinCap = state.withLock { state in
+                state.frameOutputAllowance -= text.utf8.count
+                return state.frameOutputAllowance >= 0
+            }
+            guard withinCap else { return "output frames past the run's output cap" }
             let stream = frame["stream"]?.stringValue == "stderr" ? "stderr" : "stdout"
             continuation.yield(.output(stream: stream, text: text, truncated: frame["truncated"]?.boolValue ?? false))
         case "warning":

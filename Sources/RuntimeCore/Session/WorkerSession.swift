@@ -68,7 +68,7 @@ actor WorkerSession: Session {
         }
         do {
             try SessionFolder.handOver(directory, to: worker.uid)
-            worker.attachOutput()
+            worker.attachOutput(cap: configuration.outputCapBytes)
             // The run frame goes first: requests can only follow it.
             try worker.send(["op": "run", "directory": .string(directory.path), "main": .string(program.mainFile),
                              "outputCap": .int(Int64(configuration.outputCapBytes)),

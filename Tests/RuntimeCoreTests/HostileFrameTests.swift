@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import RuntimeCore
+
+/// A program runs in its worker's process and can write to the worker's frame
+/// channel. The parent believes nothing it reads there.
+@Suite(.timeLimit(.minutes(2)))
+struct HostileFrameTests {
+    /// Python that finds the frame channel (the write-only pipe that is not
+    /// fd 1 or 2) and defines `frame(bytes)` writing a length-prefixed frame.
+    private static let channel = """
+        import fcntl, json, os, stat, struct
+        from runtimeBridge import save_placeholder
+        def find_channel():
+            for name in os.listdir('/proc/self/fd'):
+                fd = int(name)
+                if fd in (0, 1, 2):
+                    continue
+                try:
+                    if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                        return fd
+                except OSError:
+                    pass
+        CHANNEL = find_channel()
+        def raw(data):
+            os.write(CHANNEL, data)
+        def frame(body):
+            raw(struct.pack('>I', len(body)) + body)
+
+        """
+
+    @Test func forgedOutputFramesEndTheWorkerAndStayWithinTheCap() async throws {
+        let runtime = TestSupport.runtime { $0.outputCapBytes = 64 << 10 }
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": Self.channel + """
+            chunk = json.dumps({'ev': 'output', 'stream': 'stdout', 'text': 'y' * (1 << 20)}).encode()
+            for _ in range(200):
+                frame(chunk)
+            """])
+        // The worker's channel never sends more than the cap: more is forged.
+        #expect(end.status == .failed)
+        #expect(end.error?.type == "WorkerProtocolViolation")
+        #expect(end.error?.message.contains("past the run's output cap") == true)
+        var bytes = 0, markers = 0
+        for event in await session.allEvents() {
+            guard case .output(_, let text, let truncated) = event.kind else { continue }
+            if truncated { markers += 1 } else { bytes += text.utf8.count }
+        }
+        #expect(bytes <= 64 << 10)
+        #expect(markers <= 1)
+        await runtime.shutdown()
+    }
+
+    @Test(arguments: [
+        ("an oversized frame", "raw(struct.pack('>I', 1 << 30))", "over the limit"),
+        ("a frame that is not JSON", "frame(b'{not json')", "not a JSON object"),
+        ("a frame of unknown kind", "frame(json.dumps({'ev': 'pwn'}).encode())", "unknown kind"),
+        ("a placeholder frame without a name", "frame(json.dumps({'ev': 'ready'}).encode())", "without a name"),
+    ])
+    func aBrokenFrameEndsTheWorkerWithAViolation(_ what: String, _ source: String, _ reason: String) async throws {
+        let runtime = TestSupport.runtime()
+        let (_, end) = try await TestSupport.runToEnd(runtime, ["main.py": Self.channel + source + "\nimport time\ntime.sleep(60)\n"])
+        #expect(end.status == .failed, "\(what)")
+        #expect(end.error?.type == "WorkerProtocolViolation", "\(what): \(String(describing: end.error))")
+        #expect(end.error?.message.contains(reason) == true, "\(what): \(String(describing: end.error?.message))")
+        await runtime.shutdown()
+    }
+
+    @Test func tooManyPlaceholdersEndTheWorker() async throws {
+        let runtime = TestSupport.runtime { $0.maximumPlaceholders = 50 }
+        let (_, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            from runtimeBridge import save_placeholder
+            for i in range(1000):
+                save_placeholder('p%d' % i, i)
+            """])
+        #expect(end.status == .failed)
+        #expect(end.error?.type == "WorkerProtocolViolation")
+        #expect(end.error?.message.contains("more than 50 placeholders") == true)
+        await runtime.shutdown()
+    }
+
+    @Test func aWorkerThatDiesAfterItsRunLosesItsValuesAndSaysWhy() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import os
+            from runtimeBridge import save_placeholder
+            class Fatal:
+                def predict(self, rows):
+                    os._exit(7)
+            save_placeholder('model', Fatal())
+            save_placeholder('x', 1)
+            """])
+        #expect(end.status == .finished)
+        await #expect(throws: RuntimeError.self) {
+            try await PythonModelInvoker().predict(model: "model", input: .inline([1]), method: nil, in: session)
+        }
+        await (session as? WorkerSession)?.waitForWorkerEnd()
+        let snapshot = await session.snapshot()
+        #expect(snapshot.status == .finished)
+        #expect(snapshot.valuesLost?.contains("exited with code 7") == true, "\(String(describing: snapshot.valuesLost))")
+        #expect(snapshot.wireMessage["valuesLost"]?.stringValue == snapshot.valuesLost)
+        await #expect { try await session.value("x") } throws: { error in
+            let error = error as? RuntimeError
+            return error?.code == .placeholderNotFound && error?.message.contains("values were lost") == true
+        }
+        await runtime.shutdown()
+    }
+}
