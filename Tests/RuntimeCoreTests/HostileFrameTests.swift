@@ -78,6 +78,19 @@ struct HostileFrameTests {
         await runtime.shutdown()
     }
 
+    @Test func savingOnePlaceholderAgainAndAgainIsBounded() async throws {
+        let runtime = TestSupport.runtime { $0.maximumEvents = 500 }
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            from runtimeBridge import save_placeholder
+            for i in range(100000):
+                save_placeholder('same', i)
+            """])
+        #expect(end.status == .failed)
+        #expect(end.error?.message.contains("more than 500 events") == true)
+        #expect(await session.snapshot().lastSequence <= 502)
+        await runtime.shutdown()
+    }
+
     @Test func aWorkerThatDiesAfterItsRunLosesItsValuesAndSaysWhy() async throws {
         let runtime = TestSupport.runtime()
         let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """

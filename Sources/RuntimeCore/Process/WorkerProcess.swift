@@ -19,6 +19,16 @@ enum WorkerEvent: Sendable {
     case exited(WorkerExit)
 }
 
+extension WorkerEvent {
+    /// Whether the event becomes an entry of the session's event log.
+    var isRecorded: Bool {
+        switch self {
+        case .placeholderReady, .output: return true
+        default: return false
+        }
+    }
+}
+
 /// What a worker says when it is ready.
 struct WorkerHello: Sendable {
     var pid: Int32

@@ -33,6 +33,9 @@ public struct RuntimeConfiguration: Sendable {
     public var maximumWorkerFrameBytes: Int
     /// Placeholders a session may save; past it the worker is cut off.
     public var maximumPlaceholders: Int
+    /// Events a session's log may hold (outputs, placeholders saved again
+    /// and again); past it the worker is cut off, so the log stays bounded.
+    public var maximumEvents: Int
     /// Where sessions' working folders are made (a fresh folder per runtime inside it).
     public var workRoot: URL
     /// Calls models (`run_model`).
@@ -54,6 +57,7 @@ public struct RuntimeConfiguration: Sendable {
         containment: Containment = Containment(),
         maximumWorkerFrameBytes: Int = 256 << 20,
         maximumPlaceholders: Int = 10_000,
+        maximumEvents: Int = 200_000,
         workRoot: URL = FileManager.default.temporaryDirectory,
         modelInvoker: any ModelInvoker = PythonModelInvoker(),
         statsEngine: any StatsEngine = NativeStatsEngine()
@@ -71,6 +75,7 @@ public struct RuntimeConfiguration: Sendable {
         self.containment = containment
         self.maximumWorkerFrameBytes = maximumWorkerFrameBytes
         self.maximumPlaceholders = maximumPlaceholders
+        self.maximumEvents = maximumEvents
         self.workRoot = workRoot
         self.modelInvoker = modelInvoker
         self.statsEngine = statsEngine

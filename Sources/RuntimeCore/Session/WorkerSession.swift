@@ -87,6 +87,10 @@ actor WorkerSession: Session {
     }
 
     private func handle(_ event: WorkerEvent) {
+        if event.isRecorded, state.events.count >= configuration.maximumEvents, !state.status.hasEnded {
+            protocolViolation("more than \(configuration.maximumEvents) events")
+            return
+        }
         switch event {
         case .placeholderReady(let name, let valueType):
             guard state.placeholders.count < configuration.maximumPlaceholders
