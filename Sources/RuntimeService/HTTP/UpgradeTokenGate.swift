@@ -81,7 +81,7 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
         guard isUpgrade else { return true }
         let parts = requestLine.split(separator: " ")
         let target = parts.count > 1 ? String(parts[1]) : "/"
-        return authorizer.allows(target: target, authorization: authorization)
+        return authorizer.user(target: target, authorization: authorization) != nil
     }
 
     private func refuse(context: ChannelHandlerContext) {
