@@ -68,7 +68,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard maxQueuedMb > 0 else { throw ValidationError("--max-queued-mb must be at least 1") }
+        guard (1...(1 << 20)).contains(maxQueuedMb) else { throw ValidationError("--max-queued-mb must be from 1 to 1048576") }
     }
 
     func serverConfiguration(environment: [String: String], logger: Logger) throws(CredentialSources.Failure) -> ServerConfiguration {

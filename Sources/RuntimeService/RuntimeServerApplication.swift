@@ -64,7 +64,8 @@ private func makeApplication(
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
     let session = WebSocketSession(handler: handler, maximumMessageBytes: configuration.maximumMessageBytes,
-                                   maximumQueuedBytes: configuration.maximumQueuedBytes, logger: logger)
+                                   maximumQueuedBytes: configuration.maximumQueuedBytes,
+                                   slowClientCloseGrace: configuration.slowClientCloseGrace, logger: logger)
     let authorizer = UpgradeAuthorizer(configuration.authentication)
     let router = Router()
     addHTTPRoutes(to: router, runtime: runtime, metrics: metrics)

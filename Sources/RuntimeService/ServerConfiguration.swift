@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     /// Bytes a connection may have waiting to be sent before it is closed
     /// (1008) as a client that does not read (32 MiB by default).
     public var maximumQueuedBytes: Int
+    /// How long a client cut off for not reading has to take the 1008 close
+    /// frame before its socket is closed under it (1 s by default).
+    public var slowClientCloseGrace: Duration = .seconds(1)
     /// Sessions alive at once (running or ended but not yet freed).
     public var maximumSessions: Int
     /// An ended session nobody has asked about for this long is freed.

@@ -64,10 +64,43 @@ struct BackPressureTests {
         let received = await silent.readUntilClosed()
         #expect(received < 32_000_000, "received \(received) bytes")
 
+        // The server lets go of the connection: a newcomer is greeted as one of two (the reader and itself).
+        var count: JSONValue?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while count != 2, ContinuousClock.now < deadline {
+            let probe = try await server.connect()
+            count = await probe.greeting?["count"]
+            await probe.close()
+            if count != 2 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(count == 2)
+
         // The other client is still served, and the metrics count the cut-off.
         #expect(try await reader.request(read)["value"]?.stringValue?.utf8.count == 1_000_000)
         let metrics = try await server.get("/metrics")
         #expect(metrics.body.contains(#"runtime_slow_clients_closed_total{user="anonymous"} 1"#), "\(metrics.body)")
+        await reader.close()
+        try await server.stop()
+    }
+
+    @Test func aClientThatReadsLateReceivesTheCloseCode1008() async throws {
+        let logs = LogCapture()
+        let server = try await TestServer.start(logger: logs.logger(level: .warning)) {
+            $0.maximumQueuedBytes = 1 << 20
+            // Long enough that the close frame waits for this client to read, however loaded the machine
+            // (the server stops when the test disconnects, not after this).
+            $0.slowClientCloseGrace = .seconds(60)
+        }
+        let reader = try await server.connect()
+        let id = try #require(try await reader.run(["main.py": "import runtimeBridge\nruntimeBridge.save_placeholder('big', 'x' * 1_000_000)\n"])["sessionId"]?.stringValue)
+        _ = await reader.eventsUntilEnd(of: id)
+        let silent = try await SilentWebSocketClient.connect(port: server.port)
+        let request = #"{"action": "get_placeholder", "placeholder": {"sessionId": "\#(id)", "name": "big"}}"#
+        for _ in 0..<32 { try await silent.send(request) }
+        _ = try #require(await waitForLine(in: logs, containing: "client is not reading"))
+        // Reading now, the client gets what was already on its way, then the close frame.
+        #expect(await silent.readUntilCloseFrame() == 1008)
+        silent.disconnect()
         await reader.close()
         try await server.stop()
     }

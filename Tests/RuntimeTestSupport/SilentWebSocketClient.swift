@@ -79,6 +79,56 @@ public final class SilentWebSocketClient: @unchecked Sendable {
         }
     }
 
+    /// Reads frames until the server's close frame (returning its status
+    /// code) or the end of the stream (`nil`).
+    public func readUntilCloseFrame() async -> UInt16? {
+        await Self.offPool {
+            var data: [UInt8] = []
+            var offset = 0
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                // Parse whole frames from `offset` (server frames are not masked).
+                while let (opcode, payload, next) = Self.frame(in: data, at: offset) {
+                    if opcode == 0x8 {
+                        let code = Array(payload.prefix(2))
+                        return code.count == 2 ? UInt16(code[0]) << 8 | UInt16(code[1]) : 1005
+                    }
+                    offset = next
+                }
+                if offset > 1 << 20 {
+                    data.removeFirst(offset)
+                    offset = 0
+                }
+                let n = read(self.socket, &buffer, buffer.count)
+                if n <= 0 { return nil }
+                data += buffer[0..<n]
+            }
+        }
+    }
+
+    private static func frame(in data: [UInt8], at offset: Int) -> (opcode: UInt8, payload: ArraySlice<UInt8>, next: Int)? {
+        guard data.count - offset >= 2 else { return nil }
+        let opcode = data[offset] & 0x0F
+        var length = Int(data[offset + 1] & 0x7F)
+        var start = offset + 2
+        if length == 126 {
+            guard data.count - offset >= 4 else { return nil }
+            length = Int(data[offset + 2]) << 8 | Int(data[offset + 3])
+            start = offset + 4
+        } else if length == 127 {
+            guard data.count - offset >= 10 else { return nil }
+            length = (0..<8).reduce(0) { $0 << 8 | Int(data[offset + 2 + $1]) }
+            start = offset + 10
+        }
+        guard data.count - start >= length else { return nil }
+        return (opcode, data[start..<(start + length)], start + length)
+    }
+
+    /// Closes the socket (the client goes away without a close frame).
+    public func disconnect() {
+        shutdown(socket, Int32(SHUT_RDWR))
+    }
+
     private func writeAll(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {

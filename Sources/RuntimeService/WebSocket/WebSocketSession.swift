@@ -11,11 +11,10 @@ struct WebSocketSession {
     let handler: ProtocolHandler
     let maximumMessageBytes: Int
     let maximumQueuedBytes: Int
-    let logger: Logger
-
     /// How long a client cut off for not reading is given to take the 1008
-    /// close frame before its socket is closed under it.
-    static let slowClientCloseGrace: Duration = .seconds(1)
+    /// close frame, and then to answer it, before its socket is closed.
+    let slowClientCloseGrace: Duration
+    let logger: Logger
 
     private static let nextID = Atomic<Int>(1)
 
@@ -75,25 +74,36 @@ struct WebSocketSession {
     }
 
     /// Closes the connection of a client that let too much pile up: a 1008
-    /// close frame if the client takes it within the grace period, then the
-    /// socket itself, so neither the writer (blocked on a full socket) nor the
-    /// reader waits on this client any longer.
+    /// close frame if the client takes it within the grace period, else the
+    /// socket is closed under the blocked writer and reader at once. After the
+    /// frame the client has the same grace to answer it (Hummingbird then
+    /// completes the handshake) before the socket is closed: a client that
+    /// does not read would otherwise hold it for Hummingbird's 15 s.
     private func cutOff(_ connection: Connection, outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger) async {
         handler.metrics.slowClientClosed(user: connection.user)
         logger.warning("client is not reading: closing its connection (1008)",
                        metadata: ["queuedBytes": "\(connection.queuedBytes)", "limitBytes": "\(connection.byteLimit)"])
-        let closeSent = Promise<Void>()
-        // Not awaited: closing the channel below fails its write if it is still blocked.
+        let closeSent = Promise<Bool>()
+        // Not awaited: if it is still blocked, closing the channel fails its write.
         Task {
-            try? await outbound.close(.policyViolation, reason: "client too slow: more than \(connection.byteLimit) bytes unsent")
-            closeSent.fulfil(())
+            let sent = (try? await outbound.close(.policyViolation, reason: "client too slow: more than \(connection.byteLimit) bytes unsent")) != nil
+            closeSent.fulfil(sent)
         }
-        let timer = Task {
-            try? await Task.sleep(for: Self.slowClientCloseGrace)
-            closeSent.fulfil(())
+        if await Self.first(closeSent, orFalseAfter: slowClientCloseGrace) {
+            let closed = Promise<Bool>()
+            channel.closeFuture.whenComplete { _ in closed.fulfil(true) }
+            if await Self.first(closed, orFalseAfter: slowClientCloseGrace) { return }
         }
-        await closeSent.value
-        timer.cancel()
         try? await channel.close()
+    }
+
+    /// The promise's value, or `false` if it is not set within `timeout`.
+    private static func first(_ promise: Promise<Bool>, orFalseAfter timeout: Duration) async -> Bool {
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            promise.fulfil(false)
+        }
+        defer { timer.cancel() }
+        return await promise.value
     }
 }
