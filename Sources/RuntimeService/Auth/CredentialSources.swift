@@ -8,14 +8,20 @@ import Logging
 public struct CredentialSources: Sendable {
     /// Credentials that cannot be used; the message says why (never the token).
     public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// What is wrong.
         public var description: String
     }
 
+    /// `--token-file`: a file holding the token on one line.
     public var tokenFile: String?
+    /// `--token`: the token itself (visible in /proc: prefer the file).
     public var token: String?
+    /// `--users-file`: `name:hash` lines.
     public var usersFile: String?
+    /// The process environment, read only when no option is given.
     public var environment: [String: String]
 
+    /// The options as given (`nil`: not given) and the environment.
     public init(tokenFile: String? = nil, token: String? = nil, usersFile: String? = nil, environment: [String: String] = [:]) {
         self.tokenFile = tokenFile
         self.token = token

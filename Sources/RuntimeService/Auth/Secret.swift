@@ -8,11 +8,16 @@ public struct Secret: Sendable, Equatable, ExpressibleByStringLiteral, CustomStr
     /// The secret itself; read it only to compare or to send.
     public let value: String
 
+    /// Wraps a secret read from a file, the environment or an option.
     public init(_ value: String) { self.value = value }
+    /// A secret written in code (tests).
     public init(stringLiteral value: String) { self.value = value }
 
+    /// `<redacted>`.
     public var description: String { "<redacted>" }
+    /// `<redacted>`.
     public var debugDescription: String { "<redacted>" }
+    /// No children: `dump` and reflection show nothing of the value.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 
     /// Whether `candidate` equals the secret, in time that depends only on the lengths.

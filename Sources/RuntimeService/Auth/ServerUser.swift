@@ -4,8 +4,10 @@ public struct ServerUser: Sendable, Hashable, CustomStringConvertible {
     /// The user's name: letters, digits, `.`, `_` and `-`.
     public let name: String
 
+    /// A user by name (see ``isValidName(_:)``).
     public init(name: String) { self.name = name }
 
+    /// The name.
     public var description: String { name }
 
     /// Every client of a server with no token.

@@ -8,7 +8,9 @@ public struct TokenHash: Sendable, Equatable, CustomStringConvertible {
     /// The scheme name that starts the text form.
     public static let scheme = "sha256"
 
+    /// Random bytes hashed in front of the token (16 from ``init(token:salt:)``).
     public let salt: [UInt8]
+    /// SHA-256 of salt and token, 32 bytes.
     public let digest: [UInt8]
 
     /// Hashes `token` with `salt`, or with 16 fresh random bytes.

@@ -6,9 +6,12 @@ import Foundation
 public struct UserTable: Sendable, CustomStringConvertible, CustomReflectable {
     /// One user and the hash of their token.
     public struct Entry: Sendable, Equatable {
+        /// Who.
         public var user: ServerUser
+        /// The hash of their token.
         public var hash: TokenHash
 
+        /// One user and the hash of their token.
         public init(user: ServerUser, hash: TokenHash) {
             self.user = user
             self.hash = hash
@@ -17,11 +20,14 @@ public struct UserTable: Sendable, CustomStringConvertible, CustomReflectable {
 
     /// A users file that cannot be used; the message names the line.
     public struct Invalid: Error, Sendable, CustomStringConvertible {
+        /// What is wrong, and on which line.
         public var description: String
     }
 
+    /// The users, in file order.
     public let entries: [Entry]
 
+    /// A table built in code (tests, embedding).
     public init(entries: [Entry]) { self.entries = entries }
 
     /// Reads a users file's text.
@@ -75,6 +81,8 @@ public struct UserTable: Sendable, CustomStringConvertible, CustomReflectable {
         return found
     }
 
+    /// The user names only, never the hashes.
     public var description: String { "\(entries.count) users: \(entries.map(\.user.name).joined(separator: ", "))" }
+    /// The user names only.
     public var customMirror: Mirror { Mirror(self, children: ["users": entries.map(\.user.name)], displayStyle: .struct) }
 }

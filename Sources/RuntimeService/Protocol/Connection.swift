@@ -11,6 +11,7 @@ import Synchronization
 /// it with 1008). One message is always accepted when nothing else waits, so a
 /// single reply larger than the bound still reaches a client that reads.
 public final class Connection: Sendable {
+    /// The connection's number, as log lines name it.
     public let id: Int
     /// Who the client authenticated as.
     public let user: ServerUser
@@ -76,6 +77,7 @@ public final class Connection: Sendable {
     /// Whether the connection was closed because its client fell too far behind.
     public var overflowed: Bool { state.withLock { $0.overflowed } }
 
+    /// Whether ``close()`` has been called.
     public var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Whether the server is closing this connection because it shuts down.
