@@ -76,6 +76,7 @@ let package = Package(
             dependencies: [
                 "RuntimeCore",
                 "RuntimeClient",
+                "RuntimeService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -101,6 +102,6 @@ let package = Package(
             dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeTestSupport"]),
+        .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeService", "RuntimeTestSupport"]),
     ]
 )

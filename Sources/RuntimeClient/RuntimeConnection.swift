@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// `request` sends a message with a fresh `id` and returns the reply that
 /// echoes it; everything else the server sends (session events) arrives on
-/// ``events``.
+/// ``events``, except the server's greeting (`[users]:INFO`, the first
+/// message of every connection), which is kept in ``greeting``.
 public final class RuntimeConnection: Sendable {
     /// Why a connection could not be made or went away.
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -32,6 +33,7 @@ public final class RuntimeConnection: Sendable {
     }
     private let state = Mutex(State())
     private let ready = Promise<Failure?>()
+    private let greetingPromise = Promise<JSONValue?>()
     private let finished = Promise<Void>()
     private let task = Mutex<Task<Void, Never>?>(nil)
 
@@ -105,6 +107,10 @@ public final class RuntimeConnection: Sendable {
     }
 
     private func deliver(_ message: JSONValue) {
+        if message["type"]?.stringValue == "[users]:INFO", message["id"] == nil {
+            greetingPromise.fulfil(message)
+            return
+        }
         if case .int(let raw)? = message["id"], let id = Int(exactly: raw),
             let waiter = state.withLock({ $0.waiting.removeValue(forKey: id) })
         {
@@ -124,7 +130,15 @@ public final class RuntimeConnection: Sendable {
         for waiter in waiters { waiter.resume(throwing: failure) }
         eventContinuation.finish()
         outgoing.finish()
+        greetingPromise.fulfil(nil)
         finished.fulfil(())
+    }
+
+    /// The server's greeting, `{"type": "[users]:INFO", "count": N}`, once it
+    /// has arrived; `nil` when the connection ended without one (a server that
+    /// does not greet).
+    public var greeting: JSONValue? {
+        get async { await greetingPromise.value }
     }
 
     /// Sends a message as it is (no `id` added).

@@ -10,12 +10,24 @@ import RuntimeService
 struct RuntimeServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "RuntimeServer",
-        abstract: "Serve the Python runtime over WebSocket (plus / demo page, /healthz, /metrics)."
+        abstract: "Serve the Python runtime over WebSocket (plus / demo page, /healthz, /metrics).",
+        discussion: """
+            Secrets: give the shared token in a file, --token-file PATH (or $RUNTIME_TOKEN_FILE), readable \
+            only by the server's user (chmod 600). --token and $RUNTIME_TOKEN still work, but a command line is \
+            visible to every local user in /proc/PID/cmdline and ps. For several users, --users-file PATH \
+            (or $RUNTIME_USERS_FILE) lists one name:hash per line, the hash made by `runtimectl hash-token`; \
+            each user then sees only their own sessions. Tokens never appear in the log.
+            """
     )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8765
-    @Option(help: "Shared secret clients must send (also $RUNTIME_TOKEN).") var token: String?
+    @Option(help: "A file holding the shared secret clients must send (also $RUNTIME_TOKEN_FILE); the recommended way.")
+    var tokenFile: String?
+    @Option(help: "Shared secret clients must send (also $RUNTIME_TOKEN); visible to local users in /proc: prefer --token-file.")
+    var token: String?
+    @Option(help: "A file of users, one name:hash per line (hash from `runtimectl hash-token`; also $RUNTIME_USERS_FILE).")
+    var usersFile: String?
     @Option(help: "The Python to embed: a venv's bin/python.") var python: String?
     @Option(help: "Modules to import into warm workers, comma-separated; \"\" for none.") var preload = "numpy,pandas"
     @Option(help: "Idle workers kept ready.") var warmWorkers = 2
@@ -23,6 +35,8 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @Option(help: "Sessions alive at once.") var maxSessions = 256
     @Option(help: "Seconds after which an ended, unused session is freed.") var idleSessionSeconds = 3600.0
     @Option(help: "Largest message accepted, in MiB.") var maxMessageMb = 64
+    @Option(help: "Unsent data a connection may have queued before it is closed (1008) as not reading, in MiB.")
+    var maxQueuedMb = 32
     @Option(help: "Files per run.") var maxFiles = 1000
     @Option(help: "Bytes of files per run, in MiB.") var maxRunMb = 32
     @Option(help: "Output kept per run, in KiB.") var outputCapKb = 1024
@@ -42,13 +56,23 @@ struct RuntimeServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "RuntimeServer")
-        let server = RuntimeServerService(configuration: serverConfiguration(), logger: logger) { port in
+        let configuration: ServerConfiguration
+        do {
+            configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment, logger: logger)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let server = RuntimeServerService(configuration: configuration, logger: logger) { port in
             logger.info("listening", metadata: ["url": "ws://\(host):\(port)/", "demo": "http://\(host):\(port)/"])
         }
         try await server.runUntilSignalled()
     }
 
-    func serverConfiguration() -> ServerConfiguration {
+    func validate() throws {
+        guard (1...(1 << 20)).contains(maxQueuedMb) else { throw ValidationError("--max-queued-mb must be from 1 to 1048576") }
+    }
+
+    func serverConfiguration(environment: [String: String], logger: Logger) throws(CredentialSources.Failure) -> ServerConfiguration {
         var runtime = RuntimeConfiguration(python: .resolve(explicit: python), warmWorkers: warmWorkers)
         runtime.preloadModules = preload.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         runtime.maximumParallelRuns = maxParallelRuns
@@ -59,10 +83,11 @@ struct RuntimeServerCommand: AsyncParsableCommand {
         runtime.stopGracePeriod = .milliseconds(Int(stopGrace * 1000))
         runtime.containment = containment.containment()
         runtime.modelInvoker = PythonModelInvoker(allowedDataFolders: allowDataDir.map { URL(fileURLWithPath: $0) })
+        let credentials = CredentialSources(tokenFile: tokenFile, token: token, usersFile: usersFile, environment: environment)
         return ServerConfiguration(
             host: host, port: port,
-            token: token ?? ProcessInfo.processInfo.environment["RUNTIME_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-            maximumMessageBytes: maxMessageMb << 20, maximumSessions: maxSessions,
+            authentication: try credentials.authentication(logger: logger),
+            maximumMessageBytes: maxMessageMb << 20, maximumQueuedBytes: maxQueuedMb << 20, maximumSessions: maxSessions,
             idleSessionLifetime: .milliseconds(Int(idleSessionSeconds * 1000)), runtime: runtime)
     }
 }

@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// On graceful shutdown it first ends every run (their clients still get the
 /// `EXECUTION_STOPPED` events), then closes each WebSocket with 1001 (going
 /// away), then stops listening; no worker process is left.
-public struct RuntimeServerService: Service {
+public struct RuntimeServerService: Service, CustomStringConvertible {
     private let application: any Service
     private let lifecycle: RuntimeLifecycle
     private let logger: Logger
@@ -29,15 +29,22 @@ public struct RuntimeServerService: Service {
         self.lifecycle = RuntimeLifecycle(runtime: runtime, handler: handler, configuration: configuration, logger: logger)
         self.application = makeApplication(configuration: configuration, runtime: runtime, handler: handler, metrics: metrics,
                                            logger: logger, onServerRunning: onServerRunning)
-        if !configuration.isLoopback && configuration.token == nil {
+        if !configuration.isLoopback && !configuration.requiresToken {
             logger.warning("listening on a non-loopback address with no token: anyone who can reach it can run code",
                            metadata: ["host": "\(configuration.host)"])
         }
     }
 
+    /// Just the name: ServiceLifecycle logs services by their description,
+    /// which would otherwise print the whole configuration.
+    public var description: String { "RuntimeServerService" }
+
     public func run() async throws {
         // Services shut down in reverse order: the runtime first, then the HTTP server.
-        let group = ServiceGroup(configuration: .init(services: [application, lifecycle], logger: logger))
+        // Named, so that the group's log lines do not print the services' contents.
+        let group = ServiceGroup(configuration: .init(services: [.init(service: application, serviceName: "HTTPServer"),
+                                                                 .init(service: lifecycle, serviceName: "RuntimeLifecycle")],
+                                                      logger: logger))
         try await withGracefulShutdownHandler {
             try await group.run()
         } onGracefulShutdown: {
@@ -56,8 +63,10 @@ private func makeApplication(
     configuration: ServerConfiguration, runtime: Runtime, handler: ProtocolHandler, metrics: ServerMetrics,
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
-    let session = WebSocketSession(handler: handler, maximumMessageBytes: configuration.maximumMessageBytes, logger: logger)
-    let authorizer = UpgradeAuthorizer(token: configuration.token)
+    let session = WebSocketSession(handler: handler, maximumMessageBytes: configuration.maximumMessageBytes,
+                                   maximumQueuedBytes: configuration.maximumQueuedBytes,
+                                   slowClientCloseGrace: configuration.slowClientCloseGrace, logger: logger)
+    let authorizer = UpgradeAuthorizer(configuration.authentication)
     let router = Router()
     addHTTPRoutes(to: router, runtime: runtime, metrics: metrics)
 
@@ -70,11 +79,11 @@ private func makeApplication(
         router: router,
         server: HTTPServerBuilder { responder in
             TokenGatedChannel(
-                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: webSocketConfiguration)) { request, _, _ in
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: webSocketConfiguration)) { request, channel, _ in
                     // Second line of defence (e.g. an upgrade later on a kept-alive connection): an empty 400.
-                    guard authorizer.allows(request) else { return .dontUpgrade }
+                    guard let user = authorizer.user(for: request) else { return .dontUpgrade }
                     return .upgrade([:]) { inbound, outbound, _ in
-                        await session.serve(inbound: inbound, outbound: outbound)
+                        await session.serve(inbound: inbound, outbound: outbound, user: user, channel: channel)
                     }
                 },
                 authorizer: authorizer)
@@ -90,11 +99,13 @@ private func makeApplication(
 
 /// Warms the worker pool at start, frees idle ended sessions while running,
 /// and on graceful shutdown stops every run and worker.
-struct RuntimeLifecycle: Service {
+struct RuntimeLifecycle: Service, CustomStringConvertible {
     let runtime: Runtime
     let handler: ProtocolHandler
     let configuration: ServerConfiguration
     let logger: Logger
+
+    var description: String { "RuntimeLifecycle" }
 
     func run() async throws {
         logger.info("python environment", metadata: ["python": "\(configuration.runtime.python)",
@@ -120,9 +131,10 @@ struct RuntimeLifecycle: Service {
             let last = handler.activity.lastActivity(session.id) ?? now
             let endedAgo = Duration.seconds(Date().timeIntervalSince(snapshot.finishedAt ?? Date()))
             if now - last >= configuration.idleSessionLifetime && endedAgo >= configuration.idleSessionLifetime {
-                logger.info("freeing idle session", metadata: ["session": "\(session.id)"])
+                logger.info("freeing idle session", metadata: ["session": "\(session.id)",
+                                                              "user": "\(handler.owners.owner(of: session.id)?.name ?? "?")"])
                 try? await runtime.deleteSession(id: session.id)
-                handler.activity.forget(session.id)
+                handler.forget(session.id)
             }
         }
     }

@@ -31,8 +31,19 @@ public final class ServerMetrics: Sendable {
         Counter(label: "runtime_errors_total", dimensions: [("code", code)], factory: factory).increment()
     }
 
-    func runStarted() {
+    /// Counts a request (well-formed or not) by the user who sent it.
+    func request(user: ServerUser) {
+        Counter(label: "runtime_user_requests_total", dimensions: [("user", user.name)], factory: factory).increment()
+    }
+
+    func runStarted(user: ServerUser) {
         Counter(label: "runtime_runs_total", factory: factory).increment()
+        Counter(label: "runtime_user_runs_total", dimensions: [("user", user.name)], factory: factory).increment()
+    }
+
+    /// A connection closed because its client stopped reading.
+    func slowClientClosed(user: ServerUser) {
+        Counter(label: "runtime_slow_clients_closed_total", dimensions: [("user", user.name)], factory: factory).increment()
     }
 
     /// The Prometheus text, with the session gauges brought up to date first.

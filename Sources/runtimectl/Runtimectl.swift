@@ -12,7 +12,7 @@ struct Runtimectl: AsyncParsableCommand {
             Exit codes: 0 ok; 1 the run or request failed; 2 usage error; 3 cannot connect; 4 not found.
             """,
         subcommands: [RunCommand.self, StatusCommand.self, GetCommand.self, StatsCommand.self, ModelCommand.self,
-                      StopCommand.self, SessionsCommand.self, DeleteCommand.self]
+                      StopCommand.self, SessionsCommand.self, DeleteCommand.self, HashTokenCommand.self]
     )
 
     /// Parses and runs, mapping outcomes onto the documented exit codes.

@@ -16,6 +16,7 @@ struct DemoPageBrowserTests {
                                                          "http://127.0.0.1:\(server.port)/"])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONParser.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(summary["connection"]?.stringValue?.hasSuffix("(1 client)") == true, "the greeting: \(summary)")
         #expect(summary["files"] == ["main.py", "helper.py"])
         let events = summary["events"]?.stringValue ?? ""
         #expect(events.contains("#1 started"))

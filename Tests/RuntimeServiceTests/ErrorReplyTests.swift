@@ -58,6 +58,15 @@ struct ErrorReplyTests {
             (#"{"action": "get_stats", "placeholder": "x"}"#, "placeholder"),
             (#"{"action": "subscribe", "sessionId": "s", "since": "a"}"#, "since"),
             (#"{"action": "list_sessions", "id": {"nested": true}}"#, "id"),
+            // Windows: whole numbers ≥ 0 whose sum fits (the worker once died of begin + size overflowing).
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x"}, "window": {"begin": 0, "size": -5}}"#, "window.size"),
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x"}, "window": {"begin": 1.5, "size": 2}}"#, "window.begin"),
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x"}, "window": {"begin": 0, "size": "10"}}"#, "window.size"),
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x"}, "window": {"begin": 0, "size": 1e300}}"#, "window.size"),
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x"}, "window": {"begin": 0, "size": 99999999999999999999999}}"#, "window.size"),
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x"}, "window": {"begin": 1, "size": 9223372036854775807}}"#, "window.size"),
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x", "window": {"begin": 9223372036854775807, "size": 1}}}"#, "window.size"),
+            (#"{"action": "get_placeholder", "placeholder": {"sessionId": "s", "name": "x"}, "window": [0, 5]}"#, "window"),
         ]
         for (text, field) in cases {
             try await expectError(client, text, code: "INVALID_REQUEST", messageContains: field)
@@ -89,6 +98,32 @@ struct ErrorReplyTests {
         }
         try await expectError(client, #"{"action": "run", "python": {"files": [{"filename": "main.py", "content": ""}], "mainfile": "other.py"}}"#,
                               code: "INVALID_FILENAME")
+        // Too long (a 5,000-character name once answered INTERNAL), and control characters (a newline once split the log line).
+        let long = String(repeating: "a", count: 5000) + ".py"
+        let longSegment = String(repeating: "b", count: 256) + "/x.py"
+        let longPath = Array(repeating: "d", count: 600).joined(separator: "/") + "/x.py"
+        for name in [long, longSegment, longPath, #"new\nline.py"#, #"tab\t.py"#, #"bell\u0007.py"#, #"del\u007f.py"#, #"esc\u001b[31m.py"#, #"c1\u0085.py"#] {
+            try await expectError(client, #"{"action": "run", "python": {"files": [{"filename": "\#(name)", "content": ""}, {"filename": "main.py", "content": ""}], "mainfile": "main.py"}}"#,
+                                  code: "INVALID_FILENAME", messageContains: "python.files")
+        }
+        try await expectError(client, #"{"action": "run", "python": {"files": [{"filename": "main.py", "content": ""}], "mainfile": "ma\nin.py"}}"#,
+                              code: "INVALID_FILENAME", messageContains: "mainfile")
+        // The refusal quotes a long name shortened and a control character escaped, never raw.
+        client.send(text: #"{"action": "run", "python": {"files": [{"filename": "\#(long)", "content": ""}], "mainfile": "\#(long)"}}"#)
+        let refusal = try #require(await client.nextEvent { $0.type?.hasPrefix("[error]:") == true })
+        let message = try #require(refusal["error"]?["message"]?.stringValue)
+        #expect(message.count < 400 && message.contains("5003 bytes"), "\(message)")
+        client.send(text: #"{"action": "run", "python": {"files": [{"filename": "a\nb.py", "content": ""}], "mainfile": "a\nb.py"}}"#)
+        let escaped = try #require(await client.nextEvent { $0.type?.hasPrefix("[error]:") == true })
+        #expect(escaped["error"]?["message"]?.stringValue?.contains("\n") == false)
+        #expect(escaped["error"]?["message"]?.stringValue?.contains(#"a\u{a}b.py"#) == true, "\(escaped)")
+        // The longest names allowed still run.
+        let longest = String(repeating: "c", count: 252) + ".py"
+        let accepted = try await client.run([longest: "x = 1\n"])
+        #expect(accepted.type == "[status]:EXECUTION_STARTED", "\(accepted)")
+        let acceptedId = try #require(accepted["sessionId"]?.stringValue)
+        _ = await client.eventsUntilEnd(of: acceptedId)
+        _ = try await client.request(["action": "delete_session", "sessionId": .string(acceptedId)])
         #expect(try await client.request(["action": "list_sessions"])["sessions"] == [])
         await client.close()
         try await server.stop()

@@ -10,23 +10,37 @@ public enum ChildProcess {
         public var stderr: String
     }
 
-    public static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) async throws -> Result {
+    /// - Parameters:
+    ///   - input: written to the child's standard input, which is then closed (empty when `nil`).
+    ///   - environment: variables added to (or replacing) this process's environment.
+    public static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+                           input: String? = nil, environment: [String: String] = [:]) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, in: directory) })
+                continuation.resume(with: Swift.Result {
+                    try runBlocking(executable, arguments, in: directory, input: input, environment: environment)
+                })
             }
         }
     }
 
-    private static func runBlocking(_ executable: URL, _ arguments: [String], in directory: URL?) throws -> Result {
+    private static func runBlocking(_ executable: URL, _ arguments: [String], in directory: URL?,
+                                    input: String?, environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = inPipe
         try process.run()
+        // Small inputs only: written whole before the outputs are read.
+        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try? inPipe.fileHandleForWriting.close()
         // Read both pipes to the end before waiting, so a full pipe never blocks the child.
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()

@@ -22,11 +22,16 @@ public final class TestServer: Sendable {
 
     public struct StartFailed: Error {}
 
-    public static func start(_ customize: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    /// - Parameter logger: where the server logs (by default: warnings and worse, to the console).
+    public static func start(logger: Logger? = nil,
+                             _ customize: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
         var configuration = ServerConfiguration(port: 0, runtime: RuntimeConfiguration(warmWorkers: 0))
         customize(&configuration)
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .warning
+        let logger = logger ?? {
+            var logger = Logger(label: "test-server")
+            logger.logLevel = .warning
+            return logger
+        }()
         let bound = Promise<Int?>()
         let server = RuntimeServerService(configuration: configuration, logger: logger) { bound.fulfil($0) }
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))

@@ -14,8 +14,15 @@ enum CLI {
     }
 
     /// Runs the built `runtimectl` to its end.
-    static func run(_ arguments: [String], in directory: URL? = nil) async throws -> Result {
-        try await ChildProcess.run(buildFolder.appendingPathComponent("runtimectl"), arguments, in: directory)
+    static func run(_ arguments: [String], in directory: URL? = nil, input: String? = nil,
+                    environment: [String: String] = [:]) async throws -> Result {
+        try await ChildProcess.run(buildFolder.appendingPathComponent("runtimectl"), arguments, in: directory,
+                                   input: input, environment: environment)
+    }
+
+    /// Runs the built `RuntimeServer` to its end (for `--help` and refused options).
+    static func server(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await ChildProcess.run(buildFolder.appendingPathComponent("RuntimeServer"), arguments, environment: environment)
     }
 
     /// A fresh folder with the given files written into it.

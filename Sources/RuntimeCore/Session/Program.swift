@@ -37,8 +37,8 @@ public struct Program: Sendable, Equatable {
             throw RuntimeError(.limitExceeded, "a run may have at most \(limits.maximumBytes) bytes of files; this one has \(bytes)")
         }
         var seen = Set<String>()
-        for file in files {
-            try Program.validate(filename: file.filename)
+        for (index, file) in files.enumerated() {
+            try Program.validate(filename: file.filename, field: "python.files[\(index)].filename")
             let normalised = Program.segments(of: file.filename).joined(separator: "/")
             guard seen.insert(normalised).inserted else {
                 throw RuntimeError(.invalidFilename, "filename '\(file.filename)' is given twice")
@@ -55,13 +55,30 @@ public struct Program: Sendable, Equatable {
         self.mainFile = Program.segments(of: mainFile).joined(separator: "/")
     }
 
-    /// Refuses absolute paths, `..` segments, NUL bytes, backslashes and empty names.
+    /// The longest path segment accepted, in UTF-8 bytes (Linux's `NAME_MAX`).
+    public static let maximumSegmentBytes = 255
+    /// The longest filename accepted, in UTF-8 bytes.
+    public static let maximumFilenameBytes = 1024
+
+    /// Refuses absolute paths, `..` segments, NUL bytes and other control
+    /// characters (C0, DEL, C1), backslashes, empty names, and names or segments
+    /// over ``maximumFilenameBytes`` / ``maximumSegmentBytes``.
     public static func validate(filename: String, field: String = "filename") throws(RuntimeError) {
         func refuse(_ why: String) -> RuntimeError {
-            RuntimeError(.invalidFilename, "\(field) '\(filename.replacingNULs)' is refused: \(why)")
+            RuntimeError(.invalidFilename, "\(field) '\(filename.quotedForMessage)' is refused: \(why)")
         }
         if filename.isEmpty { throw RuntimeError(.invalidFilename, "\(field) is empty") }
+        let bytes = filename.utf8.count
+        if bytes > maximumFilenameBytes {
+            throw refuse("it is \(bytes) bytes long; at most \(maximumFilenameBytes) are allowed")
+        }
         if filename.unicodeScalars.contains("\0") { throw refuse("it contains a NUL byte") }
+        if let control = filename.unicodeScalars.first(where: \.isControlCharacter) {
+            throw refuse("it contains the control character U+\(control.hexCode)")
+        }
+        if let long = filename.split(separator: "/").first(where: { $0.utf8.count > maximumSegmentBytes }) {
+            throw refuse("its segment of \(long.utf8.count) bytes is over \(maximumSegmentBytes)")
+        }
         if filename.contains("\\") { throw refuse("backslashes are not allowed") }
         if filename.hasPrefix("/") { throw refuse("absolute paths are not allowed") }
         let parts = filename.split(separator: "/", omittingEmptySubsequences: false)
@@ -87,6 +104,28 @@ public struct ProgramLimits: Sendable, Equatable {
     }
 }
 
+extension Unicode.Scalar {
+    /// C0 controls (U+0000–U+001F), DEL (U+007F) and C1 controls (U+0080–U+009F).
+    fileprivate var isControlCharacter: Bool { value < 0x20 || (0x7F...0x9F).contains(value) }
+
+    fileprivate var hexCode: String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+}
+
 extension String {
-    fileprivate var replacingNULs: String { replacingOccurrences(of: "\0", with: "\\0") }
+    /// The name as an error message may quote it: control characters escaped
+    /// (so a log line is never split) and at most 100 characters kept.
+    fileprivate var quotedForMessage: String {
+        var out = ""
+        for scalar in unicodeScalars.prefix(100) {
+            if scalar.isControlCharacter {
+                out += scalar == "\0" ? "\\0" : "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return unicodeScalars.count > 100 ? out + "…" : out
+    }
 }

@@ -2,26 +2,48 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Checks the shared-secret token on WebSocket upgrades:
-/// `Authorization: Bearer TOKEN` or `?token=TOKEN`.
+/// Decides who a WebSocket upgrade comes from: the token is sent as
+/// `Authorization: Bearer TOKEN` (the scheme in any case) or `?token=TOKEN`.
+/// `nil` means refused.
 struct UpgradeAuthorizer: Sendable {
-    let token: String?
+    let mode: ServerConfiguration.Authentication
 
-    func allows(_ request: HTTPRequest) -> Bool {
-        allows(target: request.path ?? "/", authorization: request.headerFields[.authorization])
+    init(_ mode: ServerConfiguration.Authentication) { self.mode = mode }
+
+    func user(for request: HTTPRequest) -> ServerUser? {
+        user(target: request.path ?? "/", authorization: request.headerFields[.authorization])
     }
 
     /// - Parameters:
     ///   - target: the request target (path and query).
     ///   - authorization: the `Authorization` header's value, if any.
-    func allows(target: String, authorization: String?) -> Bool {
-        guard let token else { return true }
-        if let header = authorization {
-            let prefix = "Bearer "
-            if header.hasPrefix(prefix), constantTimeEquals(String(header.dropFirst(prefix.count)), token) { return true }
+    func user(target: String, authorization: String?) -> ServerUser? {
+        if case .open = mode { return .anonymous }
+        if let header = authorization, let token = Self.bearerToken(header), let user = user(forToken: token) { return user }
+        if let given = Self.queryValue("token", in: target), let user = user(forToken: given) { return user }
+        return nil
+    }
+
+    private func user(forToken token: some StringProtocol) -> ServerUser? {
+        switch mode {
+        case .open: return .anonymous
+        case .token(let secret): return secret.matches(token) ? .tokenHolder : nil
+        case .users(let table): return table.user(forToken: token)
         }
-        if let given = Self.queryValue("token", in: target), constantTimeEquals(given, token) { return true }
-        return false
+    }
+
+    /// The credentials of a `Bearer` header; the scheme is case-insensitive (RFC 9110 §11.1).
+    static func bearerToken(_ header: String) -> Substring? {
+        let trimmed = header.drop(while: { $0 == " " || $0 == "\t" })
+        guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }),
+              trimmed[..<space].lowercased() == "bearer"
+        else { return nil }
+        let token = trimmed[space...].drop(while: { $0 == " " || $0 == "\t" })
+        var end = token.endIndex
+        while end > token.startIndex, token[token.index(before: end)] == " " || token[token.index(before: end)] == "\t" {
+            end = token.index(before: end)
+        }
+        return token.isEmpty ? nil : token[..<end]
     }
 
     /// The percent-decoded value of `name` in a request target's query.
@@ -34,11 +56,5 @@ struct UpgradeAuthorizer: Sendable {
             return raw.removingPercentEncoding ?? raw
         }
         return nil
-    }
-
-    private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -6,22 +6,36 @@ import NIOCore
 /// a WebSocket upgrade without the right token is answered HTTP 401 (the
 /// WebSocket upgrader itself can only answer an empty 400).
 struct TokenGatedChannel<Inner: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Inner.Value
+    struct Value: ServerChildChannelValue {
+        let inner: Inner.Value
+        /// Whether the gate let the connection through (`false`: refused or gone before a request).
+        let admitted: EventLoopFuture<Bool>
+
+        var channel: any Channel { inner.channel }
+    }
 
     let inner: Inner
     let authorizer: UpgradeAuthorizer
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let authorizer = self.authorizer
+        let admitted = channel.eventLoop.makePromise(of: Bool.self)
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(UpgradeTokenGate(authorizer: authorizer), position: .first)
+            try channel.pipeline.syncOperations.addHandler(UpgradeTokenGate(authorizer: authorizer, admitted: admitted),
+                                                           position: .first)
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
+        }.map {
+            Value(inner: $0, admitted: admitted.futureResult)
         }
     }
 
     func handle(value: Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
+        // A refused upgrade has had its 401 and its connection closed by the
+        // gate: there is nothing to serve, and handing the closed channel on
+        // would only log an error per refusal.
+        guard (try? await value.admitted.get()) == true else { return }
+        await inner.handle(value: value.inner, logger: logger)
     }
 }
 
@@ -39,10 +53,19 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
     static let headLimit = 64 * 1024
 
     private let authorizer: UpgradeAuthorizer
+    private let admitted: EventLoopPromise<Bool>
     private var buffered: ByteBuffer?
     private var decided = false
 
-    init(authorizer: UpgradeAuthorizer) { self.authorizer = authorizer }
+    init(authorizer: UpgradeAuthorizer, admitted: EventLoopPromise<Bool>) {
+        self.authorizer = authorizer
+        self.admitted = admitted
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Closed before a whole request head arrived: nothing was admitted.
+        if !decided { admitted.succeed(false) }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
@@ -58,9 +81,11 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
         guard complete || view.count > Self.headLimit else { return }
         decided = true
         if complete, !allowed(head: String(decoding: view, as: UTF8.self)) {
+            admitted.succeed(false)
             refuse(context: context)
             return
         }
+        admitted.succeed(true)
         buffered = nil
         context.fireChannelRead(wrapInboundOut(head))
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
@@ -81,7 +106,7 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
         guard isUpgrade else { return true }
         let parts = requestLine.split(separator: " ")
         let target = parts.count > 1 ? String(parts[1]) : "/"
-        return authorizer.allows(target: target, authorization: authorization)
+        return authorizer.user(target: target, authorization: authorization) != nil
     }
 
     private func refuse(context: ChannelHandlerContext) {

@@ -4,13 +4,19 @@ import Synchronization
 /// One client connection's outgoing side: a FIFO of messages drained by a
 /// single writer, and the session subscriptions feeding it.
 ///
-/// A client that stops reading cannot hold anyone else up: its queue is
-/// bounded, and a connection whose queue overflows is closed.
+/// A client that stops reading cannot hold anyone else up, nor grow the
+/// server's memory: the bytes waiting to be written are bounded
+/// (``ServerConfiguration/maximumQueuedBytes``), and a connection that goes
+/// past the bound is closed (``overflowed``; the WebSocket layer then closes
+/// it with 1008). One message is always accepted when nothing else waits, so a
+/// single reply larger than the bound still reaches a client that reads.
 public final class Connection: Sendable {
-    /// Messages waiting to be written, at most this many.
-    public static let queueLimit = 10_000
-
+    /// The connection's number, as log lines name it.
     public let id: Int
+    /// Who the client authenticated as.
+    public let user: ServerUser
+    /// Unsent bytes allowed before the connection is closed.
+    public let byteLimit: Int
     /// The messages to send, in order; finishes when the connection closes.
     public let outbox: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
@@ -21,31 +27,64 @@ public final class Connection: Sendable {
         var closed = false
         var overflowed = false
         var serverClosing = false
+        /// Bytes queued or being written.
+        var queuedBytes = 0
+        var peakQueuedBytes = 0
     }
 
     private let drainedPromise = Promise<Void>()
+    private let closedPromise = Promise<Void>()
 
-    public init(id: Int) {
+    /// - Parameter byteLimit: unsent bytes allowed before the connection is closed.
+    public init(id: Int, user: ServerUser = .anonymous, byteLimit: Int = 32 << 20) {
         self.id = id
-        (outbox, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(Connection.queueLimit))
+        self.user = user
+        self.byteLimit = byteLimit
+        (outbox, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
     }
 
-    /// Queues a message. A full queue means the client is not reading: the
-    /// connection is closed rather than letting memory grow.
+    /// Queues a message. A client that lets more than ``byteLimit`` bytes pile
+    /// up is not reading: the connection is closed rather than letting memory grow.
     public func send(_ message: JSONValue) {
-        if case .dropped = continuation.yield(message.jsonString) {
-            state.withLock { $0.overflowed = true }
-            close()
+        let text = message.jsonString
+        let size = text.utf8.count
+        let overflowed: Bool = state.withLock { state in
+            guard !state.closed else { return false }
+            if state.queuedBytes > 0, size > byteLimit - state.queuedBytes {
+                state.overflowed = true
+                return true
+            }
+            state.queuedBytes += size
+            state.peakQueuedBytes = max(state.peakQueuedBytes, state.queuedBytes)
+            continuation.yield(text)
+            return false
         }
+        if overflowed { close() }
     }
+
+    /// The writer calls this once a message has been written (or dropped).
+    public func didWrite(_ message: String) {
+        let size = message.utf8.count
+        state.withLock { $0.queuedBytes -= size }
+    }
+
+    /// Bytes queued or being written now.
+    public var queuedBytes: Int { state.withLock { $0.queuedBytes } }
+
+    /// The most bytes that were ever queued at once on this connection.
+    public var peakQueuedBytes: Int { state.withLock { $0.peakQueuedBytes } }
 
     /// Whether the connection was closed because its client fell too far behind.
     public var overflowed: Bool { state.withLock { $0.overflowed } }
 
+    /// Whether ``close()`` has been called.
     public var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Whether the server is closing this connection because it shuts down.
     public var closedByServer: Bool { state.withLock { $0.serverClosing } }
+
+    /// Returns once ``close()`` has been called, for whatever reason.
+    public func waitUntilClosed() async { await closedPromise.value }
 
     /// Closes the connection because the server shuts down: what is queued is
     /// still sent; returns once it has been.
@@ -63,7 +102,7 @@ public final class Connection: Sendable {
     func subscribe(to session: any Session, after sequence: Int) {
         let task = Task { [weak self] in
             for await event in await session.events(after: sequence) {
-                guard let self else { return }
+                guard let self, !self.isClosed else { return }
                 self.send(event.wireMessage)
             }
         }
@@ -85,5 +124,6 @@ public final class Connection: Sendable {
         }
         for task in tasks { task.cancel() }
         continuation.finish()
+        closedPromise.fulfil(())
     }
 }

@@ -5,12 +5,14 @@ import Synchronization
 
 /// Serves the wire protocol's requests against a ``Runtime``: one reply per
 /// request on the connection that sent it, events to the connections that
-/// started or subscribed to a session, nothing broadcast.
+/// started or subscribed to a session, nothing broadcast. Sessions belong to
+/// the user who started them: any other user is told they do not exist.
 public final class ProtocolHandler: Sendable {
     public let runtime: Runtime
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let activity: SessionActivity
+    let owners: SessionOwners
     private let logger: Logger
     private let connections = Mutex<[Int: Connection]>([:])
 
@@ -19,15 +21,26 @@ public final class ProtocolHandler: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.activity = SessionActivity()
+        self.owners = SessionOwners()
         self.logger = logger
     }
 
-    func register(_ connection: Connection) {
-        connections.withLock { $0[connection.id] = connection }
+    /// Adds a connection; returns how many are open now, this one included.
+    func register(_ connection: Connection) -> Int {
+        connections.withLock {
+            $0[connection.id] = connection
+            return $0.count
+        }
     }
 
     func unregister(_ connection: Connection) {
         _ = connections.withLock { $0.removeValue(forKey: connection.id) }
+    }
+
+    /// Drops what the server keeps about a session that is gone.
+    func forget(_ id: String) {
+        activity.forget(id)
+        owners.forget(id)
     }
 
     /// Sends what every connection has queued, then closes them all (1001, going away).
@@ -42,6 +55,7 @@ public final class ProtocolHandler: Sendable {
     /// answered from their own task so the connection keeps being served.
     public func handle(text: String, from connection: Connection) async {
         let started = ContinuousClock.now
+        metrics.request(user: connection.user)
         switch RequestParser.parse(text) {
         case .failure(let error):
             fail(error, on: connection)
@@ -68,7 +82,10 @@ public final class ProtocolHandler: Sendable {
 
     private func fail(_ error: ProtocolError, on connection: Connection) {
         metrics.error(code: error.code)
-        if error.code == "INTERNAL" { logger.error("request failed", metadata: ["message": "\(error.message)"]) }
+        if error.code == "INTERNAL" {
+            logger.error("request failed", metadata: ["message": "\(error.message)", "action": "\(error.action ?? "?")",
+                                                      "connection": "\(connection.id)", "user": "\(connection.user.name)"])
+        }
         connection.send(error.wireMessage)
     }
 
@@ -95,7 +112,10 @@ public final class ProtocolHandler: Sendable {
         }
     }
 
-    private func session(_ id: String) async throws -> any Session {
+    /// The session, when `connection`'s user owns it; another user's session
+    /// is `SESSION_NOT_FOUND` exactly as a missing one.
+    private func session(_ id: String, for connection: Connection) throws -> any Session {
+        guard owners.isVisible(id, to: connection.user) else { throw RuntimeError.sessionNotFound(id) }
         let session = try runtime.session(id: id)
         activity.touch(id)
         return session
@@ -122,34 +142,37 @@ public final class ProtocolHandler: Sendable {
                 throw RuntimeError(.limitExceeded, "the server holds its maximum of \(configuration.maximumSessions) sessions; delete some first")
             }
             let session = try await runtime.run(program)
+            owners.record(session.id, owner: connection.user)
             activity.touch(session.id)
-            metrics.runStarted()
+            metrics.runStarted(user: connection.user)
+            logger.info("run started", metadata: ["session": "\(session.id)", "user": "\(connection.user.name)",
+                                                  "connection": "\(connection.id)"])
             // Event 1 is the reply itself; the rest follow it on this connection.
             return Reply(SessionEvent(sessionId: session.id, sequence: 1, kind: .started).wireMessage) {
                 connection.subscribe(to: session, after: 1)
             }
 
         case .getPlaceholder(let id, let name, let window):
-            let session = try await session(id)
+            let session = try session(id, for: connection)
             return Reply(try await session.readPlaceholder(named: name, window: window).wireMessage(sessionId: id))
 
         case .runModel(let id, let name, let isData, let data, let method):
-            let session = try await session(id)
+            let session = try session(id, for: connection)
             let input: ModelInput = isData ? .inline(data) : .file(data.stringValue ?? "")
             let predictions = try await runtime.configuration.modelInvoker.predict(model: name, input: input, method: method, in: session)
             return Reply(["type": "[model]:RESULT", "sessionId": .string(id), "name": .string(name), "predictions": predictions])
 
         case .getStats(let id, let name):
-            let session = try await session(id)
+            let session = try session(id, for: connection)
             let value = try await runtime.configuration.statsEngine.statistics(of: name, in: session)
             return Reply(["type": "[placeholder]:STATS", "sessionId": .string(id), "name": .string(name),
                           "dataset_name": .string(name), "value": value])
 
         case .status(let id):
-            return Reply(try await session(id).snapshot().wireMessage)
+            return Reply(try await session(id, for: connection).snapshot().wireMessage)
 
         case .stop(let id):
-            let session = try await session(id)
+            let session = try session(id, for: connection)
             let before = await session.snapshot()
             guard !before.status.hasEnded else { return Reply(before.wireMessage) }
             let after = await session.stop()
@@ -158,7 +181,7 @@ public final class ProtocolHandler: Sendable {
 
         case .listSessions:
             var sessions: [JSONValue] = []
-            for session in await runtime.allSessions() {
+            for session in await runtime.allSessions() where owners.isVisible(session.id, to: connection.user) {
                 let snapshot = await session.snapshot()
                 sessions.append(["sessionId": .string(session.id), "status": .string(snapshot.status.rawValue),
                                  "startedAt": snapshot.startedAt.map { .string($0.iso8601) } ?? .null])
@@ -166,12 +189,13 @@ public final class ProtocolHandler: Sendable {
             return Reply(["type": "[sessions]:LIST", "sessions": .array(sessions)])
 
         case .deleteSession(let id):
+            _ = try session(id, for: connection)
             try await runtime.deleteSession(id: id)
-            activity.forget(id)
+            forget(id)
             return Reply(["type": "[status]:DELETED", "sessionId": .string(id)])
 
         case .subscribe(let id, let since):
-            let session = try await session(id)
+            let session = try session(id, for: connection)
             let snapshot = await session.snapshot()
             return Reply(["type": "[status]:SUBSCRIBED", "sessionId": .string(id), "status": .string(snapshot.status.rawValue)]) {
                 connection.subscribe(to: session, after: since ?? snapshot.lastSequence)

@@ -154,11 +154,17 @@ private struct Fields {
         return number
     }
 
+    /// Rows `begin ..< begin + size`: both whole numbers ≥ 0 whose sum fits
+    /// in an `Int`. A size past the end is fine (the worker clamps it).
     private func rowWindow(_ value: JSONValue) throws -> RowWindow {
         let window = try object(value, "window")
         let begin = try window["begin"].map { try count($0, "window.begin") } ?? 0
         guard let sizeValue = window["size"] else { throw invalid("window.size is required") }
-        return RowWindow(begin: begin, size: try count(sizeValue, "window.size"))
+        let size = try count(sizeValue, "window.size")
+        guard !begin.addingReportingOverflow(size).overflow else {
+            throw invalid("window.size is too large: window.begin + window.size must be at most \(Int.max)")
+        }
+        return RowWindow(begin: begin, size: size)
     }
 }
 

@@ -1,28 +1,39 @@
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import RuntimeCore
 import Synchronization
 
-/// Serves one WebSocket connection: reads messages (frame by frame, so an
-/// oversized one is refused without closing), hands them to the protocol
-/// handler, and writes the connection's outbox from a single writer.
+/// Serves one WebSocket connection: greets it, reads messages (frame by
+/// frame, so an oversized one is refused without closing), hands them to the
+/// protocol handler, and writes the connection's outbox from a single writer.
 struct WebSocketSession {
     let handler: ProtocolHandler
     let maximumMessageBytes: Int
+    let maximumQueuedBytes: Int
+    /// How long a client cut off for not reading is given to take the 1008
+    /// close frame, and then to answer it, before its socket is closed.
+    let slowClientCloseGrace: Duration
     let logger: Logger
 
     private static let nextID = Atomic<Int>(1)
 
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        let connection = Connection(id: WebSocketSession.nextID.wrappingAdd(1, ordering: .relaxed).oldValue)
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, user: ServerUser, channel: any Channel) async {
+        let connection = Connection(id: WebSocketSession.nextID.wrappingAdd(1, ordering: .relaxed).oldValue,
+                                    user: user, byteLimit: maximumQueuedBytes)
         var connectionLogger = self.logger
         connectionLogger[metadataKey: "connection"] = "\(connection.id)"
+        connectionLogger[metadataKey: "user"] = "\(user.name)"
         let logger = connectionLogger
-        handler.register(connection)
+        // The greeting is the first message, before anything the client asks.
+        let count = handler.register(connection)
+        connection.send(["type": "[users]:INFO", "count": .int(Int64(count))])
         defer { handler.unregister(connection) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in connection.outbox {
+                    defer { connection.didWrite(message) }
+                    if connection.overflowed { continue }
                     do {
                         try await outbound.write(.text(message))
                     } catch {
@@ -30,12 +41,14 @@ struct WebSocketSession {
                     }
                 }
                 connection.markDrained()
-                if connection.overflowed {
-                    logger.warning("client fell behind; closing its connection")
-                    try? await outbound.close(.policyViolation, reason: "client too slow")
-                } else if connection.closedByServer {
+                if connection.closedByServer {
                     try? await outbound.close(.goingAway, reason: "server shutting down")
                 }
+            }
+            group.addTask {
+                await connection.waitUntilClosed()
+                guard connection.overflowed else { return }
+                await cutOff(connection, outbound: outbound, channel: channel, logger: logger)
             }
             var assembler = MessageAssembler(limit: maximumMessageBytes)
             do {
@@ -58,5 +71,39 @@ struct WebSocketSession {
             // writer drains what is queued (or fails fast) and ends.
             connection.close()
         }
+    }
+
+    /// Closes the connection of a client that let too much pile up: a 1008
+    /// close frame if the client takes it within the grace period, else the
+    /// socket is closed under the blocked writer and reader at once. After the
+    /// frame the client has the same grace to answer it (Hummingbird then
+    /// completes the handshake) before the socket is closed: a client that
+    /// does not read would otherwise hold it for Hummingbird's 15 s.
+    private func cutOff(_ connection: Connection, outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger) async {
+        handler.metrics.slowClientClosed(user: connection.user)
+        logger.warning("client is not reading: closing its connection (1008)",
+                       metadata: ["queuedBytes": "\(connection.queuedBytes)", "limitBytes": "\(connection.byteLimit)"])
+        let closeSent = Promise<Bool>()
+        // Not awaited: if it is still blocked, closing the channel fails its write.
+        Task {
+            let sent = (try? await outbound.close(.policyViolation, reason: "client too slow: more than \(connection.byteLimit) bytes unsent")) != nil
+            closeSent.fulfil(sent)
+        }
+        if await Self.first(closeSent, orFalseAfter: slowClientCloseGrace) {
+            let closed = Promise<Bool>()
+            channel.closeFuture.whenComplete { _ in closed.fulfil(true) }
+            if await Self.first(closed, orFalseAfter: slowClientCloseGrace) { return }
+        }
+        try? await channel.close()
+    }
+
+    /// The promise's value, or `false` if it is not set within `timeout`.
+    private static func first(_ promise: Promise<Bool>, orFalseAfter timeout: Duration) async -> Bool {
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            promise.fulfil(false)
+        }
+        defer { timer.cancel() }
+        return await promise.value
     }
 }

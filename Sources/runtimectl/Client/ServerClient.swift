@@ -24,8 +24,9 @@ struct ServerClient {
     static func connect(_ options: ClientOptions) async throws -> ServerClient {
         var logger = Logger(label: "runtimectl")
         logger.logLevel = .critical
+        let token = try options.resolvedToken()
         do {
-            let connection = try await RuntimeConnection.connect(to: options.server, token: options.resolvedToken, logger: logger)
+            let connection = try await RuntimeConnection.connect(to: options.server, token: token, logger: logger)
             return ServerClient(connection: connection, options: options)
         } catch {
             Console.err("runtimectl: \(error.description)\n")

@@ -23,6 +23,9 @@ try:
     driver.get(sys.argv[1])
     wait = WebDriverWait(driver, 60)
     wait.until(EC.text_to_be_present_in_element((By.ID, "connection"), "connected"))
+    # The server's greeting ([users]:INFO) names how many clients are connected.
+    wait.until(EC.text_to_be_present_in_element((By.ID, "connection"), "(1 client)"))
+    summary["connection"] = driver.find_element(By.ID, "connection").text
     summary["files"] = [e.get_attribute("value") for e in driver.find_elements(By.CSS_SELECTOR, "#files .fname")]
     driver.find_element(By.ID, "run").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "events"), "finished in"))
