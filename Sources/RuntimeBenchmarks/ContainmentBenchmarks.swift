@@ -31,22 +31,8 @@ struct ContainmentBenchmarks {
     }
 
     private func runToFinished(_ configuration: RuntimeConfiguration, name: String) async throws -> Sample {
-        let runtime = Runtime(configuration: configuration, logger: logger)
-        let program = try Program(files: [SourceFile(filename: "main.py", content: Self.mainSource),
-                                          SourceFile(filename: "helper.py", content: "def value():\n    return 42\n")],
-                                  mainFile: "main.py")
-        let sample = try await Measure.timed(name, count: iterations) {
-            await runtime.warmUp()
-            let start = Measure.now()
-            let session = try await runtime.run(program)
-            let end = await session.waitUntilEnded()
-            let elapsed = Double(Measure.now() - start) / 1000
-            guard end.status == .finished else { throw RuntimeError(.internalError, "benchmark run \(end.status)") }
-            try await runtime.deleteSession(id: session.id)
-            return elapsed
-        }
-        await runtime.shutdown()
-        return sample
+        try await RunLatency(iterations: iterations, logger: logger)
+            .runToFinished(configuration, files: ["main.py": Self.mainSource, "helper.py": "def value():\n    return 42\n"], name: name)
     }
 
     /// Runs 10 sessions that build a DataFrame, keeps them, and divides the
@@ -71,20 +57,10 @@ struct ContainmentBenchmarks {
 
     /// The summed PSS (KiB) of every process below this one.
     private static func descendantsPSS() -> Int {
-        var total = 0
-        var pending = [getpid()]
-        while let pid = pending.popLast() {
-            for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
-                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
-                for child in text.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }) {
-                    pending.append(child)
-                    let rollup = (try? String(contentsOfFile: "/proc/\(child)/smaps_rollup", encoding: .utf8)) ?? ""
-                    for line in rollup.split(separator: "\n") where line.hasPrefix("Pss:") {
-                        total += Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-                    }
-                }
-            }
+        ProcessTree.descendants(of: getpid()).reduce(0) { total, pid in
+            let rollup = (try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? ""
+            let pss = rollup.split(separator: "\n").first { $0.hasPrefix("Pss:") }
+            return total + (pss.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0)
         }
-        return total
     }
 }

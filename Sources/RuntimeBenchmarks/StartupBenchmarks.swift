@@ -80,21 +80,7 @@ struct StartupBenchmarks {
     }
 
     private func runToFinished(_ configuration: RuntimeConfiguration, main: String, name: String) async throws -> Sample {
-        let runtime = Runtime(configuration: configuration, logger: logger)
-        let program = try Program(files: [SourceFile(filename: "main.py", content: main),
-                                          SourceFile(filename: "helper.py", content: Self.helperSource)],
-                                  mainFile: "main.py")
-        let sample = try await Measure.timed(name, count: iterations) {
-            await runtime.warmUp()
-            let start = Measure.now()
-            let session = try await runtime.run(program)
-            let end = await session.waitUntilEnded()
-            let elapsed = Double(Measure.now() - start) / 1000
-            guard end.status == .finished else { throw RuntimeError(.internalError, "benchmark run \(end.status)") }
-            try await runtime.deleteSession(id: session.id)
-            return elapsed
-        }
-        await runtime.shutdown()
-        return sample
+        try await RunLatency(iterations: iterations, logger: logger)
+            .runToFinished(configuration, files: ["main.py": main, "helper.py": Self.helperSource], name: name)
     }
 }

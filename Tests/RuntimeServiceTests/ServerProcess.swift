@@ -74,21 +74,8 @@ final class ServerProcess: Sendable {
         try await RuntimeConnection.connect(to: "ws://127.0.0.1:\(port)/")
     }
 
-    /// Every live process below the server.
-    func descendants() -> [Int32] {
-        var found: [Int32] = []
-        var pending = [pid]
-        while let parent = pending.popLast() {
-            for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(parent)/task")) ?? [] {
-                let text = (try? String(contentsOfFile: "/proc/\(parent)/task/\(task)/children", encoding: .utf8)) ?? ""
-                for child in text.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }) {
-                    found.append(child)
-                    pending.append(child)
-                }
-            }
-        }
-        return found
-    }
+    /// Every process below the server.
+    func descendants() -> [Int32] { ProcessTree.descendants(of: pid) }
 
     /// SIGKILL, as an operator or the OOM killer would, then reaped.
     func kill() {

@@ -10,21 +10,30 @@ enum ProcessMemory {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// The resident bytes of `root` and every process descended from it
-    /// (followed through `/proc/PID/task/TID/children`).
+    /// The resident bytes of `root` and every process descended from it.
     static func treeResidentBytes(of root: Int32) -> Int {
-        var total = 0
-        var pending: [Int32] = [root]
-        var seen: Set<Int32> = []
+        ([root] + ProcessTree.descendants(of: root)).reduce(0) { $0 + (residentBytes(of: $1) ?? 0) }
+    }
+}
+
+/// The processes below one process, read from `/proc`.
+package enum ProcessTree {
+    /// Every process descended from `root` (not `root` itself), followed
+    /// through `/proc/PID/task/TID/children`. Zombies are included.
+    package static func descendants(of root: Int32) -> [Int32] {
+        var found: [Int32] = []
+        var pending = [root]
+        var seen: Set<Int32> = [root]
         while let pid = pending.popLast(), seen.count < 100_000 {
-            guard seen.insert(pid).inserted else { continue }
-            total += residentBytes(of: pid) ?? 0
-            guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { continue }
-            for task in tasks {
-                guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8) else { continue }
-                pending.append(contentsOf: text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
+                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+                for child in text.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+                where seen.insert(child).inserted {
+                    found.append(child)
+                    pending.append(child)
+                }
             }
         }
-        return total
+        return found
     }
 }

@@ -1,24 +1,12 @@
 import Foundation
 import Glibc
+@testable import RuntimeCore
 
 /// The processes below a worker, read from the host's `/proc`.
 enum SessionProcesses {
     /// Every live process descended from `root` (not `root` itself).
     static func descendants(of root: Int32) -> [Int32] {
-        var found: [Int32] = []
-        var pending = [root]
-        while let pid = pending.popLast() {
-            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-            for task in tasks {
-                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
-                for child in text.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-                where TestSupport.processExists(child) {
-                    found.append(child)
-                    pending.append(child)
-                }
-            }
-        }
-        return found
+        ProcessTree.descendants(of: root).filter(TestSupport.processExists)
     }
 
     /// Checks `condition` until it holds, for at most `limit`: for effects
