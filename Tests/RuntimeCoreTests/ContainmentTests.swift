@@ -105,6 +105,12 @@ struct ContainmentTests {
             save_placeholder('secret', os.environ.get('RUNTIME_TEST_SERVER_SECRET'))
             save_placeholder('allowed', os.environ.get('RUNTIME_TEST_ALLOWED'))
             save_placeholder('own', read('main.py')[:6])
+            import site
+            try:
+                open(os.path.join(site.getsitepackages()[0], 'planted.py'), 'w').close()
+                save_placeholder('environment', 'written')
+            except OSError as e:
+                save_placeholder('environment', type(e).__name__)
             """])
         #expect(end.status == .finished)
         #expect(try await session.value("otherFile") == "PermissionError")
@@ -114,6 +120,7 @@ struct ContainmentTests {
         #expect(try await session.value("secret") == .null)
         #expect(try await session.value("allowed") == "passed-on")
         #expect(try await session.value("own") == "import")
+        #expect(try await session.value("environment") == "PermissionError")
         await runtime.shutdown()
     }
 
