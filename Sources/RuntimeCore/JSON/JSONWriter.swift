@@ -48,23 +48,20 @@ struct JSONWriter {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// Decimal digits without an intermediate `String`: appended least
-    /// significant first, then put in order in place.
+    /// Decimal digits without an intermediate `String`, most significant
+    /// first. (Only `append` touches the buffer: in debug builds it is
+    /// pre-specialised for bytes, where `swapAt` or slices are generic calls.)
     mutating func writeInteger(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         // The magnitude as unsigned, so that Int64.min has one too.
         var magnitude = value.magnitude
-        let start = bytes.count
+        var divisor: UInt64 = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
         repeat {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10))
-            magnitude /= 10
-        } while magnitude != 0
-        var low = start, high = bytes.count - 1
-        while low < high {
-            bytes.swapAt(low, high)
-            low += 1
-            high -= 1
-        }
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        } while divisor > 0
     }
 
     /// Non-finite doubles, which JSON cannot carry, are written as `null`;
@@ -75,7 +72,8 @@ struct JSONWriter {
             writeInteger(Int64(d))
             writeASCII(".0")
         } else {
-            bytes.append(contentsOf: d.description.utf8)
+            var text = d.description
+            text.withUTF8 { bytes.append(contentsOf: $0) }
         }
     }
 
