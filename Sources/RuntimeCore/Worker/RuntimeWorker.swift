@@ -165,45 +165,8 @@ private struct WorkerProcessMain {
 }
 
 /// Reads requests until the runtime closes the channel, then ends the process.
-///
-/// This thread only reads frames and routes them: runs go to the main thread,
-/// `cancel` frames to the read they name, every other request to the
-/// ``WorkerRequestServer``'s serving threads. A malformed frame is answered
-/// with an `INVALID_REQUEST` reply (`rid` null when it has none) and reading
-/// goes on.
 private func serveRequests(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
-    let server = WorkerRequestServer(handler: handler, channel: channel)
-    server.start()
-    let reader = WorkerFrameReader(fd: fd)
-    func refuse(_ frame: JSONValue?, _ message: String) {
-        let error = WorkerRequestError(code: "INVALID_REQUEST", message: message)
-        channel.send(WorkerRequestHandler.reply(rid: frame?["rid"] ?? .null, .failure(error)))
-    }
-    while true {
-        let frame: JSONValue
-        switch reader.next() {
-        case .end: _exit(0)
-        case .malformed(let reason): refuse(nil, reason); continue
-        case .frame(let decoded): frame = decoded
-        }
-        switch frame["op"]?.stringValue {
-        case "run":
-            guard let directory = frame["directory"]?.stringValue, let mainFile = frame["main"]?.stringValue else {
-                refuse(frame, "a run frame needs the strings directory and main")
-                continue
-            }
-            let cap = max(0, frame["outputCap"]?.intValue ?? Int.max)
-            runs.post(RunJob(directory: directory, mainFile: mainFile, outputCap: cap))
-        case "exit":
-            _exit(0)
-        case "cancel":
-            // No reply of its own: the cancelled request answers LIMIT_EXCEEDED.
-            guard let rid = frame["rid"], !rid.isNull else { refuse(frame, "a cancel frame needs the rid of the request to cancel"); continue }
-            server.cancel(rid: rid)
-        default:
-            server.submit(frame)
-        }
-    }
+    WorkerRequestRouter(fd: fd, handler: handler, channel: channel, runs: runs).run()
 }
 
 struct RunJob: Sendable {
