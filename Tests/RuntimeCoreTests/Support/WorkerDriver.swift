@@ -1,3 +1,4 @@
+import CPython
 import Foundation
 import Glibc
 import Synchronization
@@ -31,17 +32,25 @@ final class WorkerDriver: Sendable {
     }
 
     private init() throws {
-        let requests = Pipe(), frames = Pipe()
+        // Both pipes close on exec: a worker that another test starts at the
+        // same moment must not inherit our ends (a request end held by
+        // another process would keep this worker from ever seeing EOF).
+        var requests: [Int32] = [-1, -1], frames: [Int32] = [-1, -1]
+        guard shim_pipe_cloexec(&requests) == 0, shim_pipe_cloexec(&frames) == 0 else {
+            throw DriverError(description: "pipe: \(String(cString: strerror(errno)))")
+        }
         process = Process()
         process.executableURL = URL(fileURLWithPath: WorkerLauncher.locate().executable)
         process.arguments = ["--python", PythonEnvironment.resolve().executable, "--preload", "numpy,pandas"]
-        process.standardInput = requests
-        process.standardOutput = frames
+        let childInput = FileHandle(fileDescriptor: requests[0], closeOnDealloc: true)
+        let childOutput = FileHandle(fileDescriptor: frames[1], closeOnDealloc: true)
+        process.standardInput = childInput
+        process.standardOutput = childOutput
         try process.run()
-        requestFD = dup(requests.fileHandleForWriting.fileDescriptor)
-        try requests.fileHandleForWriting.close()
-        let frameFD = dup(frames.fileHandleForReading.fileDescriptor)
-        try frames.fileHandleForReading.close()
+        try childInput.close()
+        try childOutput.close()
+        requestFD = requests[1]
+        let frameFD = frames[0]
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("worker-driver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let reader = Thread { [self] in
@@ -131,10 +140,17 @@ final class WorkerDriver: Sendable {
         return reply["result"]?["pong"] == true && process.isRunning
     }
 
-    /// Closes the request channel (the worker exits at EOF) and waits for the process.
+    /// Asks the worker to exit and closes the request channel, without
+    /// blocking the caller (a test's `defer` runs on one of the few threads
+    /// of Swift's cooperative pool). A worker that has not gone within 10 s
+    /// is killed.
     func stop() {
+        try? send(["op": "exit"])
         close(requestFD)
-        process.waitUntilExit()
+        let process = process
+        DispatchQueue.global().asyncAfter(deadline: .now() + 10) {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         try? FileManager.default.removeItem(at: folder)
     }
 
