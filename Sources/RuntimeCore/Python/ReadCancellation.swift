@@ -24,7 +24,7 @@ enum ReadInterruption: Error, Equatable {
     var message: String {
         switch self {
         case .cancelled:
-            return "the read was cancelled before its value was sent (its client went away)"
+            return "the request was cancelled before its answer was sent (its client went away)"
         case .deadlinePassed(let milliseconds):
             return "the read ran past its time cap of \(milliseconds) ms (deadlineMs) and was stopped"
         }

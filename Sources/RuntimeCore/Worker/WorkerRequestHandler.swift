@@ -49,6 +49,10 @@ struct WorkerRequestHandler: @unchecked Sendable {
             } catch {
                 result = .failure(error)
             }
+        case .string("stats")? where cancellation.isCancelled, .string("model")? where cancellation.isCancelled:
+            // Statistics and model calls cannot stop half-way; one cancelled
+            // while it waited in the queue is not started.
+            result = .failure(WorkerRequestError(code: "LIMIT_EXCEEDED", message: ReadInterruption.cancelled.message))
         case .string("stats")?: result = PythonInterpreter.withGIL { statistics(request) }
         case .string("model")?: result = PythonInterpreter.withGIL { invokeModel(request) }
         case .string("ping")?: result = .success(["pong": true])
