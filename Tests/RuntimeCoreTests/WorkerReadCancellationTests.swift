@@ -16,6 +16,8 @@ from runtimeBridge import save_placeholder
 
 save_placeholder("big", [0] * 10_000_000)
 save_placeholder("frame", pd.DataFrame({"n": np.arange(1_000_000), "s": ["row %d" % i for i in range(1_000_000)]}))
+save_placeholder("table", {str(i): i for i in range(1_000_000)})
+save_placeholder("matrix", np.zeros((2_000_000, 4)))
 save_placeholder("small", [1, 2])
 """#
 
@@ -32,15 +34,19 @@ save_placeholder("small", [1, 2])
         defer { worker.stop() }
         #expect(try await worker.run(Self.program)["ev"] == "finished")
 
-        let list = try await worker.request(1, ["op": "get", "name": "big", "window": Self.everything, "deadlineMs": 1])
-        Self.expectLimitExceeded(list, naming: "1 ms")
-        let frame = try await worker.request(2, ["op": "get", "name": "frame", "window": Self.everything, "deadlineMs": 1])
-        Self.expectLimitExceeded(frame, naming: "1 ms")
+        // Each kind of large value the encoder walks: a list, a frame with a
+        // text column, a dict (not paged: read whole), a numeric array.
+        var rid: Int64 = 0
+        for name in ["big", "frame", "table", "matrix"] {
+            rid += 1
+            let reply = try await worker.request(rid, ["op": "get", "name": .string(name), "window": Self.everything, "deadlineMs": 1])
+            Self.expectLimitExceeded(reply, naming: "1 ms")
+        }
 
-        let small = try await worker.request(3, ["op": "get", "name": "small", "deadlineMs": 60_000])
+        let small = try await worker.request(10, ["op": "get", "name": "small", "deadlineMs": 60_000])
         #expect(small["result"]?["value"] == [1, 2])
         // Without a deadline the first page of the large values is served as usual.
-        let page = try await worker.request(4, ["op": "get", "name": "frame", "window": ["begin": 999_998, "size": 100]])
+        let page = try await worker.request(11, ["op": "get", "name": "frame", "window": ["begin": 999_998, "size": 100]])
         #expect(page["result"]?["value"] == ["columns": ["n", "s"], "index": [999_998, 999_999],
                                              "data": [[999_998, "row 999998"], [999_999, "row 999999"]]])
         #expect(page["result"]?["window"] == ["begin": 999_998, "size": 2, "max": 1_000_000])
