@@ -62,7 +62,7 @@ save_placeholder("small", [1, 2])
         let small = try await worker.request(2, ["op": "get", "name": "small"])
         #expect(small["result"]?["value"] == [1, 2])
 
-        try worker.send(["op": "cancel", "rid": 1])
+        try worker.send(WorkerRequestFrames.cancel(rid: 1))
         let cancelled = try #require(await worker.reply(rid: 1))
         Self.expectLimitExceeded(cancelled, naming: "cancelled")
         let after = try await worker.request(3, ["op": "get", "name": "small"])
@@ -80,7 +80,7 @@ save_placeholder("small", [1, 2])
         for rid in rids { try worker.send(["op": "get", "rid": .int(rid), "name": "big", "window": Self.everything]) }
         try worker.send(["op": "stats", "rid": 50, "name": "frame"])
         // The statistics first: cancelling a read first could free a thread for it.
-        for rid in [50] + rids { try worker.send(["op": "cancel", "rid": .int(rid)]) }
+        for rid in [50] + rids { try worker.send(WorkerRequestFrames.cancel(rid: rid)) }
         for rid in rids + [50] {
             let reply = try #require(await worker.reply(rid: rid))
             Self.expectLimitExceeded(reply, naming: "cancelled")

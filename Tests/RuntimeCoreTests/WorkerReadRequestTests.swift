@@ -58,3 +58,26 @@ import Testing
         }
     }
 }
+
+/// The frames the runtime builds read back as the worker expects.
+@Suite struct WorkerRequestFramesTests {
+    @Test func getFramesReadBack() throws {
+        let frame = WorkerRequestFrames.get(name: "v", window: RowWindow(begin: 5, size: .max), maxRows: 1000,
+                                            deadline: .milliseconds(250))
+        #expect(try WorkerReadRequest(frame: frame)
+            == WorkerReadRequest(name: "v", window: .init(begin: 5, size: .max), maxRows: 1000, deadlineMilliseconds: 250))
+        let plain = WorkerRequestFrames.get(name: "v", window: nil, maxRows: 3)
+        #expect(plain == ["op": "get", "name": "v", "maxRows": 3])
+        #expect(WorkerRequestFrames.cancel(rid: 7) == ["op": "cancel", "rid": 7])
+    }
+
+    @Test func deadlinesAreWholeMillisecondsRoundedUp() {
+        #expect(WorkerRequestFrames.milliseconds(.milliseconds(250)) == 250)
+        #expect(WorkerRequestFrames.milliseconds(.microseconds(1)) == 1)
+        #expect(WorkerRequestFrames.milliseconds(.microseconds(1500)) == 2)
+        #expect(WorkerRequestFrames.milliseconds(.seconds(2)) == 2000)
+        #expect(WorkerRequestFrames.milliseconds(.zero) == 1)
+        #expect(WorkerRequestFrames.milliseconds(.seconds(-3)) == 1)
+        #expect(WorkerRequestFrames.milliseconds(.seconds(Int64.max)) == Int64.max)
+    }
+}
