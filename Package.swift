@@ -96,7 +96,7 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/RuntimeTestSupport"
         ),
-        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RuntimeServiceTests",
             dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import RuntimeTestSupport
 import Testing
 @testable import RuntimeCore
 

@@ -158,40 +158,53 @@ public struct JSONParser {
 
     private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
+    /// Reads a string. Plain runs are copied as bytes into one buffer and
+    /// decoded once at the end: time linear in the string's length, however
+    /// many escapes it holds. (Appending to a `String.UnicodeScalarView` at
+    /// each escape rebuilt the whole string, quadratic for long text with many
+    /// `\n`.)
     private mutating func parseString() throws(Failure) -> String {
         position += 1
-        var scalars = String.UnicodeScalarView()
-        var runStart = position
-        func flushRun(_ end: Int) {
-            if end > runStart {
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
+        let start = position
+        // Fast path: no escape before the closing quote.
+        while position < bytes.count {
+            let b = bytes[position]
+            if b == UInt8(ascii: "\"") {
+                position += 1
+                return String(decoding: bytes[start..<(position - 1)], as: UTF8.self)
             }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw fail("control character in string") }
+            position += 1
         }
+        guard position < bytes.count else { throw fail("unterminated string") }
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(position - start + 16)
+        utf8.append(contentsOf: bytes[start..<position])
+        var runStart = position
         while true {
             guard position < bytes.count else { throw fail("unterminated string") }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
-                flushRun(position)
+                utf8.append(contentsOf: bytes[runStart..<position])
                 position += 1
                 break
             }
             if b < 0x20 { throw fail("control character in string") }
             if b == UInt8(ascii: "\\") {
-                flushRun(position)
+                utf8.append(contentsOf: bytes[runStart..<position])
                 position += 1
                 guard position < bytes.count else { throw fail("unterminated string") }
                 let e = bytes[position]
                 position += 1
                 switch e {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"): scalars.append(try parseUnicodeEscape())
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(e)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"): utf8.append(contentsOf: try parseUnicodeEscape().utf8)
                 default: throw fail("invalid escape")
                 }
                 runStart = position
@@ -199,7 +212,7 @@ public struct JSONParser {
             }
             position += 1
         }
-        return String(scalars)
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     private mutating func parseHex4() throws(Failure) -> UInt32 {

@@ -167,32 +167,48 @@ package final class WorkerProcess: Sendable {
         }
     }
 
-    /// Sends a request (`rid` is added) and waits for its reply frame.
+    /// Sends a request (`rid` is added) and waits for its reply frame. When
+    /// the calling task is cancelled (its client went away), the worker is
+    /// told to stop the request (`cancel`); it then answers `LIMIT_EXCEEDED`.
     func request(_ frame: JSONValue) async throws -> JSONValue {
         guard case .object(var pairs) = frame else { throw Failure(description: "requests are objects") }
-        return try await withCheckedThrowingContinuation { continuation in
-            let outcome: Result<(Int32, Int64), Failure> = state.withLock { state in
-                if state.ended { return .failure(Failure(description: "the worker process has ended")) }
-                let rid = state.nextRequest
-                state.nextRequest += 1
-                state.pending[rid] = continuation
-                return .success((state.requestFD, rid))
-            }
-            switch outcome {
-            case .failure(let failure):
-                continuation.resume(throwing: failure)
-            case .success(let (fd, rid)):
-                pairs.append(("rid", .int(rid)))
+        let rid = state.withLock { state -> Int64 in
+            defer { state.nextRequest += 1 }
+            return state.nextRequest
+        }
+        pairs.append(("rid", .int(rid)))
+        let message = JSONValue.object(pairs)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let fd: Int32? = state.withLock { state in
+                    if state.ended { return nil }
+                    state.pending[rid] = continuation
+                    return state.requestFD
+                }
+                guard let fd else {
+                    continuation.resume(throwing: Failure(description: "the worker process has ended"))
+                    return
+                }
                 do {
                     // Frames are written whole by one writer at a time.
-                    try writeLock.withLock { _ in try FrameIO.write(.object(pairs), to: fd) }
+                    try writeLock.withLock { _ in try FrameIO.write(message, to: fd) }
                 } catch {
                     if let waiting = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
                         waiting.resume(throwing: Failure(description: "the worker process is gone (\(error))"))
                     }
                 }
+                if Task.isCancelled { cancelRequest(rid) }
             }
+        } onCancel: {
+            cancelRequest(rid)
         }
+    }
+
+    /// Asks the worker to stop request `rid`, if it is still waited for.
+    private func cancelRequest(_ rid: Int64) {
+        let waiting = state.withLock { $0.pending[rid] != nil ? $0.requestFD : -1 }
+        guard waiting >= 0 else { return }
+        try? writeLock.withLock { _ in try FrameIO.write(WorkerRequestFrames.cancel(rid: rid), to: waiting) }
     }
 
     private let writeLock = Mutex(())

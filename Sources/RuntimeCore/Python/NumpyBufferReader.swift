@@ -5,29 +5,43 @@ import CPython
 enum NumpyBufferReader {
     /// Nested arrays of the values, or nil when the buffer cannot be read this
     /// way (unsupported element size or format); the caller then falls back.
-    static func read(_ array: PythonObject, kind: String) -> JSONValue? {
-        PythonBuffer.withView(of: array) { read($0, kind: kind) }
+    /// Each element read counts against `budget`.
+    static func read(_ array: PythonObject, kind: String, budget: ReadBudget? = nil) throws(ReadInterruption) -> JSONValue? {
+        let outcome = PythonBuffer.withView(of: array) { view -> Result<JSONValue, ReadInterruption>? in
+            do throws(ReadInterruption) {
+                return try read(view, kind: kind, budget: budget).map { .success($0) }
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome?.get()
     }
 
-    private static func read(_ view: Py_buffer, kind: String) -> JSONValue? {
+    private static func read(_ view: Py_buffer, kind: String, budget: ReadBudget?) throws(ReadInterruption) -> JSONValue? {
         guard let base = view.buf else { return .array([]) }
         let itemSize = Int(view.itemsize)
         guard let element = elementReader(kind: kind, itemSize: itemSize) else { return nil }
         let ndim = Int(view.ndim)
         if ndim == 0 { return element(UnsafeRawPointer(base)) }
         guard let shape = view.shape, let strides = view.strides else { return nil }
-        func walk(_ dimension: Int, _ offset: Int) -> JSONValue {
+        // The view holds the array (and numpy refuses to resize an array
+        // with exported buffers), so its memory stays valid while the
+        // budget lets other threads run.
+        func walk(_ dimension: Int, _ offset: Int) throws(ReadInterruption) -> JSONValue {
             let count = Int(shape[dimension]), stride = Int(strides[dimension])
             var items: [JSONValue] = []
             items.reserveCapacity(count)
             if dimension == ndim - 1 {
-                for i in 0..<count { items.append(element(UnsafeRawPointer(base).advanced(by: offset + i * stride))) }
+                for i in 0..<count {
+                    items.append(element(UnsafeRawPointer(base).advanced(by: offset + i * stride)))
+                    try budget?.tick()
+                }
             } else {
-                for i in 0..<count { items.append(walk(dimension + 1, offset + i * stride)) }
+                for i in 0..<count { items.append(try walk(dimension + 1, offset + i * stride)) }
             }
             return .array(items)
         }
-        return walk(0, 0)
+        return try walk(0, 0)
     }
 
     private static func elementReader(kind: String, itemSize: Int) -> ((UnsafeRawPointer) -> JSONValue)? {

@@ -6,6 +6,10 @@ import Foundation
 ///
 /// numpy and pandas are recognised only when the program already imported
 /// them; the converter never imports them itself.
+///
+/// With a ``ReadBudget`` the encoding counts every element it produces and
+/// stops with a ``ReadInterruption`` when its read is cancelled or passes its
+/// deadline; without one it runs to the end.
 struct PythonJSONConverter {
     /// How deep containers are followed before the rest is sent as `repr`.
     var maximumDepth = 64
@@ -19,10 +23,14 @@ struct PythonJSONConverter {
     private let dataFrameType: PythonObject?
     private let seriesType: PythonObject?
     private let helper: PythonObject
+    private let budget: ReadBudget?
 
-    /// - Parameter helper: the worker's `_runtime_worker` module (column access helpers).
-    init(helper: PythonObject) {
+    /// - Parameters:
+    ///   - helper: the worker's `_runtime_worker` module (column access helpers).
+    ///   - budget: the read's cancellation and deadline checks, or nil for none.
+    init(helper: PythonObject, budget: ReadBudget? = nil) {
         self.helper = helper
+        self.budget = budget
         let datetime = PythonInterpreter.loadedModule("datetime")
         dateType = try? datetime?.attribute("date")
         timeType = try? datetime?.attribute("time")
@@ -58,8 +66,9 @@ struct PythonJSONConverter {
     }
 
     /// Converts a whole value: a non-finite float alone becomes `"nan"`, `"inf"` or `"-inf"`.
-    func convertTopLevel(_ object: PythonObject) -> JSONValue {
-        let value = convert(object, depth: 0)
+    func convertTopLevel(_ object: PythonObject) throws(ReadInterruption) -> JSONValue {
+        try budget?.check()
+        let value = try encode(object, depth: 0)
         if case .double(let d) = value, !d.isFinite {
             return .string(d.isNaN ? "nan" : (d > 0 ? "inf" : "-inf"))
         }
@@ -67,10 +76,23 @@ struct PythonJSONConverter {
     }
 
     /// Converts a value found inside a container (non-finite floats stay doubles,
-    /// which encode as `null`).
+    /// which encode as `null`). For converters without a budget, which are
+    /// never interrupted; with one, use ``convertTopLevel(_:)``.
     func convert(_ object: PythonObject, depth: Int) -> JSONValue {
         do {
+            return try encode(object, depth: depth)
+        } catch {
+            return .string(object.repr)
+        }
+    }
+
+    /// Converts a value; a Python error on the way gives its `repr`, an
+    /// interruption of the read ends the whole conversion.
+    private func encode(_ object: PythonObject, depth: Int) throws(ReadInterruption) -> JSONValue {
+        do {
             return try convertThrowing(object, depth: depth)
+        } catch let interruption as ReadInterruption {
+            throw interruption
         } catch {
             return .string(object.repr)
         }
@@ -94,7 +116,10 @@ struct PythonJSONConverter {
         if shim_is_list(p) != 0 || shim_is_tuple(p) != 0 || shim_is_anyset(p) != 0 {
             var items: [JSONValue] = []
             items.reserveCapacity(object.length ?? 0)
-            try object.forEach { items.append(convert($0, depth: depth + 1)) }
+            try object.forEach {
+                items.append(try encode($0, depth: depth + 1))
+                try budget?.tick()
+            }
             return .array(items)
         }
         if shim_is_dict(p) != 0 { return try convertDict(object, depth: depth) }
@@ -142,7 +167,11 @@ struct PythonJSONConverter {
             } else {
                 name = keyObject.str ?? keyObject.repr
             }
-            pairs.append((name, convert(PythonObject(borrowing: value), depth: depth + 1)))
+            // The value is held (a strong reference) before the budget may
+            // release the GIL: the program could replace it in the dict meanwhile.
+            let item = PythonObject(borrowing: value)
+            pairs.append((name, try encode(item, depth: depth + 1)))
+            try budget?.tick()
         }
         return .object(pairs)
     }
@@ -167,19 +196,19 @@ struct PythonJSONConverter {
         }
         let item = try object.call(method: "item")
         if item.pointer == object.pointer || isInstance(item, numpyGeneric) { return .string(object.repr) }
-        return convert(item, depth: depth + 1)
+        return try encode(item, depth: depth + 1)
     }
 
     private func convertSeries(_ object: PythonObject, depth: Int) throws -> JSONValue {
-        let name = convert(try object.attribute("name"), depth: depth + 1)
-        let index = convert(try object.attribute("index").call(method: "tolist"), depth: depth + 1)
+        let name = try encode(try object.attribute("name"), depth: depth + 1)
+        let index = try encode(try object.attribute("index").call(method: "tolist"), depth: depth + 1)
         let data = try convertColumn(try object.call(method: "to_numpy"), depth: depth)
         return .object([("name", name), ("index", index), ("data", .array(data))])
     }
 
     private func convertDataFrame(_ object: PythonObject, depth: Int) throws -> JSONValue {
-        let columns = convert(try object.attribute("columns").call(method: "tolist"), depth: depth + 1)
-        let index = convert(try object.attribute("index").call(method: "tolist"), depth: depth + 1)
+        let columns = try encode(try object.attribute("columns").call(method: "tolist"), depth: depth + 1)
+        let index = try encode(try object.attribute("index").call(method: "tolist"), depth: depth + 1)
         var columnValues: [[JSONValue]] = []
         try helper.attribute("frame_columns").call([object]).forEach { column in
             columnValues.append(try convertColumn(column, depth: depth))
@@ -189,6 +218,7 @@ struct PythonJSONConverter {
         rows.reserveCapacity(rowCount)
         for r in 0..<rowCount {
             rows.append(.array(columnValues.map { r < $0.count ? $0[r] : .null }))
+            try budget?.tick(columnValues.count)
         }
         return .object([("columns", columns), ("index", index), ("data", .array(rows))])
     }
@@ -205,13 +235,13 @@ struct PythonJSONConverter {
         let dtype = try array.attribute("dtype")
         let kind = try dtype.attribute("kind").stringValue ?? "O"
         let byteOrder = try dtype.attribute("byteorder").stringValue ?? "="
-        if "biuf".contains(kind), byteOrder != ">", let value = NumpyBufferReader.read(array, kind: kind) {
+        if "biuf".contains(kind), byteOrder != ">", let value = try NumpyBufferReader.read(array, kind: kind, budget: budget) {
             return value
         }
         if kind == "M" {
             let strings = try helper.attribute("datetime_strings").call([array])
-            return convert(strings, depth: depth + 1)
+            return try encode(strings, depth: depth + 1)
         }
-        return convert(try array.call(method: "tolist"), depth: depth + 1)
+        return try encode(try array.call(method: "tolist"), depth: depth + 1)
     }
 }

@@ -26,6 +26,10 @@ public struct RuntimeConfiguration: Sendable {
     /// processes are killed: a running run fails with `WorkerCrashed`, an ended
     /// one loses its values, and both say which limit. Nil: no limit.
     public var memoryLimitBytes: Int?
+    /// How long one placeholder read may take in the worker; past it the read
+    /// stops and answers `LIMIT_EXCEEDED`, and the session serves on. Nil: no cap.
+    /// A read whose caller is cancelled (its client went away) stops at once.
+    public var readTimeLimit: Duration?
     /// How sessions are kept apart from the server and from each other.
     public var containment: Containment
     /// The largest frame the runtime accepts from a worker; a larger one ends
@@ -54,6 +58,7 @@ public struct RuntimeConfiguration: Sendable {
         defaultRowCap: Int = 1000,
         stopGracePeriod: Duration = .seconds(1),
         memoryLimitBytes: Int? = nil,
+        readTimeLimit: Duration? = .seconds(60),
         containment: Containment = Containment(),
         maximumWorkerFrameBytes: Int = 256 << 20,
         maximumPlaceholders: Int = 10_000,
@@ -72,6 +77,7 @@ public struct RuntimeConfiguration: Sendable {
         self.defaultRowCap = defaultRowCap
         self.stopGracePeriod = stopGracePeriod
         self.memoryLimitBytes = memoryLimitBytes
+        self.readTimeLimit = readTimeLimit
         self.containment = containment
         self.maximumWorkerFrameBytes = maximumWorkerFrameBytes
         self.maximumPlaceholders = maximumPlaceholders

@@ -259,12 +259,9 @@ actor WorkerSession: Session {
             throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': the run has not started")
         }
         try await checkValuesKept(worker)
-        var request: [(String, JSONValue)] = [("op", "get"), ("name", .string(name)),
-                                              ("maxRows", .int(Int64(configuration.defaultRowCap)))]
-        if let window {
-            request.append(("window", ["begin": .int(Int64(window.begin)), "size": .int(Int64(window.size))]))
-        }
-        let result = try await call(worker, .object(request))
+        let request = WorkerRequestFrames.get(name: name, window: window, maxRows: configuration.defaultRowCap,
+                                              deadline: configuration.readTimeLimit)
+        let result = try await call(worker, request)
         let windowInfo = result["window"].map {
             PlaceholderValue.Window(begin: $0["begin"]?.intValue ?? 0, size: $0["size"]?.intValue ?? 0, max: $0["max"]?.intValue ?? 0)
         }

@@ -221,29 +221,7 @@ private struct WorkerProcessMain {
 
 /// Reads requests until the runtime closes the channel, then ends the process.
 private func serveRequests(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
-    // Give this thread one Python thread state for its whole life: without
-    // it every request would create and destroy one, and with it every
-    // thread-local of the libraries the models use.
-    _ = PyGILState_Ensure()
-    _ = PyEval_SaveThread()
-    while true {
-        let frame: JSONValue?
-        do {
-            frame = try FrameIO.read(from: fd)
-        } catch {
-            _exit(0)
-        }
-        guard let frame else { _exit(0) }
-        switch frame["op"]?.stringValue {
-        case "run":
-            guard let job = RunJob(frame: frame) else { continue }
-            runs.post(job)
-        case "exit":
-            _exit(0)
-        default:
-            channel.send(handler.handle(request: frame))
-        }
-    }
+    WorkerRequestRouter(fd: fd, handler: handler, channel: channel, runs: runs).run()
 }
 
 struct RunJob: Sendable {

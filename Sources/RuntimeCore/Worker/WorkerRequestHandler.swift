@@ -29,17 +29,44 @@ struct WorkerRequestHandler: @unchecked Sendable {
         }
     }
 
-    /// Answers a request frame (`{"op": ..., "rid": N, ...}`) with a reply frame.
-    func handle(request: JSONValue) -> JSONValue {
+    /// Answers a request frame (`{"op": ..., "rid": N, ...}`) with a reply
+    /// frame. Any frame gets exactly one reply, an error for a malformed one.
+    ///
+    /// - Parameters:
+    ///   - cancellation: set by a `cancel` frame naming this request's `rid`.
+    ///   - receivedAt: monotonic nanoseconds when the frame arrived; a `get`'s
+    ///     `deadlineMs` counts from there.
+    func handle(request: JSONValue, cancellation: ReadCancellation = ReadCancellation(),
+                receivedAt: Int64 = MonotonicClock.nanoseconds()) -> JSONValue {
         let rid = request["rid"] ?? .null
         let result: Result<JSONValue, WorkerRequestError>
-        switch request["op"]?.stringValue {
-        case "get": result = PythonInterpreter.withGIL { readPlaceholder(request) }
-        case "stats": result = PythonInterpreter.withGIL { statistics(request) }
-        case "model": result = PythonInterpreter.withGIL { invokeModel(request) }
-        case "ping": result = .success(["pong": true])
-        default: result = .failure(WorkerRequestError(code: "INTERNAL", message: "unknown worker request"))
+        switch request["op"] {
+        case .string("get")?:
+            do {
+                let read = try WorkerReadRequest(frame: request)
+                let budget = ReadBudget(cancellation: cancellation, deadlineMilliseconds: read.deadlineMilliseconds, start: receivedAt)
+                result = PythonInterpreter.withGIL { readPlaceholder(read, budget: budget) }
+            } catch {
+                result = .failure(error)
+            }
+        case .string("stats")? where cancellation.isCancelled, .string("model")? where cancellation.isCancelled:
+            // Statistics and model calls cannot stop half-way; one cancelled
+            // while it waited in the queue is not started.
+            result = .failure(WorkerRequestError(code: "LIMIT_EXCEEDED", message: ReadInterruption.cancelled.message))
+        case .string("stats")?: result = PythonInterpreter.withGIL { statistics(request) }
+        case .string("model")?: result = PythonInterpreter.withGIL { invokeModel(request) }
+        case .string("ping")?: result = .success(["pong": true])
+        case .string(let op)?:
+            result = .failure(WorkerRequestError(code: "INVALID_REQUEST", message: "unknown worker request op '\(op)'"))
+        case let other:
+            let found = other.map { "a \($0.kindName)" } ?? "nothing"
+            result = .failure(WorkerRequestError(code: "INVALID_REQUEST", message: "a worker request needs a string op, found \(found)"))
         }
+        return Self.reply(rid: rid, result)
+    }
+
+    /// The reply frame for a request's outcome.
+    static func reply(rid: JSONValue, _ result: Result<JSONValue, WorkerRequestError>) -> JSONValue {
         switch result {
         case .success(let value): return ["ev": "reply", "rid": rid, "ok": true, "result": value]
         case .failure(let error):
@@ -63,35 +90,37 @@ struct WorkerRequestHandler: @unchecked Sendable {
         }
     }
 
-    private func readPlaceholder(_ request: JSONValue) -> Result<JSONValue, WorkerRequestError> {
-        guard let name = request["name"]?.stringValue else {
-            return .failure(WorkerRequestError(code: "INVALID_REQUEST", message: "name is required"))
-        }
+    /// Reads a placeholder: only the rows asked for are converted (a window,
+    /// else the first `maxRows`), so the first page of any table costs the
+    /// same whatever the table's size.
+    private func readPlaceholder(_ request: WorkerReadRequest, budget: ReadBudget) -> Result<JSONValue, WorkerRequestError> {
         do {
-            let object = try lookup(name)
-            let converter = PythonJSONConverter(helper: helper)
+            // A read cancelled, or past its deadline, while it waited in the queue.
+            try budget.check()
+            let object = try lookup(request.name)
+            let converter = PythonJSONConverter(helper: helper, budget: budget)
             var reply: [(String, JSONValue)] = [("valueType", .string(object.shortTypeName))]
             guard let total = converter.rowCount(of: object) else {
-                reply.append(("value", converter.convertTopLevel(object)))
+                reply.append(("value", try converter.convertTopLevel(object)))
                 return .success(.object(reply))
             }
-            let maxRows = max(0, request["maxRows"]?.intValue ?? 1000)
-            if let window = request["window"], !window.isNull {
-                let begin = min(max(0, window["begin"]?.intValue ?? 0), total)
-                let size = max(0, window["size"]?.intValue ?? maxRows)
-                let end = min(total, begin + size)
-                let rows = try converter.rows(of: object, begin, end)
-                reply.append(("value", converter.convertTopLevel(rows)))
-                reply.append(("window", ["begin": .int(Int64(begin)), "size": .int(Int64(end - begin)), "max": .int(Int64(total))]))
-            } else if total > maxRows {
-                let rows = try converter.rows(of: object, 0, maxRows)
-                reply.append(("value", converter.convertTopLevel(rows)))
+            let rows = request.rows(total: total)
+            if request.window != nil {
+                let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
+                reply.append(("value", try converter.convertTopLevel(page)))
+                reply.append(("window", ["begin": .int(Int64(rows.lowerBound)), "size": .int(Int64(rows.count)),
+                                         "max": .int(Int64(total))]))
+            } else if rows.count < total {
+                let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
+                reply.append(("value", try converter.convertTopLevel(page)))
                 reply.append(("truncated", true))
             } else {
-                reply.append(("value", converter.convertTopLevel(object)))
+                reply.append(("value", try converter.convertTopLevel(object)))
             }
             reply.append(("rowCount", .int(Int64(total))))
             return .success(.object(reply))
+        } catch let interruption as ReadInterruption {
+            return .failure(WorkerRequestError(code: "LIMIT_EXCEEDED", message: interruption.message))
         } catch let error as WorkerRequestError {
             return .failure(error)
         } catch {

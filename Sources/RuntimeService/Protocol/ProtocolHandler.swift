@@ -69,6 +69,10 @@ public final class ProtocolHandler: Sendable {
             } else {
                 await serve(envelope, on: connection)
                 metrics.request(action: envelope.action, duration: ContinuousClock.now - started)
+                if Task.isCancelled {
+                    logger.info("request stopped: its client went away", metadata: [
+                        "action": "\(envelope.action)", "connection": "\(connection.id)", "user": "\(connection.user.name)"])
+                }
             }
         }
     }

@@ -50,26 +50,36 @@ struct WebSocketSession {
                 guard connection.overflowed else { return }
                 await cutOff(connection, outbound: outbound, channel: channel, logger: logger)
             }
-            var assembler = MessageAssembler(limit: maximumMessageBytes)
-            do {
-                for try await frame in inbound {
-                    if connection.isClosed { break }
-                    let output = assembler.feed(bytes: Array(buffer: frame.data), isContinuation: frame.opcode == .continuation, fin: frame.fin)
-                    switch output {
-                    case .message(let bytes)?:
-                        await handler.handle(text: String(decoding: bytes, as: UTF8.self), from: connection)
-                    case .oversized(let bytes)?:
-                        handler.refuseOversizedMessage(bytes: bytes, on: connection)
-                    case nil:
-                        break
-                    }
-                }
-            } catch {
-                logger.debug("connection ended", metadata: ["error": "\(error)"])
-            }
+            // Requests are read and served in a task of their own, cancelled
+            // when the socket closes: a request in progress (a long read) then
+            // stops in the worker instead of running on for nobody.
+            let reading = Task { await read(inbound, for: connection, logger: logger) }
+            channel.closeFuture.whenComplete { _ in reading.cancel() }
+            await reading.value
             // The client is gone or closed: stop its subscriptions; the
             // writer drains what is queued (or fails fast) and ends.
             connection.close()
+        }
+    }
+
+    /// Reads messages until the client closes, serving each in turn.
+    private func read(_ inbound: WebSocketInboundStream, for connection: Connection, logger: Logger) async {
+        var assembler = MessageAssembler(limit: maximumMessageBytes)
+        do {
+            for try await frame in inbound {
+                if connection.isClosed { break }
+                let output = assembler.feed(bytes: Array(buffer: frame.data), isContinuation: frame.opcode == .continuation, fin: frame.fin)
+                switch output {
+                case .message(let bytes)?:
+                    await handler.handle(text: String(decoding: bytes, as: UTF8.self), from: connection)
+                case .oversized(let bytes)?:
+                    handler.refuseOversizedMessage(bytes: bytes, on: connection)
+                case nil:
+                    break
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
     }
 

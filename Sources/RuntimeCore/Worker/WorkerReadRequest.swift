@@ -1,0 +1,95 @@
+/// A `get` request frame, checked field by field before anything is looked up:
+/// `{"op": "get", "rid": N, "name": S, "window"?: {"begin": B, "size": Z},
+/// "maxRows"?: M, "deadlineMs"?: D}`.
+///
+/// Every count is a non-negative integer; a negative one, or one of the wrong
+/// type, is refused with `INVALID_REQUEST` naming the field. Integers too
+/// large for 64 bits saturate (a window that starts past any table is simply
+/// empty). Row ranges are computed without overflow (see ``rows(total:)``).
+struct WorkerReadRequest: Equatable {
+    /// The rows asked for: `begin ..< begin + size`, before clamping to the table.
+    struct Window: Equatable {
+        var begin: Int
+        var size: Int
+    }
+
+    /// The rows sent when no window is given.
+    static let defaultMaxRows = 1000
+
+    var name: String
+    var window: Window?
+    var maxRows: Int
+    /// The read's time cap in milliseconds, or nil for none.
+    var deadlineMilliseconds: Int?
+
+    init(name: String, window: Window? = nil, maxRows: Int = WorkerReadRequest.defaultMaxRows, deadlineMilliseconds: Int? = nil) {
+        self.name = name
+        self.window = window
+        self.maxRows = maxRows
+        self.deadlineMilliseconds = deadlineMilliseconds
+    }
+
+    /// Reads and checks the fields of a `get` frame.
+    init(frame: JSONValue) throws(WorkerRequestError) {
+        guard let name = frame["name"]?.stringValue else {
+            throw WorkerRequestError(code: "INVALID_REQUEST", message: "name is required and must be a string")
+        }
+        self.name = name
+        maxRows = try Self.count(frame["maxRows"], field: "maxRows") ?? Self.defaultMaxRows
+        switch frame["window"] {
+        case nil, .null?:
+            window = nil
+        case .object?:
+            let begin = try Self.count(frame["window"]?["begin"], field: "window.begin") ?? 0
+            let size = try Self.count(frame["window"]?["size"], field: "window.size") ?? maxRows
+            window = Window(begin: begin, size: size)
+        case let other?:
+            throw WorkerRequestError(code: "INVALID_REQUEST", message: "window must be an object, not \(other.kindName)")
+        }
+        if let deadline = try Self.count(frame["deadlineMs"], field: "deadlineMs") {
+            guard deadline > 0 else {
+                throw WorkerRequestError(code: "INVALID_REQUEST", message: "deadlineMs must be a positive number of milliseconds")
+            }
+            deadlineMilliseconds = deadline
+        } else {
+            deadlineMilliseconds = nil
+        }
+    }
+
+    /// The rows to send of a table of `total` rows: the window clamped to the
+    /// table (empty when it starts past the end), or the first `maxRows`.
+    /// Never overflows, whatever the window.
+    func rows(total: Int) -> Range<Int> {
+        let total = max(0, total)
+        guard let window else { return 0..<min(total, maxRows) }
+        let begin = min(window.begin, total)
+        let (end, overflow) = begin.addingReportingOverflow(window.size)
+        return begin..<(overflow ? total : min(end, total))
+    }
+
+    /// A non-negative integer field, nil when absent or null.
+    private static func count(_ value: JSONValue?, field: String) throws(WorkerRequestError) -> Int? {
+        switch value {
+        case nil, .null?:
+            return nil
+        case .int(let i)?:
+            guard i >= 0 else { throw negative(field, "\(i)") }
+            return Int(clamping: i)
+        case .bigInt(let digits)?:
+            guard !digits.hasPrefix("-") else { throw negative(field, digits) }
+            return Int.max
+        case .double(let d)?:
+            guard d.isFinite, d.rounded() == d else {
+                throw WorkerRequestError(code: "INVALID_REQUEST", message: "\(field) must be an integer, not \(d)")
+            }
+            guard d >= 0 else { throw negative(field, "\(d)") }
+            return d >= 9.2e18 ? Int.max : Int(d)
+        case let other?:
+            throw WorkerRequestError(code: "INVALID_REQUEST", message: "\(field) must be a non-negative integer, not \(other.kindName)")
+        }
+    }
+
+    private static func negative(_ field: String, _ value: String) -> WorkerRequestError {
+        WorkerRequestError(code: "INVALID_REQUEST", message: "\(field) must not be negative (got \(value))")
+    }
+}

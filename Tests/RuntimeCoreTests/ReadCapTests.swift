@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import RuntimeCore
+
+/// A read that takes too long is capped by `readTimeLimit`; one whose caller
+/// is cancelled (its client went away) stops in the worker. Either way the
+/// session serves the next request.
+@Suite(.timeLimit(.minutes(2)))
+struct ReadCapTests {
+    /// Far longer to encode than the cap (nested values are not paged).
+    private static let program = """
+        from runtimeBridge import save_placeholder
+        save_placeholder('big', {'numbers': list(range(20_000_000))})
+        save_placeholder('small', [1, 2])
+        """
+
+    @Test func aReadPastTheTimeLimitAnswersLimitExceeded() async throws {
+        let runtime = TestSupport.runtime { $0.readTimeLimit = .milliseconds(50) }
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": Self.program])
+        #expect(end.status == .finished)
+        await #expect { try await session.readPlaceholder(named: "big", window: nil) } throws: { error in
+            let error = error as? RuntimeError
+            return error?.code == .limitExceeded && error?.message.contains("50 ms") == true
+        }
+        #expect(try await session.value("small") == [1, 2])
+        await runtime.shutdown()
+    }
+
+    @Test func aCancelledReadStopsInTheWorker() async throws {
+        let runtime = TestSupport.runtime { $0.readTimeLimit = nil }
+        let (session, _) = try await TestSupport.runToEnd(runtime, ["main.py": Self.program])
+        let read = Task { try await session.readPlaceholder(named: "big", window: nil) }
+        read.cancel()
+        // Stopped, not finished: the value of 20 million numbers never came.
+        switch await read.result {
+        case .success: Issue.record("the cancelled read ran to its end")
+        case .failure(let error):
+            #expect((error as? RuntimeError)?.code == .limitExceeded, "\(error)")
+        }
+        #expect(try await session.value("small") == [1, 2])
+        await runtime.shutdown()
+    }
+}
