@@ -46,7 +46,7 @@ core_sources=("${json_sources[@]}" Sources/RuntimeCore/Session/{Program,ProgramE
 request_sources=(Sources/RuntimeService/Protocol/{RequestParser,WireRequest}.swift)
 frame_sources=(Sources/RuntimeCore/Worker/FrameIO.swift "${json_sources[@]}")
 
-common=(-swift-version 6 -warnings-as-errors -parse-as-library -O -g)
+common=(-swift-version 6 -warnings-as-errors -parse-as-library -O -g -lm)  # -lm: round() in JSONValue
 
 # True when $1 is missing or older than any of the other files (or this script).
 stale() {
