@@ -160,15 +160,19 @@ class Stats:
         self.errors = collections.Counter()        # (code, action, expected) of [error] replies
         self.client_errors = collections.Counter() # what went wrong on the client's side
         self.runs = collections.Counter()          # (program, how it ended)
+        self.run_examples = {}                     # (program, how it ended) -> the first error message
         self.broken = []                           # first few protocol breaks, for the report
 
-    def reply(self, action, message, expect=()):
+    def reply(self, action, message, expect=(), scenario=""):
         with self.lock:
             self.served[action] += 1
             kind = message.get("type", "")
             if kind.startswith("[error]:"):
                 code = kind[len("[error]:"):]
                 self.errors[(code, action, code in expect)] += 1
+                if code not in expect and len(self.broken) < 30:
+                    text = (message.get("error") or {}).get("message", "")
+                    self.broken.append(f"{time.strftime('%H:%M:%S')} {code} on {action} in {scenario}: {text}"[:300])
 
     def client_error(self, what, detail=""):
         with self.lock:
@@ -176,9 +180,11 @@ class Stats:
             if len(self.broken) < 20:
                 self.broken.append(f"{time.strftime('%H:%M:%S')} {what} {detail}"[:300])
 
-    def run(self, program, end):
+    def run(self, program, end, example=""):
         with self.lock:
             self.runs[(program, end)] += 1
+            if example:
+                self.run_examples.setdefault((program, end), example[:160])
 
 
 # ---------------------------------------------------------------- programs
@@ -218,6 +224,7 @@ LONG = """
 import time
 from runtimeBridge import save_placeholder
 save_placeholder('started', True)
+print('started', flush=True)
 i = 0
 while True:
     i += 1
@@ -326,6 +333,7 @@ class Client:
     def __init__(self, soak):
         self.soak = soak
         self.ws = WebSocket("127.0.0.1", soak.port)
+        self.scenario = ""     # what this connection is doing, for the report
         self.ended = {}        # sessionId -> terminal event
         self.outputs = collections.Counter()
 
@@ -354,7 +362,7 @@ class Client:
             message = json.loads(self.ws.receive(left))
             self._note(message)
             if message.get("id") == body["id"]:
-                self.soak.stats.reply(action, message, expect)
+                self.soak.stats.reply(action, message, expect, self.scenario)
                 if message.get("type") == "[error]:INTERNAL":
                     self.soak.stats.client_error("INTERNAL", json.dumps(message)[:200])
                 return message
@@ -385,7 +393,8 @@ class Client:
         return str(reply["sessionId"])
 
     def record_end(self, program, event):
-        self.soak.stats.run(program, self.end_name(event))
+        error = event.get("error") or {}
+        self.soak.stats.run(program, self.end_name(event), error.get("message", "") if isinstance(error, dict) else "")
 
     def end_name(self, event):
         kind = event.get("type", "")
@@ -460,6 +469,7 @@ class Soak:
     def scenario_stop(self, c):
         session = c.run(LONG)
         if session:
+            c.wait_output(session)  # 'started' is saved by then
             time.sleep(random.uniform(0.0, 2.0))
             c.request({"action": "stop", "sessionId": session})
             end = c.wait_end(session, timeout=30)
@@ -470,6 +480,8 @@ class Soak:
 
     def scenario_hostile(self, c):
         programs = dict(HOSTILE, **(KNOWN_CRASHERS if self.args.with_known_crashers else {}))
+        if self.args.hostile:
+            programs = {name: programs[name] for name in self.args.hostile.split(",")}
         name = random.choice(sorted(programs))
         session = c.run(programs[name])
         if not session:
@@ -515,8 +527,9 @@ class Soak:
 
     def client_loop(self, index):
         random.seed(self.args.seed * 1000 + index)
-        names = [n for n, _ in self.SCENARIOS]
-        weights = [w for _, w in self.SCENARIOS]
+        mix = self.args.mix or self.SCENARIOS
+        names = [n for n, _ in mix]
+        weights = [w for _, w in mix]
         iterations = 0
         while time.monotonic() < self.deadline and not self.stop_event.is_set() and iterations < self.args.max_iterations:
             iterations += 1
@@ -527,6 +540,7 @@ class Soak:
                 self.stats.client_error("connect", str(error))
                 time.sleep(1)
                 continue
+            c.scenario = name
             try:
                 getattr(self, "scenario_" + name)(c)
                 if name not in ("disconnect", "never_reads"):
@@ -645,13 +659,14 @@ class Soak:
         print("    requests by action: " + ", ".join(f"{a} {n}" for a, n in sorted(s.served.items())))
         print("    runs by program and end:")
         for (program, end), n in sorted(s.runs.items()):
-            print(f"      {program:24} {end:32} {n}")
+            example = s.run_examples.get((program, end), "")
+            print(f"      {program:24} {end:32} {n:5}" + (f"   e.g. {example!r}" if example else ""))
         print("    RSS over time (elapsed: server MiB / sessions' processes MiB / processes below the server):")
         step = max(1, len(self.samples) // 20)
         picked = self.samples[::step] + ([self.samples[-1]] if self.samples and (len(self.samples) - 1) % step else [])
         print("      " + "  ".join(f"{t:.0f}s: {r / 1024:.0f}/{w / 1024:.0f}/{b}" for t, r, w, b in picked))
         if s.broken:
-            print("    first client-side problems:")
+            print("    first problems (client side, and error replies no scenario asked for):")
             for line in s.broken:
                 print("      " + line)
         print(f"    processes below the server after deleting every session (warm pool only): {below_before_term}")
@@ -667,7 +682,7 @@ class Soak:
         command = [self.args.server, "--host", "127.0.0.1", "--port", str(self.port),
                    "--memory-limit-mb", str(self.args.memory_limit_mb),
                    "--max-processes", str(self.args.max_processes),
-                   "--python", self.args.python, "--log-level", "warning"]
+                   "--python", self.args.python, "--log-level", self.args.log_level]
         print("server: " + " ".join(command), flush=True)
         self.server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         with open(self.args.pid_file, "w") as f:
@@ -762,6 +777,10 @@ def parse_args():
     p.add_argument("--max-processes", type=int, default=64)
     p.add_argument("--max-iterations", type=int, default=100000, help="per client, a bound besides the time")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--log-level", default="info", help="the server's --log-level")
+    p.add_argument("--mix", type=lambda text: [(n, float(w)) for n, w in (part.split("=") for part in text.split(","))],
+                   help="scenario weights, e.g. hostile=3,normal=1 (default: Soak.SCENARIOS)")
+    p.add_argument("--hostile", help="only these hostile programs, comma-separated (default: all)")
     p.add_argument("--with-known-crashers", action="store_true",
                    help="also run the programs known to crash the server (KNOWN_CRASHERS)")
     p.add_argument("--log", required=True, help="where the server's log goes")

@@ -8,6 +8,9 @@
 #   ./scripts/soak.sh [MINUTES]
 #   SOAK_CLIENTS=8 SOAK_MEMORY_MB=512 SOAK_MAX_PROCESSES=64 ./scripts/soak.sh 10
 #   SOAK_KNOWN_CRASHERS=1 ./scripts/soak.sh 2   # also programs known to crash the server
+#   SOAK_LOG_LEVEL=debug ./scripts/soak.sh 2      # the server's log level (default info); the log is kept
+#   SOAK_ARGS="--mix hostile=1 --hostile writes_fd1,fork_bomb" ./scripts/soak.sh 3   # a narrower mix
+#   (scripts/soak.py --help lists its options)
 #
 # It reports every 30 s and at the end: requests served, errors by code,
 # server RSS over time (from /proc), processes below the server, processes
@@ -69,8 +72,9 @@ set +e
 timeout --signal=TERM --kill-after=30 "$limit" .venv/bin/python scripts/soak.py \
   --server "$server" --python .venv/bin/python --port "$port" --minutes "$minutes" \
   --clients "${SOAK_CLIENTS:-6}" --memory-limit-mb "${SOAK_MEMORY_MB:-512}" \
-  --max-processes "${SOAK_MAX_PROCESSES:-64}" --log "$work/server.log" --pid-file "$pid_file" \
-  "${crashers[@]}" &
+  --max-processes "${SOAK_MAX_PROCESSES:-64}" --log-level "${SOAK_LOG_LEVEL:-info}" \
+  --log "$work/server.log" --pid-file "$pid_file" \
+  "${crashers[@]}" ${SOAK_ARGS:-} &
 load_pid=$!
 wait "$load_pid"
 status=$?
