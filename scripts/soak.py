@@ -11,8 +11,9 @@ given minutes several client threads mix, over the WebSocket protocol
     descriptor, os.kill of the parent and of pid 1, floods of raw writes to fd 1);
   - reads: get_placeholder with windows, get_stats, run_model, status,
     list_sessions; stops; deletes;
-  - clients that disconnect abruptly (TCP reset in the middle of a run) and
-    clients that send requests and never read the replies.
+  - clients that disconnect abruptly (TCP reset in the middle of a run),
+    clients that send requests and never read the replies, and crowds of
+    idle connections.
 
 Every 30 s, and at the end, it prints requests served, errors by code, the
 server's RSS over time (from /proc) and how many processes are below it.
@@ -21,7 +22,8 @@ exit status and every process ever seen below the server that is still
 alive (must be none). Exit status 0 only when the server exited 0, nothing
 was left, the server never died during the soak, no client saw a broken
 protocol (no reply, a closed connection, INTERNAL), and every error reply was
-one the scenario asked for (reading a missing placeholder, ...).
+one the scenario asked for (reading a missing placeholder, ...), and every
+run ended as its program should (EXPECTED_ENDS).
 
 Standard library only: a minimal RFC 6455 client (text frames, masking,
 fragmentation, ping/pong, close) is below, so no dependency is added.
@@ -321,6 +323,26 @@ for name in os.listdir('/proc/self/fd'):
 }
 
 
+# How each program may end; any other end fails the soak (reported with its message).
+EXPECTED_ENDS = {
+    "normal": {"finished"},
+    "prints_a_lot": {"finished"},
+    "fails": {"failed:ValueError"},
+    "long_then_stop": {"stopped", "stopped (killed)"},
+    "hostile:fork_bomb": {"stopped", "stopped (killed)", "failed:WorkerCrashed"},
+    "hostile:fifty_children": {"stopped", "stopped (killed)"},
+    "hostile:memory_hog": {"failed:WorkerCrashed"},
+    # Its forged frames may reach the server before the bad one: a forged end
+    # ("finished", or "failed" with an error that is not an object) is its own business.
+    "hostile:fd_walk": {"failed:WorkerProtocolViolation", "finished", "failed:Exception"},
+    "hostile:kill_parent": {"finished"},
+    "hostile:writes_fd1": {"finished"},
+    "hostile:forged_hello_pid": {"failed:WorkerProtocolViolation"},
+    "client:disconnect": {"went away"},
+    "client:never_reads": {"went away"},
+}
+
+
 # ---------------------------------------------------------------- clients
 
 
@@ -522,8 +544,21 @@ class Soak:
             self.abandoned.append(session)
         self.stats.run("client:never_reads", "went away")
 
+    def scenario_idle_crowd(self, c):
+        """Many idle connections for a while: the server's descriptor numbers climb
+        (past 64, where ChildSpawner staged descriptors until it was fixed)."""
+        crowd = []
+        try:
+            for _ in range(random.randint(20, 60)):
+                crowd.append(WebSocket("127.0.0.1", self.port))
+            time.sleep(random.uniform(3, 10))
+        finally:
+            for ws in crowd:
+                ws.close()
+        c.request({"action": "list_sessions"})
+
     SCENARIOS = [("normal", 30), ("prints", 6), ("fails", 10), ("stop", 10), ("hostile", 14),
-                 ("disconnect", 8), ("never_reads", 3)]
+                 ("disconnect", 8), ("never_reads", 3), ("idle_crowd", 3)]
 
     def client_loop(self, index):
         random.seed(self.args.seed * 1000 + index)
@@ -652,6 +687,9 @@ class Soak:
                          f"{below} processes below the server")
         print("\n".join(lines), flush=True)
 
+    def unexpected_ends(self):
+        return sum(n for (program, end), n in self.stats.runs.items() if end not in EXPECTED_ENDS.get(program, ()))
+
     def final_report(self, exit_status, left, below_before_term):
         s = self.stats
         print("=" * 72)
@@ -660,7 +698,9 @@ class Soak:
         print("    runs by program and end:")
         for (program, end), n in sorted(s.runs.items()):
             example = s.run_examples.get((program, end), "")
-            print(f"      {program:24} {end:32} {n:5}" + (f"   e.g. {example!r}" if example else ""))
+            flag = "  " if end in EXPECTED_ENDS.get(program, ()) else "!!"
+            print(f"    {flag}{program:24} {end:32} {n:5}" + (f"   e.g. {example!r}" if example else ""))
+        print(f"    runs that ended as their program should not (marked !!): {self.unexpected_ends()}")
         print("    RSS over time (elapsed: server MiB / sessions' processes MiB / processes below the server):")
         step = max(1, len(self.samples) // 20)
         picked = self.samples[::step] + ([self.samples[-1]] if self.samples and (len(self.samples) - 1) % step else [])
@@ -714,7 +754,8 @@ class Soak:
         broken = sum(n for k, n in self.stats.client_errors.items()
                      if k.startswith(("broken", "timeout", "INTERNAL", "connect")))
         unexpected = sum(n for (_, _, expected), n in self.stats.errors.items() if not expected)
-        ok = exit_status == 0 and not left and self.server_died is None and broken == 0 and unexpected == 0
+        ok = (exit_status == 0 and not left and self.server_died is None and broken == 0 and unexpected == 0
+              and self.unexpected_ends() == 0)
         print("soak: " + ("PASS" if ok else "FAIL"))
         return 0 if ok else 1
 

@@ -15,8 +15,10 @@
 # It reports every 30 s and at the end: requests served, errors by code,
 # server RSS over time (from /proc), processes below the server, processes
 # left after the server's exit (must be 0), and the server's exit status after
-# SIGTERM (must be 0). Exit status 0 when all of that holds and no client saw
-# a broken connection, a missing reply or an INTERNAL error.
+# SIGTERM (must be 0). Exit status 0 when all of that holds, no client saw a
+# broken connection, a missing reply or an INTERNAL error, every error reply
+# was one the scenario asked for, and every run ended as its program should
+# (a hostile one stopped, killed at a limit or cut off; never "no worker").
 #
 # Bounded: the load stops by itself after MINUTES, a stuck client is given up
 # 150 s later, and the whole soak is killed at MINUTES + 10 minutes. Whatever
