@@ -60,7 +60,18 @@ cleanup() {
   echo "server log: $work/server.log"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C or SIGTERM: let the load generator stop the server gracefully and
+# print its report (timeout forwards the signal to it), then clean up.
+on_signal() {
+  trap '' INT TERM
+  if [ -n "${load_pid:-}" ]; then
+    kill -TERM "$load_pid" 2>/dev/null || true
+    wait "$load_pid" 2>/dev/null || true
+    load_pid=
+  fi
+  exit 130
+}
+trap on_signal INT TERM
 
 # A free loopback port, asked from the kernel (loopback only: --host 127.0.0.1).
 port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
