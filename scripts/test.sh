@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh --test
 swift build --build-tests
 swift test --skip-build "$@"
+./scripts/fuzz.sh 15   # libFuzzer targets (Fuzz/), 15 s each: fails on any crash
