@@ -55,6 +55,8 @@ struct HostileFrameTests {
         ("a frame that is not JSON", "frame(b'{not json')", "not a JSON object"),
         ("a frame of unknown kind", "frame(json.dumps({'ev': 'pwn'}).encode())", "unknown kind"),
         ("a placeholder frame without a name", "frame(json.dumps({'ev': 'ready'}).encode())", "without a name"),
+        // Once trapped the server (a pid past Int32), found by the soak.
+        ("a second hello with a huge pid", "frame(json.dumps({'ev': 'hello', 'pid': 2 ** 32}).encode())", "a second hello"),
     ])
     func aBrokenFrameEndsTheWorkerWithAViolation(_ what: String, _ source: String, _ reason: String) async throws {
         let runtime = TestSupport.runtime()

@@ -153,6 +153,9 @@ public struct JSONParser {
             return .bigInt(text)
         }
         guard let value = Double(text) else { throw fail("invalid number") }
+        // A number beyond a double's range would silently become infinity
+        // (and `null` when written again): refuse it rather than change data.
+        guard value.isFinite else { throw fail("number out of range") }
         return .double(value)
     }
 
@@ -237,7 +240,10 @@ public struct JSONParser {
         let first = try parseHex4()
         if (0xD800..<0xDC00).contains(first) {
             // A high surrogate must be followed by an escaped low surrogate.
+            // A lone one becomes U+FFFD, and an escape after it that is not a
+            // low surrogate is left to be read as itself.
             if position + 6 <= bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                let mark = position
                 position += 2
                 let second = try parseHex4()
                 if (0xDC00..<0xE000).contains(second),
@@ -245,6 +251,7 @@ public struct JSONParser {
                 {
                     return scalar
                 }
+                position = mark
             }
             return "\u{FFFD}"
         }

@@ -15,8 +15,9 @@ enum ChildSpawner {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         // Move the sources out of the way first, so that dup2 onto 0...n
-        // never overwrites a source still to be copied.
-        let base = Int32(max(64, descriptors.count + 3))
+        // never overwrites a source still to be copied: the staging range lies
+        // above every source (a fixed one could hold a source itself).
+        let base = max(descriptors.max() ?? 0, Int32(descriptors.count)) + 1
         for (index, fd) in descriptors.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, base + Int32(index))
         }

@@ -372,9 +372,13 @@ package final class WorkerProcess: Sendable {
                 waiter.resume(returning: frame)
             }
         case "hello":
+            guard !hello.isFulfilled else { return "a second hello" }
+            guard let reported = frame["pid"]?.intValue, let workerPID = Int32(exactly: reported) else {
+                return "a hello without a valid pid"
+            }
             let errors = (frame["preloadErrors"]?.objectValue ?? []).map { ($0.0, $0.1.stringValue ?? "") }
             hello.fulfil(.success(WorkerHello(
-                pid: Int32(frame["pid"]?.intValue ?? Int(pid)),
+                pid: workerPID,
                 pythonVersion: frame["version"]?.stringValue ?? "",
                 pythonExecutable: frame["executable"]?.stringValue ?? "",
                 pythonPrefix: frame["prefix"]?.stringValue ?? "",
@@ -382,6 +386,7 @@ package final class WorkerProcess: Sendable {
                 preloadErrors: errors,
                 refused: (frame["refused"]?.arrayValue ?? []).compactMap(\.stringValue))))
         case "fatal":
+            guard !hello.isFulfilled else { return "a fatal frame after the hello" }
             hello.fulfil(.failure(Failure(description: frame["message"]?.stringValue ?? "the worker could not start")))
         case "ready":
             guard let name = frame["name"]?.stringValue, let type = frame["type"]?.stringValue else {

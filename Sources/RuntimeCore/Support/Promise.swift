@@ -22,6 +22,14 @@ package final class Promise<Value: Sendable>: Sendable {
         for waiter in waiters { waiter.resume(returning: value) }
     }
 
+    /// Whether the value has been set.
+    package var isFulfilled: Bool {
+        state.withLock { state in
+            if case .done = state { return true }
+            return false
+        }
+    }
+
     /// The value, once it is set.
     package var value: Value {
         get async {
