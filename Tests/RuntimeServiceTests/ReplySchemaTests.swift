@@ -74,4 +74,56 @@ save("fig", fig)
         await client.close()
         try await server.stop()
     }
+
+    @Test func everyKindOfMessageMatchesTheServerMessageSchema() async throws {
+        let server = try await TestServer.start()
+        let client = try await server.connect()
+        var messages: [JSONValue] = [try #require(await client.greeting)]
+        let program = """
+        import pandas as pd
+        import runtimeBridge
+        class Model:
+            def predict(self, X):
+                return [0] * len(X)
+        print("hello")
+        runtimeBridge.save_placeholder("df", pd.DataFrame({"x": [1.0, 2.0, 4.0], "s": ["a", "b", "a"]}))
+        runtimeBridge.save_placeholder("model", Model())
+        """
+        let started = try await client.run(["main.py": program])
+        let id = try #require(started["sessionId"]?.stringValue)
+        messages.append(started)
+        messages += await client.eventsUntilEnd(of: id)
+        let failing = try await client.run(["main.py": "raise ValueError('boom')\n"])
+        let failingId = try #require(failing["sessionId"]?.stringValue)
+        messages += await client.eventsUntilEnd(of: failingId)
+        messages.append(try await client.request(["action": "status", "sessionId": .string(failingId)]))
+        messages.append(try await client.request(["action": "get_stats", "placeholder": ["sessionId": .string(id), "name": "df"]]))
+        messages.append(try await client.request(["action": "run_model", "model": ["sessionId": .string(id), "name": "model", "data": [[1, 2]]]]))
+        messages.append(try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(id), "name": "df"]]))
+        messages.append(try await client.request(["action": "list_sessions"]))
+        messages.append(try await client.request(["action": "subscribe", "sessionId": .string(id)]))
+
+        let sleeper = try await client.run(["main.py": "import time\nprint('go', flush=True)\ntime.sleep(60)\n"])
+        let sleeperId = try #require(sleeper["sessionId"]?.stringValue)
+        messages.append(try #require(await client.nextEvent { $0.type == "[run]:OUTPUT" && $0["sessionId"]?.stringValue == sleeperId }))
+        messages.append(try await client.request(["action": "stop", "sessionId": .string(sleeperId)]))
+        messages += await client.eventsUntilEnd(of: sleeperId)
+        messages.append(try await client.request(["action": "delete_session", "sessionId": .string(failingId)]))
+        messages.append(try await client.request(["action": "status", "sessionId": .string(failingId)]))
+
+        let kinds = Set(messages.compactMap(\.type))
+        for kind in ["[users]:INFO", "[status]:EXECUTION_STARTED", "[run]:OUTPUT", "[placeholder]:READY", "[state]:EXECUTION_FINISHED",
+                     "[state]:EXECUTION_FAILED", "[state]:EXECUTION_STOPPED", "[status]:STATUS", "[placeholder]:STATS",
+                     "[model]:RESULT", "[placeholder]:VALUE", "[sessions]:LIST", "[status]:SUBSCRIBED",
+                     "[status]:EXECUTION_STOPPED", "[status]:DELETED", "[error]:SESSION_NOT_FOUND"] {
+            #expect(kinds.contains(kind), "\(kind) missing from \(kinds)")
+        }
+        let verdicts = try await validate(messages, against: "server-message.schema.json")
+        for (message, verdict) in zip(messages, verdicts) where verdict != "ok" {
+            Issue.record("\(verdict)\n\(message)")
+        }
+        #expect(verdicts.count == messages.count)
+        await client.close()
+        try await server.stop()
+    }
 }
