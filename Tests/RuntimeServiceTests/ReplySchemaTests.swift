@@ -126,4 +126,57 @@ save("fig", fig)
         await client.close()
         try await server.stop()
     }
+
+    /// The request schema and the server agree: a request the schema refuses
+    /// is refused for its shape, and one it accepts is not.
+    @Test func theRequestSchemaAgreesWithTheServer() async throws {
+        let server = try await TestServer.start()
+        let client = try await server.connect()
+        let nope: JSONValue = ["sessionId": "nope", "name": "x"]
+        let requests: [JSONValue] = [
+            ["action": "list_sessions", "id": 1],
+            ["action": "status", "sessionId": "nope"],
+            ["action": "status", "sessionId": 12],
+            ["action": "stop", "sessionId": "nope"],
+            ["action": "delete_session", "sessionId": "nope"],
+            ["action": "subscribe", "sessionId": "nope", "since": 0],
+            ["action": "get_placeholder", "placeholder": nope, "window": ["begin": 0, "size": 2], "exact": true, "format": "jsonpickle"],
+            ["action": "get_placeholder", "placeholder": ["sessionId": "nope", "name": "x", "window": nil, "exact": nil, "format": "json"]],
+            ["action": "get_stats", "placeholder": nope],
+            ["action": "run_model", "model": ["sessionId": "nope", "name": "m", "is_data": true, "data": [[1]]]],
+            ["action": "run_model", "model": ["sessionId": "nope", "name": "m", "is_data": false, "data": "x.csv", "method": "predict"]],
+            ["action": "run", "python": ["number": 1, "mainfile": "m.py", "files": [["filename": "m.py", "content": "x = 1\n"]]]],
+            ["action": 5],
+            ["action": "fly"],
+            ["id": 3],
+            ["action": "status"],
+            ["action": "status", "sessionId": true],
+            ["action": "get_placeholder", "placeholder": nope, "exact": "yes"],
+            ["action": "get_placeholder", "placeholder": ["sessionId": "nope", "name": "x", "format": "pickle"]],
+            ["action": "get_placeholder", "placeholder": nope, "window": ["size": -1]],
+            ["action": "get_placeholder", "placeholder": nope, "window": ["begin": 1]],
+            ["action": "get_placeholder", "placeholder": ["sessionId": "nope", "name": 5]],
+            ["action": "run_model", "model": ["sessionId": "nope", "name": "m", "is_data": false, "data": [1]]],
+            ["action": "run_model", "model": ["sessionId": "nope", "name": "m"]],
+            ["action": "run_model", "model": ["sessionId": "nope", "name": "m", "data": [1], "method": 5]],
+            ["action": "run", "python": ["mainfile": "m.py", "files": "m.py"]],
+            ["action": "run", "python": ["mainfile": "m.py", "files": [["filename": "m.py", "content": 1]]]],
+            ["action": "subscribe", "sessionId": "nope", "since": -1],
+        ]
+        // (A non-scalar id cannot be sent through this client, which sets
+        // ids of its own; the schema refuses it as the server does.)
+        var refused: [Bool] = []
+        for request in requests {
+            let reply = try await client.request(request)
+            refused.append(["INVALID_REQUEST", "UNKNOWN_ACTION", "INVALID_JSON"].contains(reply.errorCode ?? ""))
+        }
+        let verdicts = try await validate(requests, against: "client-request.schema.json")
+        #expect(verdicts.count == requests.count)
+        for (index, verdict) in verdicts.enumerated() where (verdict == "ok") == refused[index] {
+            Issue.record("schema says \(verdict), the server \(refused[index] ? "refused" : "accepted"): \(requests[index])")
+        }
+        #expect(refused.filter { !$0 }.count == 12)
+        await client.close()
+        try await server.stop()
+    }
 }
