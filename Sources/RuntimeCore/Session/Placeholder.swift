@@ -34,8 +34,10 @@ public struct ValueReadOptions: Sendable, Equatable {
 
     /// Non-finite floats as `"NaN"`, `"Infinity"`, `"-Infinity"` everywhere.
     public var exact: Bool
+    /// The value's encoding: the contract's (default) or jsonpickle's.
     public var format: Format
 
+    /// The default options: the contract's encoding, non-finite floats as it has them.
     public init(exact: Bool = false, format: Format = .json) {
         self.exact = exact
         self.format = format
