@@ -10,9 +10,16 @@ import Foundation
 /// With a ``ReadBudget`` the encoding counts every element it produces and
 /// stops with a ``ReadInterruption`` when its read is cancelled or passes its
 /// deadline; without one it runs to the end.
+///
+/// Values without a rule of their own here (timedelta, Decimal, complex,
+/// categoricals) get their exact form from the helper's `rich_value`.
 struct PythonJSONConverter {
     /// How deep containers are followed before the rest is sent as `repr`.
     var maximumDepth = 64
+    /// Non-finite floats as `"NaN"`, `"Infinity"`, `"-Infinity"` everywhere
+    /// (the request option `exact`), instead of `null` inside containers and
+    /// `"nan"`, `"inf"`, `"-inf"` as a whole value.
+    var exact = false
 
     private let dateType: PythonObject?
     private let timeType: PythonObject?
@@ -22,6 +29,7 @@ struct PythonJSONConverter {
     private let numpyDatetime64: PythonObject?
     private let dataFrameType: PythonObject?
     private let seriesType: PythonObject?
+    private let categoricalType: PythonObject?
     private let helper: PythonObject
     private let budget: ReadBudget?
 
@@ -41,6 +49,7 @@ struct PythonJSONConverter {
         let pandas = PythonInterpreter.loadedModule("pandas")
         dataFrameType = try? pandas?.attribute("DataFrame")
         seriesType = try? pandas?.attribute("Series")
+        categoricalType = try? pandas?.attribute("Categorical")
         PyErr_Clear()
     }
 
@@ -65,10 +74,13 @@ struct PythonJSONConverter {
         return try object.slice(start, end)
     }
 
-    /// Converts a whole value: a non-finite float alone becomes `"nan"`, `"inf"` or `"-inf"`.
+    /// Converts a whole value: a non-finite float alone becomes `"nan"`, `"inf"`
+    /// or `"-inf"`; with ``exact``, every non-finite float becomes `"NaN"`,
+    /// `"Infinity"` or `"-Infinity"`.
     func convertTopLevel(_ object: PythonObject) throws(ReadInterruption) -> JSONValue {
         try budget?.check()
         let value = try encode(object, depth: 0)
+        if exact { return value.spellingNonFiniteFloats() }
         if case .double(let d) = value, !d.isFinite {
             return .string(d.isNaN ? "nan" : (d > 0 ? "inf" : "-inf"))
         }
@@ -133,7 +145,35 @@ struct PythonJSONConverter {
         if isInstance(object, numpyGeneric) { return try convertNumpyScalar(object, depth: depth) }
         if isInstance(object, dataFrameType) { return try convertDataFrame(object, depth: depth) }
         if isInstance(object, seriesType) { return try convertSeries(object, depth: depth) }
-        return .string(object.repr)
+        return try convertRich(object, depth: depth)
+    }
+
+    /// The helper's exact form of a value (timedelta, Decimal, complex,
+    /// Categorical, numpy timedelta64), else its `repr`.
+    private func convertRich(_ object: PythonObject, depth: Int) throws -> JSONValue {
+        let found = try helper.attribute("rich_value").call([object])
+        guard PyTuple_Size(found.pointer) == 2, shim_tuple_get(found.pointer, 0) == shim_true() else {
+            PyErr_Clear()
+            return .string(object.repr)
+        }
+        return try encode(PythonObject(borrowing: shim_tuple_get(found.pointer, 1)), depth: depth + 1)
+    }
+
+    /// A table's or array's dtypes (an object of column to dtype for a
+    /// DataFrame or a structured array, else the dtype's name) and the
+    /// categories of its categorical columns (nil when none is), or nil for
+    /// other values.
+    func tableInfo(of object: PythonObject) -> (dtypes: JSONValue, categories: JSONValue?)? {
+        guard isInstance(object, dataFrameType) || isInstance(object, seriesType) || isInstance(object, ndarrayType)
+            || isInstance(object, categoricalType)
+        else { return nil }
+        guard let info = try? helper.attribute("table_info").call([object]), PyTuple_Size(info.pointer) == 2 else {
+            PyErr_Clear()
+            return nil
+        }
+        let dtypes = convert(PythonObject(borrowing: shim_tuple_get(info.pointer, 0)), depth: 0)
+        let categories = convert(PythonObject(borrowing: shim_tuple_get(info.pointer, 1)), depth: 0)
+        return (dtypes, categories.isNull ? JSONValue?.none : categories)
     }
 
     private func convertInt(_ object: PythonObject) throws -> JSONValue {
@@ -194,6 +234,7 @@ struct PythonJSONConverter {
             let text = object.str ?? "NaT"
             return text == "NaT" ? .null : .string(text)
         }
+        if object.shortTypeName == "timedelta64" { return try convertRich(object, depth: depth) }
         let item = try object.call(method: "item")
         if item.pointer == object.pointer || isInstance(item, numpyGeneric) { return .string(object.repr) }
         return try encode(item, depth: depth + 1)
@@ -202,7 +243,7 @@ struct PythonJSONConverter {
     private func convertSeries(_ object: PythonObject, depth: Int) throws -> JSONValue {
         let name = try encode(try object.attribute("name"), depth: depth + 1)
         let index = try encode(try object.attribute("index").call(method: "tolist"), depth: depth + 1)
-        let data = try convertColumn(try object.call(method: "to_numpy"), depth: depth)
+        let data = try convertColumn(try helper.attribute("column_values").call([object]), depth: depth)
         return .object([("name", name), ("index", index), ("data", .array(data))])
     }
 
@@ -241,6 +282,10 @@ struct PythonJSONConverter {
         if kind == "M" {
             let strings = try helper.attribute("datetime_strings").call([array])
             return try encode(strings, depth: depth + 1)
+        }
+        if kind == "m" { return try encode(try helper.attribute("timedelta_values").call([array]), depth: depth + 1) }
+        if kind == "V", !(try dtype.attribute("names")).isNone {
+            return try encode(try helper.attribute("structured_values").call([array]), depth: depth + 1)
         }
         return try encode(try array.call(method: "tolist"), depth: depth + 1)
     }

@@ -18,6 +18,10 @@ public struct RuntimeConfiguration: Sendable {
     public var outputCapBytes: Int
     /// Rows sent for a table or array read without a window.
     public var defaultRowCap: Int
+    /// Bytes the `display` bundle of one value may hold (all its MIME types
+    /// together, as sent); past it the contents that do not fit are left out
+    /// and named in its `truncated` list. 0: no `display` at all.
+    public var displayByteLimit: Int
     /// How long a stop waits for `KeyboardInterrupt` before killing the worker.
     public var stopGracePeriod: Duration
     /// Memory a session may use, in bytes: all of its processes, for as long
@@ -56,6 +60,7 @@ public struct RuntimeConfiguration: Sendable {
         programLimits: ProgramLimits = ProgramLimits(),
         outputCapBytes: Int = 1 << 20,
         defaultRowCap: Int = 1000,
+        displayByteLimit: Int = 5 << 20,
         stopGracePeriod: Duration = .seconds(1),
         memoryLimitBytes: Int? = nil,
         readTimeLimit: Duration? = .seconds(60),
@@ -75,6 +80,7 @@ public struct RuntimeConfiguration: Sendable {
         self.programLimits = programLimits
         self.outputCapBytes = outputCapBytes
         self.defaultRowCap = defaultRowCap
+        self.displayByteLimit = displayByteLimit
         self.stopGracePeriod = stopGracePeriod
         self.memoryLimitBytes = memoryLimitBytes
         self.readTimeLimit = readTimeLimit

@@ -21,6 +21,47 @@ public struct RowWindow: Sendable, Equatable {
     }
 }
 
+/// How a `get_placeholder` read encodes its value (`Docs/Protocol.md`, "Values").
+public struct ValueReadOptions: Sendable, Equatable {
+    /// The value's encoding.
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+        /// The contract's encoding (the default).
+        case json
+        /// The original server's: `jsonpickle.pickler.Pickler().flatten(value)`
+        /// with jsonpickle's numpy and pandas handlers; no window or row cap.
+        case jsonpickle
+    }
+
+    /// Non-finite floats as `"NaN"`, `"Infinity"`, `"-Infinity"` everywhere.
+    public var exact: Bool
+    /// The value's encoding: the contract's (default) or jsonpickle's.
+    public var format: Format
+
+    /// The default options: the contract's encoding, non-finite floats as it has them.
+    public init(exact: Bool = false, format: Format = .json) {
+        self.exact = exact
+        self.format = format
+    }
+}
+
+extension Session {
+    /// Reads a placeholder as ``readPlaceholder(named:window:)`` does, encoded
+    /// with `options`. Sessions other than the runtime's own serve only the
+    /// default options (a non-default one is `INVALID_REQUEST`).
+    public func readPlaceholder(named name: String, window: RowWindow?,
+                                options: ValueReadOptions) async throws(RuntimeError) -> PlaceholderValue {
+        // The `Session` protocol has no options requirement yet; the runtime's
+        // sessions are the only ones that serve them.
+        if let session = self as? WorkerSession {
+            return try await session.readPlaceholder(named: name, window: window, options: options)
+        }
+        guard options == ValueReadOptions() else {
+            throw RuntimeError(.invalidRequest, "this session cannot encode values with exact or format options")
+        }
+        return try await readPlaceholder(named: name, window: window)
+    }
+}
+
 /// An encoded placeholder value, as the `get_placeholder` reply carries it.
 public struct PlaceholderValue: Sendable, Equatable {
     public var name: String
@@ -35,6 +76,17 @@ public struct PlaceholderValue: Sendable, Equatable {
     public var truncated: Bool
     /// The total row count of a table or array, when it is one.
     public var rowCount: Int?
+    /// A DataFrame's or structured array's dtypes (column → dtype name), or a
+    /// Series' or array's dtype name; nil for other values.
+    public var dtypes: JSONValue? = nil
+    /// The categories of categorical columns (column → list) or of a
+    /// categorical Series (a list); nil when nothing is categorical.
+    public var categories: JSONValue? = nil
+    /// MIME type → content for values with a display form, with `truncated`
+    /// listing what the size cap left out; nil for none.
+    public var display: JSONValue? = nil
+    /// `"jsonpickle"` when the value is in that format; nil for the default.
+    public var format: String? = nil
 
     public struct Window: Sendable, Equatable {
         public var begin: Int

@@ -255,12 +255,18 @@ actor WorkerSession: Session {
     }
 
     nonisolated func readPlaceholder(named name: String, window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
+        try await readPlaceholder(named: name, window: window, options: ValueReadOptions())
+    }
+
+    nonisolated func readPlaceholder(named name: String, window: RowWindow?,
+                                     options: ValueReadOptions) async throws(RuntimeError) -> PlaceholderValue {
         guard let worker = assignedWorker.withLock({ $0 }) else {
             throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': the run has not started")
         }
         try await checkValuesKept(worker)
         let request = WorkerRequestFrames.get(name: name, window: window, maxRows: configuration.defaultRowCap,
-                                              deadline: configuration.readTimeLimit)
+                                              deadline: configuration.readTimeLimit, options: options,
+                                              displayBytes: configuration.displayByteLimit)
         let result = try await call(worker, request)
         let windowInfo = result["window"].map {
             PlaceholderValue.Window(begin: $0["begin"]?.intValue ?? 0, size: $0["size"]?.intValue ?? 0, max: $0["max"]?.intValue ?? 0)
@@ -268,7 +274,9 @@ actor WorkerSession: Session {
         return PlaceholderValue(name: name, valueType: result["valueType"]?.stringValue ?? "object",
                                 value: result["value"] ?? .null, window: windowInfo,
                                 truncated: result["truncated"]?.boolValue ?? false,
-                                rowCount: result["rowCount"]?.intValue)
+                                rowCount: result["rowCount"]?.intValue, dtypes: result["dtypes"],
+                                categories: result["categories"], display: result["display"],
+                                format: result["format"]?.stringValue)
     }
 
     /// Sends a request (`{"op": ...}`) to the session's worker and returns the

@@ -59,6 +59,10 @@ extension PlaceholderValue {
         }
         if truncated { fields.append(("truncated", true)) }
         if let rowCount { fields.append(("rowCount", .int(Int64(rowCount)))) }
+        if let dtypes { fields.append(("dtypes", dtypes)) }
+        if let categories { fields.append(("categories", categories)) }
+        if let display { fields.append(("display", display)) }
+        if let format { fields.append(("format", .string(format))) }
         return .object(fields)
     }
 }

@@ -7,7 +7,7 @@
 /// `_runtime_native.emit(kind, a, b)` is provided by the Swift worker.
 enum WorkerPythonSource {
     /// The whole `_runtime_worker` module.
-    static let helper = core + statistics + models + runner
+    static let helper = core + values + display + statistics + models + runner
 
     /// Placeholders, their lookup, output streams, DataFrame/datetime helpers for encoding.
     static let core = #"""
@@ -98,7 +98,7 @@ def flush_streams():
 
 def frame_columns(df):
     """A DataFrame's columns as numpy arrays, one Python call per column."""
-    return [df.iloc[:, j].to_numpy() for j in range(df.shape[1])]
+    return [column_values(df.iloc[:, j]) for j in range(df.shape[1])]
 
 
 def datetime_strings(array):
@@ -114,6 +114,9 @@ def datetime_strings(array):
 def prepare_interpreter():
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)
+    # matplotlib draws off-screen (display bundles render figures as PNG)
+    # unless the program's environment chose a backend.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     install_streams()
     reset_sigint()
 

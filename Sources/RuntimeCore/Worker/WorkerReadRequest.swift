@@ -1,6 +1,7 @@
 /// A `get` request frame, checked field by field before anything is looked up:
 /// `{"op": "get", "rid": N, "name": S, "window"?: {"begin": B, "size": Z},
-/// "maxRows"?: M, "deadlineMs"?: D}`.
+/// "maxRows"?: M, "deadlineMs"?: D, "exact"?: bool, "format"?: "json" | "jsonpickle",
+/// "displayBytes"?: N}`.
 ///
 /// Every count is a non-negative integer; a negative one, or one of the wrong
 /// type, is refused with `INVALID_REQUEST` naming the field. Integers too
@@ -21,6 +22,15 @@ struct WorkerReadRequest: Equatable {
     var maxRows: Int
     /// The read's time cap in milliseconds, or nil for none.
     var deadlineMilliseconds: Int?
+    /// Non-finite floats spelled `"NaN"`, `"Infinity"`, `"-Infinity"` everywhere.
+    var exact = false
+    /// `"json"` (the contract's encoding) or `"jsonpickle"` (the original server's).
+    var format = "json"
+    /// The bytes a `display` bundle may hold; 0 sends none.
+    var displayBytes = 0
+
+    /// The formats a `get` may ask for.
+    static let formats = ["json", "jsonpickle"]
 
     init(name: String, window: Window? = nil, maxRows: Int = WorkerReadRequest.defaultMaxRows, deadlineMilliseconds: Int? = nil) {
         self.name = name
@@ -54,6 +64,18 @@ struct WorkerReadRequest: Equatable {
         } else {
             deadlineMilliseconds = nil
         }
+        switch frame["exact"] {
+        case nil, .null?: break
+        case .bool(let flag)?: exact = flag
+        case let other?: throw WorkerRequestError(code: "INVALID_REQUEST", message: "exact must be a boolean, not \(other.kindName)")
+        }
+        switch frame["format"] {
+        case nil, .null?: break
+        case .string(let name)? where Self.formats.contains(name): format = name
+        case let other?:
+            throw WorkerRequestError(code: "INVALID_REQUEST", message: "format must be \"json\" or \"jsonpickle\", not \(other.jsonString)")
+        }
+        displayBytes = try Self.count(frame["displayBytes"], field: "displayBytes") ?? 0
     }
 
     /// The rows to send of a table of `total` rows: the window clamped to the

@@ -3,13 +3,17 @@
 ///
 /// `WorkerProcess.request(_:)` adds the `rid`; a `cancel` names that `rid`.
 enum WorkerRequestFrames {
-    /// `{"op": "get", "name": S, "maxRows": M, "window"?: {"begin": B, "size": Z}, "deadlineMs"?: D}`.
+    /// `{"op": "get", "name": S, "maxRows": M, "window"?: {"begin": B, "size": Z}, "deadlineMs"?: D,
+    /// "exact"?: true, "format"?: "jsonpickle", "displayBytes"?: N}`.
     ///
     /// - Parameters:
     ///   - maxRows: rows sent when no window is given (the reply then says `truncated`).
     ///   - deadline: the read's time cap, counted from when the worker reads the
     ///     frame; nil for none. Sent as whole milliseconds, rounded up, at least 1.
-    static func get(name: String, window: RowWindow?, maxRows: Int, deadline: Duration? = nil) -> JSONValue {
+    ///   - options: `exact` and `format`, sent only when not the default.
+    ///   - displayBytes: the cap of the `display` bundle; 0 asks for none.
+    static func get(name: String, window: RowWindow?, maxRows: Int, deadline: Duration? = nil,
+                    options: ValueReadOptions = ValueReadOptions(), displayBytes: Int = 0) -> JSONValue {
         var fields: [(String, JSONValue)] = [("op", "get"), ("name", .string(name)), ("maxRows", .int(Int64(clamping: maxRows)))]
         if let window {
             fields.append(("window", ["begin": .int(Int64(clamping: window.begin)), "size": .int(Int64(clamping: window.size))]))
@@ -17,6 +21,9 @@ enum WorkerRequestFrames {
         if let deadline {
             fields.append(("deadlineMs", .int(milliseconds(deadline))))
         }
+        if options.exact { fields.append(("exact", true)) }
+        if options.format != .json { fields.append(("format", .string(options.format.rawValue))) }
+        if displayBytes > 0 { fields.append(("displayBytes", .int(Int64(clamping: displayBytes)))) }
         return .object(fields)
     }
 

@@ -98,8 +98,22 @@ struct WorkerRequestHandler: @unchecked Sendable {
             // A read cancelled, or past its deadline, while it waited in the queue.
             try budget.check()
             let object = try lookup(request.name)
-            let converter = PythonJSONConverter(helper: helper, budget: budget)
+            var converter = PythonJSONConverter(helper: helper, budget: budget)
+            converter.exact = request.exact
             var reply: [(String, JSONValue)] = [("valueType", .string(object.shortTypeName))]
+            if request.format == "jsonpickle" {
+                let flattened = try helper.attribute("jsonpickle_flatten").call([object])
+                reply.append(("value", try converter.convertTopLevel(flattened)))
+                reply.append(("format", "jsonpickle"))
+                return .success(.object(reply))
+            }
+            if request.displayBytes > 0, let display = display(of: object, limit: request.displayBytes) {
+                reply.append(("display", display))
+            }
+            if let info = converter.tableInfo(of: object) {
+                reply.append(("dtypes", info.dtypes))
+                if let categories = info.categories { reply.append(("categories", categories)) }
+            }
             guard let total = converter.rowCount(of: object) else {
                 reply.append(("value", try converter.convertTopLevel(object)))
                 return .success(.object(reply))
@@ -130,6 +144,18 @@ struct WorkerRequestHandler: @unchecked Sendable {
 }
 
 extension WorkerRequestHandler {
+    /// The value's `display` bundle (MIME type → content), or nil when it has
+    /// no display form or building one failed.
+    fileprivate func display(of object: PythonObject, limit: Int) -> JSONValue? {
+        do {
+            let bundle = try helper.attribute("display_bundle").call([object, try .int(limit)])
+            if bundle.isNone { return nil }
+            return PythonJSONConverter(helper: helper).convert(bundle, depth: 0)
+        } catch {
+            return nil
+        }
+    }
+
     fileprivate func statistics(_ request: JSONValue) -> Result<JSONValue, WorkerRequestError> {
         guard let name = request["name"]?.stringValue else {
             return .failure(WorkerRequestError(code: "INVALID_REQUEST", message: "name is required"))

@@ -156,9 +156,9 @@ public final class ProtocolHandler: Sendable {
                 connection.subscribe(to: session, after: 1)
             }
 
-        case .getPlaceholder(let id, let name, let window):
+        case .getPlaceholder(let id, let name, let window, let options):
             let session = try session(id, for: connection)
-            return Reply(try await session.readPlaceholder(named: name, window: window).wireMessage(sessionId: id))
+            return Reply(try await session.readPlaceholder(named: name, window: window, options: options).wireMessage(sessionId: id))
 
         case .runModel(let id, let name, let isData, let data, let method):
             let session = try session(id, for: connection)

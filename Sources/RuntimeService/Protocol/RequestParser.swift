@@ -68,7 +68,8 @@ private struct Fields {
                 window = try rowWindow(value)
             }
             return .getPlaceholder(sessionId: try sessionId(placeholder["sessionId"], "placeholder.sessionId"),
-                                   name: try string(placeholder["name"], "placeholder.name"), window: window)
+                                   name: try string(placeholder["name"], "placeholder.name"), window: window,
+                                   options: try readOptions(placeholder))
         case "run_model":
             let model = try object(json["model"], "model")
             let sessionId = try sessionId(model["sessionId"], "model.sessionId")
@@ -152,6 +153,24 @@ private struct Fields {
         guard let number = value.intValue else { throw invalid("\(name) must be a whole number, not \(value.kindName == "number" ? "a fraction or too large" : value.kindName)") }
         guard number >= 0 else { throw invalid("\(name) must not be negative") }
         return number
+    }
+
+    /// `exact` (a boolean) and `format` (`"json"` or `"jsonpickle"`), at the
+    /// top level or inside `placeholder`; null is the same as absent.
+    private func readOptions(_ placeholder: JSONValue) throws -> ValueReadOptions {
+        var options = ValueReadOptions()
+        if let value = json["exact"] ?? placeholder["exact"], !value.isNull {
+            guard let flag = value.boolValue else { throw invalid("exact must be a boolean, not \(value.kindName)") }
+            options.exact = flag
+        }
+        if let value = json["format"] ?? placeholder["format"], !value.isNull {
+            guard let name = value.stringValue, let format = ValueReadOptions.Format(rawValue: name) else {
+                let known = ValueReadOptions.Format.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+                throw invalid("format must be \(known), not \(value.stringValue.map { "\"\($0)\"" } ?? value.kindName)")
+            }
+            options.format = format
+        }
+        return options
     }
 
     /// Rows `begin ..< begin + size`: both whole numbers ≥ 0 whose sum fits

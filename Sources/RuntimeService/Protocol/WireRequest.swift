@@ -3,7 +3,7 @@ import RuntimeCore
 /// A request of the wire protocol, checked for shape and typed.
 public enum WireRequest: Sendable, Equatable {
     case run(files: [SourceFile], mainFile: String, number: Int?)
-    case getPlaceholder(sessionId: String, name: String, window: RowWindow?)
+    case getPlaceholder(sessionId: String, name: String, window: RowWindow?, options: ValueReadOptions = ValueReadOptions())
     case runModel(sessionId: String, name: String, isData: Bool, data: JSONValue, method: String?)
     case getStats(sessionId: String, name: String)
     case status(sessionId: String)
