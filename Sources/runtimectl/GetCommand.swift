@@ -1,7 +1,7 @@
 import ArgumentParser
 import RuntimeCore
 
-/// `runtimectl get ID NAME [--begin N --size N]`
+/// `runtimectl get ID NAME [--begin N --size N] [--save FILE]`
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a placeholder's value (tables as tables).")
 
@@ -9,6 +9,8 @@ struct GetCommand: AsyncParsableCommand {
     @Argument(help: "The placeholder (or global) name.") var name: String
     @Option(help: "First row of a table or array.") var begin: Int?
     @Option(help: "Rows to fetch from --begin.") var size: Int?
+    @Option(help: "Save the value's display form (a figure's PNG, its HTML…) to this file; the extension picks the type.")
+    var save: String?
     @OptionGroup var client: ClientOptions
 
     func validate() throws {
@@ -24,15 +26,17 @@ struct GetCommand: AsyncParsableCommand {
                 request.append(("window", ["begin": .int(Int64(begin ?? 0)), "size": .int(Int64(size ?? 1000))]))
             }
             let reply = try await connection.request(.object(request))
-            if client.json { Console.out(reply.jsonString + "\n"); return }
-            var heading = "\(name) (\(reply["valueType"]?.stringValue ?? "?"))"
-            if let window = reply["window"] {
-                heading += ": rows \(window["begin"]?.intValue ?? 0)..<\((window["begin"]?.intValue ?? 0) + (window["size"]?.intValue ?? 0)) of \(window["max"]?.intValue ?? 0)"
-            } else if reply["truncated"]?.boolValue == true {
-                heading += ": first rows of \(reply["rowCount"]?.intValue ?? 0) (use --begin/--size for more)"
+            if let save {
+                do {
+                    let type = try DisplaySaver.save(reply, to: save)
+                    if !client.json { Console.err("saved \(name) as \(type) to \(save)\n") }
+                } catch let error as DisplaySaver.Failure {
+                    Console.err("runtimectl: \(error.message)\n")
+                    throw CLIExit.failed
+                }
             }
-            Console.err(heading + "\n")
-            Console.out(TableRenderer.render(reply["value"] ?? .null))
+            if client.json { Console.out(reply.jsonString + "\n"); return }
+            if save == nil { ValuePrinter.print(reply) }
         }
     }
 }

@@ -21,7 +21,7 @@ struct LocalRunner {
             await runtime.shutdown()
             return false
         }
-        let interrupts = InterruptForwarder { Task { _ = await session.stop() } }
+        let interrupts = InterruptForwarder { _ in Task { _ = await session.stop() } }
         for await event in await session.events(after: 0) {
             output.event(event)
         }
@@ -38,22 +38,5 @@ struct LocalRunner {
         }
         await runtime.shutdown()
         return ok
-    }
-}
-
-/// Turns SIGINT at the terminal into a call (a graceful stop) instead of death.
-final class InterruptForwarder {
-    private let source: any DispatchSourceSignal
-
-    init(_ handler: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler(handler: handler)
-        source.resume()
-    }
-
-    func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
     }
 }

@@ -11,8 +11,10 @@ struct RunCommand: AsyncParsableCommand {
             Files are named relative to the folder that holds them all, so \
             `run app/main.py app/pkg/util.py` sends `main.py` and `pkg/util.py`. \
             On a server, prints the session id and returns at once unless --wait, \
-            --follow or --get is given. With --local the program runs here, \
-            through RuntimeCore, and is always followed.
+            --follow or --get is given. While it waits, Ctrl-C asks the server to \
+            stop the run; a second Ctrl-C detaches (`runtimectl attach ID` \
+            follows it again). With --local the program runs here, through \
+            RuntimeCore, and is always followed.
             """
     )
 
@@ -45,8 +47,10 @@ struct RunCommand: AsyncParsableCommand {
         let program: Program
         do {
             program = try ProgramLoader.load(files: files, main: main)
-        } catch let error as RuntimeError {
-            throw ValidationError(error.message)
+        } catch {
+            // Said plainly, without the usage text: the command was right, the file is not.
+            Console.err("runtimectl: \(error.message)\n")
+            throw CLIExit.usage
         }
         if local {
             let output: RunOutput = client.json ? JSONLinesOutput() : HumanOutput()

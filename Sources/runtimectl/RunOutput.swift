@@ -27,9 +27,7 @@ struct HumanOutput: RunOutput {
     }
 
     func placeholder(_ value: PlaceholderValue, sessionId: String) {
-        var line = "\(value.name) (\(value.valueType)) = \(value.value.jsonString)"
-        if value.truncated, let rows = value.rowCount { line += "  [first rows of \(rows)]" }
-        Console.out(line + "\n")
+        ValuePrinter.print(value.wireMessage(sessionId: sessionId))
     }
 
     func requestFailed(_ error: RuntimeError) {

@@ -9,11 +9,18 @@ struct Runtimectl: AsyncParsableCommand {
         commandName: "runtimectl",
         abstract: "Run Python programs and read their placeholders.",
         discussion: """
-            Exit codes: 0 ok; 1 the run or request failed; 2 usage error; 3 cannot connect; 4 not found.
+            Exit codes: 0 ok; 1 the run or request failed; 2 usage error; 3 cannot connect; 4 not found; \
+            130 detached by a second Ctrl-C.
             """,
-        subcommands: [RunCommand.self, StatusCommand.self, GetCommand.self, StatsCommand.self, ModelCommand.self,
+        subcommands: [RunCommand.self, AttachCommand.self, StatusCommand.self, GetCommand.self, StatsCommand.self, ModelCommand.self,
                       StopCommand.self, SessionsCommand.self, DeleteCommand.self, HashTokenCommand.self]
     )
+
+    /// Bare `runtimectl`: the usage, on stderr, as a usage error (exit 2).
+    func run() async throws {
+        Console.err(Self.helpMessage() + "\n")
+        throw CLIExit.usage
+    }
 
     /// Parses and runs, mapping outcomes onto the documented exit codes.
     static func main() async {

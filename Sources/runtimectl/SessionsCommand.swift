@@ -3,7 +3,8 @@ import RuntimeCore
 
 /// `runtimectl sessions`
 struct SessionsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sessions", abstract: "List the server's sessions.")
+    static let configuration = CommandConfiguration(
+        commandName: "sessions", abstract: "List the server's sessions: status, start, duration, placeholders.")
 
     @OptionGroup var client: ClientOptions
 
@@ -11,10 +12,25 @@ struct SessionsCommand: AsyncParsableCommand {
         try await ServerClient.with(client) { connection in
             let reply = try await connection.request(["action": "list_sessions"])
             if client.json { Console.out(reply.jsonString + "\n"); return }
-            let rows = (reply["sessions"]?.arrayValue ?? []).map {
-                [$0["sessionId"]?.stringValue ?? "?", $0["status"]?.stringValue ?? "?", $0["startedAt"].map(TableRenderer.cell) ?? "-"]
+            var rows: [[String]] = []
+            for session in reply["sessions"]?.arrayValue ?? [] {
+                let id = session["sessionId"]?.stringValue ?? "?"
+                // The list names each session; its status says how long it ran and what it saved.
+                let status = try? await connection.connection.request(["action": "status", "sessionId": .string(id)])
+                let details = status?["type"]?.stringValue == "[status]:STATUS" ? status : nil
+                rows.append([
+                    id,
+                    details?["status"]?.stringValue ?? session["status"]?.stringValue ?? "?",
+                    session["startedAt"].flatMap(\.stringValue) ?? "-",
+                    details?["durationMs"]?.intValue.map { DurationFormat.text(milliseconds: $0) } ?? "-",
+                    details?["placeholders"]?.arrayValue.map { String($0.count) } ?? "-",
+                ])
             }
-            Console.out(TableRenderer.table(header: ["SESSION", "STATUS", "STARTED"], rows: rows))
+            let columns: [TableRenderer.Column] = [
+                .init(title: "SESSION"), .init(title: "STATUS"), .init(title: "STARTED"),
+                .init(title: "DURATION", rightAligned: true), .init(title: "PLACEHOLDERS", rightAligned: true),
+            ]
+            Console.out(TableRenderer.table(columns, rows: rows))
         }
     }
 }

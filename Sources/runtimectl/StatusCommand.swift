@@ -17,7 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
                 ("status", reply["status"]?.stringValue ?? "?"),
                 ("started", reply["startedAt"].map(TableRenderer.cell) ?? "-"),
                 ("finished", reply["finishedAt"].map(TableRenderer.cell) ?? "-"),
-                ("duration", reply["durationMs"]?.intValue.map { "\($0) ms" } ?? "-"),
+                ("duration", reply["durationMs"]?.intValue.map { DurationFormat.text(milliseconds: $0) } ?? "-"),
                 ("placeholders", (reply["placeholders"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
             ]
             if let killed = reply["killed"]?.boolValue { lines.append(("killed", killed ? "yes" : "no")) }

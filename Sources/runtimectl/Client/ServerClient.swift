@@ -29,7 +29,7 @@ struct ServerClient {
             let connection = try await RuntimeConnection.connect(to: options.server, token: token, logger: logger)
             return ServerClient(connection: connection, options: options)
         } catch {
-            Console.err("runtimectl: \(error.description)\n")
+            Console.err(ConnectionTrouble.cannotConnect(to: options.server, error) + "\n")
             throw CLIExit.cannotConnect
         }
     }
@@ -40,7 +40,7 @@ struct ServerClient {
         do {
             reply = try await connection.request(message)
         } catch {
-            Console.err("runtimectl: the connection to \(options.server) was lost: \(error)\n")
+            Console.err(ConnectionTrouble.lost(options.server) + "\n")
             throw CLIExit.cannotConnect
         }
         if let type = reply["type"]?.stringValue, type.hasPrefix("[error]:") {

@@ -1,0 +1,56 @@
+import Foundation
+import RuntimeCore
+
+/// Reads one session's events on a connection until the run ends.
+///
+/// Ctrl-C asks the server to stop the run and keeps following until it has
+/// stopped; a second Ctrl-C detaches (the run goes on, or goes on stopping)
+/// and says how to come back with `runtimectl attach`.
+struct SessionFollower {
+    let client: ServerClient
+    let sessionId: String
+    /// Print each event as it comes (`--follow`, `attach`).
+    let printEvents: Bool
+    /// Show a spinner while waiting (people, not following).
+    let showProgress: Bool
+
+    /// The exit status after a second Ctrl-C (128 + SIGINT, as shells report it).
+    static let detachedStatus: Int32 = 130
+
+    /// Returns the session's terminal event (`[state]:…`), or nil when the connection closed first.
+    func follow() async -> JSONValue? {
+        let json = client.options.json
+        let progress = ProgressLine()
+        if showProgress { progress.start("running") }
+        let connection = client.connection
+        let session = sessionId
+        let interrupts = InterruptForwarder { count in
+            if count == 1 {
+                progress.update("stopping")
+                Console.err("\nstopping the run… (Ctrl-C again to detach and leave it)\n")
+                Task { _ = try? await connection.request(["action": "stop", "sessionId": .string(session)]) }
+            } else if count == 2 {
+                progress.stop()
+                Console.err("detached; session \(session) goes on without you. Re-attach with:\n  runtimectl attach \(session)\n")
+                Foundation.exit(Self.detachedStatus)
+            }
+        }
+        defer { interrupts.cancel() }
+        var saved = 0
+        for await event in connection.events where event["sessionId"]?.stringValue == sessionId {
+            if printEvents {
+                if json { Console.out(event.jsonString + "\n") } else { EventPrinter.print(event) }
+            }
+            if event["type"]?.stringValue == "[placeholder]:READY" {
+                saved += 1
+                progress.update("running, \(saved) placeholder\(saved == 1 ? "" : "s")")
+            }
+            if event["type"]?.stringValue?.hasPrefix("[state]:") == true {
+                progress.stop()
+                return event
+            }
+        }
+        progress.stop()
+        return nil
+    }
+}
