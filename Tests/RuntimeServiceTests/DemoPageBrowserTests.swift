@@ -124,7 +124,7 @@ struct DemoPageBrowserTests {
         #expect(unexpectedConsoleErrors(summary) == [])
     }
 
-    @Test(.disabled("needs the worker's display encoding (issue 12 item 1)"))
+    @Test
     func showsFiguresAsImagesAndHTMLInASandbox() async throws {
         let server = try await TestServer.start()
         let result = try await runCheck("demo_page_display.py", ["http://127.0.0.1:\(server.port)/", Self.screenshots])
@@ -138,7 +138,7 @@ struct DemoPageBrowserTests {
         #expect(unexpectedConsoleErrors(summary) == [])
     }
 
-    @Test(.disabled("needs the worker's dtypes encoding (issue 12 item 2)"))
+    @Test
     func showsDtypesUnderTheColumnNames() async throws {
         let server = try await TestServer.start()
         let result = try await runCheck("demo_page_dtypes.py", ["http://127.0.0.1:\(server.port)/"])

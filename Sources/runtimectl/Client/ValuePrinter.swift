@@ -22,7 +22,8 @@ enum ValuePrinter {
             let shown = reply["value"]?["data"]?.arrayValue?.count ?? reply["value"]?.arrayValue?.count ?? 0
             heading += ": rows 0–\(max(0, shown - 1)) of \(reply["rowCount"]?.intValue ?? 0) (use --begin/--size for more)"
         }
-        if let kinds = reply["display"]?.objectValue?.map(\.0).filter({ $0 != "text/plain" }), !kinds.isEmpty {
+        // Images are worth saving; every table's HTML would only be noise here.
+        if let kinds = reply["display"]?.objectValue?.map(\.0).filter({ $0.hasPrefix("image/") }), !kinds.isEmpty {
             heading += "; display: \(kinds.joined(separator: ", ")) (save with --save FILE)"
         }
         return heading
