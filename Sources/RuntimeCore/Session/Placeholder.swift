@@ -45,16 +45,10 @@ public struct ValueReadOptions: Sendable, Equatable {
 }
 
 extension Session {
-    /// Reads a placeholder as ``readPlaceholder(named:window:)`` does, encoded
-    /// with `options`. Sessions other than the runtime's own serve only the
-    /// default options (a non-default one is `INVALID_REQUEST`).
+    /// The default: a session that cannot encode with options serves the
+    /// default ones only (a non-default one is `INVALID_REQUEST`).
     public func readPlaceholder(named name: String, window: RowWindow?,
                                 options: ValueReadOptions) async throws(RuntimeError) -> PlaceholderValue {
-        // The `Session` protocol has no options requirement yet; the runtime's
-        // sessions are the only ones that serve them.
-        if let session = self as? WorkerSession {
-            return try await session.readPlaceholder(named: name, window: window, options: options)
-        }
         guard options == ValueReadOptions() else {
             throw RuntimeError(.invalidRequest, "this session cannot encode values with exact or format options")
         }

@@ -28,4 +28,10 @@ public protocol Session: AnyObject, Sendable {
     /// Reads the placeholder (or, failing that, the main module's global)
     /// called `name`, encoded by the contract's rules.
     func readPlaceholder(named name: String, window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue
+
+    /// Reads like ``readPlaceholder(named:window:)``, encoded with `options`
+    /// (`exact`, `format`). A session that does not implement it serves the
+    /// default options only (a non-default one is `INVALID_REQUEST`).
+    func readPlaceholder(named name: String, window: RowWindow?,
+                         options: ValueReadOptions) async throws(RuntimeError) -> PlaceholderValue
 }
