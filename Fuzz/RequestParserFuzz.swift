@@ -52,7 +52,7 @@ private func check(_ envelope: Envelope) {
         expected = "run"
         if files.contains(where: { $0.filename.isEmpty }) || mainFile.isEmpty { fatalError("accepted an empty filename") }
         if let number, number < 0 { fatalError("accepted a negative python.number") }
-    case .getPlaceholder(_, _, let window):
+    case .getPlaceholder(_, _, let window, _):
         expected = "get_placeholder"
         if let window, window.begin < 0 || window.size < 0 { fatalError("accepted a negative window \(window)") }
     case .runModel(_, _, let isData, let data, _):
