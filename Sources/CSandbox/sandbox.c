@@ -142,8 +142,9 @@ static void supervise(pid_t init, int status_read) {
     }
 }
 
-// I: kills every process of the namespace but itself and the worker.
-static void kill_stragglers(pid_t worker) {
+// I: kills every process of the namespace but itself and the worker. Should
+// the worker end meanwhile, its end is reported as the SIGCHLD path does.
+static void kill_stragglers(pid_t worker, int status_write) {
     for (int pass = 0; pass < 16; pass++) {
         DIR *proc = opendir("/proc");
         if (!proc) return;
@@ -157,7 +158,13 @@ static void kill_stragglers(pid_t worker) {
         }
         closedir(proc);
         int status;
-        while (waitpid(-1, &status, WNOHANG) > 0) {}
+        pid_t ended;
+        while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (ended == worker) {
+                (void)!write(status_write, &status, sizeof status);
+                _exit(0);
+            }
+        }
         if (!found) return;
     }
 }
@@ -182,7 +189,7 @@ static void serve_as_init(pid_t worker, int status_write) {
         }
         switch (info.ssi_signo) {
         case SIGINT: kill(worker, SIGINT); break;
-        case SIGUSR1: kill_stragglers(worker); break;
+        case SIGUSR1: kill_stragglers(worker, status_write); break;
         case SIGCHLD: {
             int status = 0;
             pid_t ended;
@@ -231,15 +238,11 @@ static int drop_capabilities(void) {
 static void apply_identity(const sandbox_config *config, int in_user_namespace, char *report, size_t size) {
     if (config->uid >= 0) {
         gid_t gid = (gid_t)(config->gid >= 0 ? config->gid : config->uid);
-        if (setgroups(0, NULL) != 0) append(report, size, "setgroups", errno);
-        if (setresgid(gid, gid, gid) != 0) append(report, size, "setresgid", errno);
-        if (setresuid((uid_t)config->uid, (uid_t)config->uid, (uid_t)config->uid) != 0) {
-            append(report, size, "setresuid", errno);
-            _exit(75);  // never run a program with the server's identity by accident
-        }
+        // Never run a program with the server's identity or groups by accident.
+        if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
+            setresuid((uid_t)config->uid, (uid_t)config->uid, (uid_t)config->uid) != 0) _exit(75);
     } else if (in_user_namespace) {
-        int error = drop_capabilities();
-        if (error) append(report, size, "dropping capabilities", error);
+        if (drop_capabilities() != 0) _exit(75);
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) append(report, size, "no_new_privs", errno);
     if (config->max_processes > 0) {
@@ -297,7 +300,8 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     close(alive[1]);
     close(status_pipe[0]);
 
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) append(report, report_size, "private mounts", errno);
+    // Mounts made without private propagation would reach the host's tree.
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) _exit(74);
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
         append(report, report_size, "a /proc of the session's own", errno);
     if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=268435456") != 0)
@@ -328,6 +332,8 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     sigprocmask(SIG_SETMASK, &previous, NULL);
     return 0;
 }
+
+short sandbox_spawn_flag_setsid(void) { return POSIX_SPAWN_SETSID; }
 
 int sandbox_spawn_add_close_from(void *actions, int first) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, first);
@@ -403,7 +409,7 @@ int sandbox_landlock(const char *const *read_paths, const char *const *write_pat
     add_paths(ruleset, read_paths, read_access, handled);
     add_paths(ruleset, write_paths, handled, handled);
     // /dev/null and friends are written by every program and library.
-    const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/shm", NULL};
+    const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/shm", NULL};
     add_paths(ruleset, devices, handled, handled);
     int result = (int)abi;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {

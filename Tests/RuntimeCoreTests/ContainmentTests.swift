@@ -132,6 +132,27 @@ struct ContainmentTests {
         time.sleep(1000)
         """
 
+    @Test func aProgramHasNoControllingTerminal() async throws {
+        // Found in review: with the server's terminal, TIOCSTI on /dev/tty
+        // types into the operator's shell.
+        let runtime = TestSupport.runtime()
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import os
+            from runtimeBridge import save_placeholder
+            try:
+                os.close(os.open('/dev/tty', os.O_RDWR))
+                save_placeholder('tty', 'opened')
+            except OSError as e:
+                save_placeholder('tty', type(e).__name__)
+            save_placeholder('session', os.getsid(0))
+            """])
+        #expect(end.status == .finished)
+        #expect(try await session.value("tty") != "opened")
+        // Its session leader is its supervisor, outside its namespace.
+        #expect(try await session.value("session") == 0)
+        await runtime.shutdown()
+    }
+
     @Test func childrenEndWithAStop() async throws {
         let runtime = TestSupport.runtime()
         let session = try await runtime.run(TestSupport.program(["main.py": Self.fiftyChildren]))

@@ -57,6 +57,9 @@ struct HostileFrameTests {
         ("a placeholder frame without a name", "frame(json.dumps({'ev': 'ready'}).encode())", "without a name"),
         // Once trapped the server (a pid past Int32), found by the soak.
         ("a second hello with a huge pid", "frame(json.dumps({'ev': 'hello', 'pid': 2 ** 32}).encode())", "a second hello"),
+        // Found in review: names were kept whatever their size, warnings logged whatever their number.
+        ("a placeholder name of a megabyte", "frame(json.dumps({'ev': 'ready', 'name': 'n' * (1 << 20), 'type': 'int'}).encode())", "over 1024 bytes"),
+        ("warnings again and again", "[frame(json.dumps({'ev': 'warning', 'message': 'w'}).encode()) for _ in range(3)]", "more than one warning"),
     ])
     func aBrokenFrameEndsTheWorkerWithAViolation(_ what: String, _ source: String, _ reason: String) async throws {
         let runtime = TestSupport.runtime()

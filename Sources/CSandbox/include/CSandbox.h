@@ -45,4 +45,7 @@ int sandbox_close_from(unsigned int first);
 /// `posix_spawn_file_actions_t *`), which Swift's Glibc module does not export.
 int sandbox_spawn_add_close_from(void *actions, int first);
 
+/// `POSIX_SPAWN_SETSID` (a GNU extension Swift's Glibc module does not export).
+short sandbox_spawn_flag_setsid(void);
+
 #endif

@@ -5,7 +5,7 @@ import Glibc
 /// Starts a worker process with `posix_spawn`: exactly the descriptors it is
 /// given (everything else the server has open is closed in the child,
 /// whatever its close-on-exec flag), the environment it is given (nothing
-/// inherited), its own process group, and SIGINT, SIGTERM, SIGPIPE, SIGQUIT
+/// inherited), a session and process group of its own, and SIGINT, SIGTERM, SIGPIPE, SIGQUIT
 /// and SIGCHLD at their defaults whatever we inherited.
 enum ChildSpawner {
     /// - Parameter descriptors: the child's fds 0, 1, 2, ... in order.
@@ -24,7 +24,9 @@ enum ChildSpawner {
         for index in descriptors.indices {
             posix_spawn_file_actions_adddup2(&actions, base + Int32(index), Int32(index))
         }
-        _ = sandbox_spawn_add_close_from(&actions, Int32(descriptors.count))
+        guard sandbox_spawn_add_close_from(&actions, Int32(descriptors.count)) == 0 else {
+            return .failure(SpawnError(code: EINVAL))  // never a worker with the server's descriptors
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -36,9 +38,11 @@ enum ChildSpawner {
         var mask = sigset_t()
         sigemptyset(&mask)
         posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
-        posix_spawnattr_setflags(&attributes, Int16(flags))
+        // A session of its own (and so a process group): no controlling
+        // terminal, so a program cannot type into the operator's shell
+        // through /dev/tty (TIOCSTI), and a Ctrl-C there does not reach it.
+        let flags = Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) | sandbox_spawn_flag_setsid()
+        posix_spawnattr_setflags(&attributes, flags)
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

@@ -68,7 +68,11 @@ package final class SessionCgroups: Sendable {
             folders.append(Hierarchy(kind: hierarchy.kind, folder: folder))
             switch hierarchy.kind {
             case .memory:
-                if let memoryLimit { _ = SessionCgroups.write("\(memoryLimit)", to: folder + "/memory.limit_in_bytes") }
+                if let memoryLimit {
+                    _ = SessionCgroups.write("\(memoryLimit)", to: folder + "/memory.limit_in_bytes")
+                    // Memory and swap together, where swap is accounted: no escape into swap.
+                    _ = SessionCgroups.write("\(memoryLimit)", to: folder + "/memory.memsw.limit_in_bytes")
+                }
             case .pids:
                 if let maximumProcesses { _ = SessionCgroups.write("\(maximumProcesses)", to: folder + "/pids.max") }
             case .unified:

@@ -81,6 +81,10 @@ package actor WorkerPool {
         }
         switch await worker.hello.value {
         case .success(let hello):
+            for refused in hello.refused {
+                logger.warning("session containment weakened: the kernel refused a measure",
+                               metadata: ["measure": "\(refused)", "worker": "\(worker.pid)"])
+            }
             if !reportedInterpreter {
                 // Once: what the first worker's interpreter says it is, not only what was asked for.
                 reportedInterpreter = true
@@ -91,12 +95,11 @@ package actor WorkerPool {
                 for (module, message) in hello.preloadErrors {
                     logger.warning("cannot preload module", metadata: ["module": "\(module)", "error": "\(message)"])
                 }
-                for refused in hello.refused {
-                    logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(refused)"])
-                }
+
             }
             return worker
         case .failure(let failure):
+            logger.error("a worker could not start", metadata: ["reason": "\(failure.description)"])
             await worker.terminate()
             throw RuntimeError(.internalError, failure.description)
         }

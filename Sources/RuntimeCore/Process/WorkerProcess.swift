@@ -78,6 +78,9 @@ package final class WorkerProcess: Sendable {
         var frameOutputAllowance = Int.max
         var violation: String?
         var memoryKills = 0
+        var warned = false
+        /// The session folder handed to this worker's uid (given back at the end).
+        var folder: URL?
     }
 
     package let pid: pid_t
@@ -138,6 +141,7 @@ package final class WorkerProcess: Sendable {
         let onEnd = plan.onEnd
         let reader = Thread {
             worker.readFrames(from: frames[0], output: rawOutput[0], errors: rawError[0])
+            worker.reclaimFolder()  // before the uid can go to another session
             onEnd()
         }
         reader.name = "runtime-worker-\(pid)"
@@ -158,12 +162,18 @@ package final class WorkerProcess: Sendable {
 
     /// Sends a frame without waiting for an answer.
     func send(_ frame: JSONValue) throws(Failure) {
-        let fd = state.withLock { $0.ended ? -1 : $0.requestFD }
-        guard fd >= 0 else { throw Failure(description: "the worker process has ended") }
         do {
-            try FrameIO.write(frame, to: fd)
-        } catch {
-            throw Failure(description: "the worker process is gone (\(error))")
+            // The descriptor is read and written under the lock that closes
+            // it: a number closed meanwhile could already name another file.
+            try writeLock.withLock { _ throws(Failure) in
+                let fd = state.withLock { $0.ended ? -1 : $0.requestFD }
+                guard fd >= 0 else { throw Failure(description: "the worker process has ended") }
+                do {
+                    try FrameIO.write(frame, to: fd)
+                } catch {
+                    throw Failure(description: "the worker process is gone (\(error))")
+                }
+            }
         }
     }
 
@@ -180,18 +190,23 @@ package final class WorkerProcess: Sendable {
         let message = JSONValue.object(pairs)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let fd: Int32? = state.withLock { state in
-                    if state.ended { return nil }
+                let registered = state.withLock { state -> Bool in
+                    if state.ended { return false }
                     state.pending[rid] = continuation
-                    return state.requestFD
+                    return true
                 }
-                guard let fd else {
+                guard registered else {
                     continuation.resume(throwing: Failure(description: "the worker process has ended"))
                     return
                 }
                 do {
-                    // Frames are written whole by one writer at a time.
-                    try writeLock.withLock { _ in try FrameIO.write(message, to: fd) }
+                    // Frames are written whole by one writer at a time, and the
+                    // descriptor is read under the lock that closes it.
+                    try writeLock.withLock { _ in
+                        let fd = state.withLock { $0.requestFD }
+                        guard fd >= 0 else { throw Failure(description: "the request channel is closed") }
+                        try FrameIO.write(message, to: fd)
+                    }
                 } catch {
                     if let waiting = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
                         waiting.resume(throwing: Failure(description: "the worker process is gone (\(error))"))
@@ -206,9 +221,10 @@ package final class WorkerProcess: Sendable {
 
     /// Asks the worker to stop request `rid`, if it is still waited for.
     private func cancelRequest(_ rid: Int64) {
-        let waiting = state.withLock { $0.pending[rid] != nil ? $0.requestFD : -1 }
-        guard waiting >= 0 else { return }
-        try? writeLock.withLock { _ in try FrameIO.write(WorkerRequestFrames.cancel(rid: rid), to: waiting) }
+        try? writeLock.withLock { _ in
+            let fd = state.withLock { $0.pending[rid] != nil ? $0.requestFD : -1 }
+            if fd >= 0 { try FrameIO.write(WorkerRequestFrames.cancel(rid: rid), to: fd) }
+        }
     }
 
     private let writeLock = Mutex(())
@@ -244,12 +260,29 @@ package final class WorkerProcess: Sendable {
         }
     }
 
+    /// Closes the request channel, under the lock its writers hold.
+    private func closeRequests() {
+        writeLock.withLock { _ in
+            state.withLock { state in
+                if state.requestFD >= 0 { close(state.requestFD); state.requestFD = -1 }
+            }
+        }
+    }
+
+    /// Records the session folder handed to this worker's uid, so that it is
+    /// given back to root before the uid can be leased again.
+    func assign(folder: URL) { state.withLock { $0.folder = folder } }
+
+    /// Gives the session's folder back to root (the worker has ended).
+    fileprivate func reclaimFolder() {
+        guard uid != nil, let folder = state.withLock({ $0.folder }) else { return }
+        try? SessionFolder.handOver(folder, to: 0)
+    }
+
     /// Asks the worker to leave (closing its request channel), and kills it if
     /// it has not gone within `grace`. Returns once the process is reaped.
     package func terminate(grace: Duration = .seconds(2)) async {
-        state.withLock { state in
-            if state.requestFD >= 0 { close(state.requestFD); state.requestFD = -1 }
-        }
+        closeRequests()
         if hasEnded { _ = await exit; return }
         let killer = Task {
             try await Task.sleep(for: grace)
@@ -319,9 +352,9 @@ package final class WorkerProcess: Sendable {
         let kills = cgroup?.memoryKills() ?? 0
         state.withLock { $0.memoryKills = kills }
         cgroup?.remove()
+        closeRequests()
         let pending = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
             state.exit = exit
-            if state.requestFD >= 0 { close(state.requestFD); state.requestFD = -1 }
             let waiting = Array(state.pending.values)
             state.pending = [:]
             return waiting
@@ -392,6 +425,7 @@ package final class WorkerProcess: Sendable {
             guard let name = frame["name"]?.stringValue, let type = frame["type"]?.stringValue else {
                 return "a placeholder frame without a name and type"
             }
+            guard name.utf8.count <= 1024, type.utf8.count <= 1024 else { return "a placeholder name or type over 1024 bytes" }
             continuation.yield(.placeholderReady(name: name, valueType: type))
         case "output":
             guard let text = frame["text"]?.stringValue else { return "an output frame without text" }
@@ -403,7 +437,13 @@ package final class WorkerProcess: Sendable {
             let stream = frame["stream"]?.stringValue == "stderr" ? "stderr" : "stdout"
             continuation.yield(.output(stream: stream, text: text, truncated: frame["truncated"]?.boolValue ?? false))
         case "warning":
-            continuation.yield(.warning(frame["message"]?.stringValue ?? ""))
+            let message = frame["message"]?.stringValue ?? ""
+            let first = state.withLock { state -> Bool in
+                defer { state.warned = true }
+                return !state.warned
+            }
+            guard first, message.utf8.count <= 4096 else { return "more than one warning, or one over 4096 bytes" }
+            continuation.yield(.warning(message))
         case "finished":
             continuation.yield(.finished)
         case "failed":

@@ -67,6 +67,7 @@ actor WorkerSession: Session {
             return
         }
         do {
+            worker.assign(folder: directory)
             try SessionFolder.handOver(directory, to: worker.uid)
             worker.attachOutput(cap: configuration.outputCapBytes)
             // The run frame goes first: requests can only follow it.

@@ -47,8 +47,8 @@ public enum RuntimeWorker {
         }
         // First of all, while this process has one thread: from here on it is
         // the session's worker inside its own namespaces.
-        let refused = WorkerSandbox(options: sandbox).enter()
-        WorkerProcessMain(python: python, preload: preload, refused: refused).run()
+        let (confined, refused) = WorkerSandbox(options: sandbox).enter()
+        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused).run()
     }
 }
 
@@ -88,6 +88,9 @@ private let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, Unsaf
 private struct WorkerProcessMain {
     var python: String
     var preload: [String]
+    var sandbox: WorkerSandboxOptions
+    /// False when the kernel refused the namespaces: no program may run then.
+    var confined: Bool
     /// Sandbox measures the kernel refused, reported in the hello.
     var refused: [String]
 
@@ -110,6 +113,12 @@ private struct WorkerProcessMain {
 
         let channel = WorkerChannel(fd: frameFD)
         WorkerContext.current = WorkerContext(channel: channel)
+        guard confined else {
+            // Fail closed: without its namespaces a program could signal the
+            // server and outlive its session.
+            channel.send(["ev": "fatal", "message": .string("cannot contain a session here: \(refused.joined(separator: "; "))")])
+            _exit(76)
+        }
 
         do {
             try PythonInterpreter.initialize(programName: python)
@@ -134,8 +143,19 @@ private struct WorkerProcessMain {
         // the thread that applies it and the threads it starts afterwards.
         let job = awaitRun(fd: requestFD, handler: handler, channel: channel)
         let refusedFiles = WorkerSandbox.restrictFiles(session: job.directory, readable: pythonFolders + job.readable)
+        var first: RunJob? = job
         if !refusedFiles.isEmpty {
-            channel.send(["ev": "warning", "message": .string(refusedFiles.joined(separator: "; "))])
+            let reason = refusedFiles.joined(separator: "; ")
+            if sandbox.enabled && sandbox.uid == nil {
+                // Sessions share the server's uid: Landlock is their only
+                // file barrier, so without it no program runs.
+                channel.send(["ev": "failed", "error": ["type": "ContainmentUnavailable", "traceback": [],
+                                                        "message": .string("the session's files cannot be confined here: \(reason)"),
+                                                        "text": .string("ContainmentUnavailable: \(reason)\n")]])
+                first = nil
+            } else {
+                channel.send(["ev": "warning", "message": .string(reason)])
+            }
         }
         let runs = RunMailbox()
         let reader = Thread {
@@ -146,7 +166,7 @@ private struct WorkerProcessMain {
 
         // The main thread runs the session's program, so that SIGINT raises
         // KeyboardInterrupt in it.
-        var next: RunJob? = job
+        var next: RunJob? = first
         while true {
             let current = next ?? runs.next()
             next = nil

@@ -13,12 +13,14 @@ struct WorkerSandbox {
     static let systemReadable = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev"]
 
     /// Confines this process; returns in the process that runs Python.
-    /// The result lists what was refused (empty when everything held).
-    func enter() -> [String] {
-        guard options.enabled else { return [] }
+    /// `confined` is false when the namespaces were refused (the caller must
+    /// then not run a program); `refused` lists every measure that did not hold.
+    func enter() -> (confined: Bool, refused: [String]) {
+        guard options.enabled else { return (true, []) }
         let cgroupPaths = options.cgroupProcs.map { strdup($0) } + [nil]
         defer { for pointer in cgroupPaths { free(pointer) } }
         var report = [CChar](repeating: 0, count: 2048)
+        var result: Int32 = -1
         cgroupPaths.withUnsafeBufferPointer { paths in
             paths.baseAddress?.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: paths.count) { rebound in
                 var config = sandbox_config(
@@ -28,10 +30,10 @@ struct WorkerSandbox {
                     gid: options.gid.map { Int($0) } ?? -1,
                     max_processes: options.maximumProcesses ?? 0,
                     cgroup_procs: rebound)
-                _ = sandbox_enter(&config, &report, report.count)
+                result = sandbox_enter(&config, &report, report.count)
             }
         }
-        return Self.lines(report)
+        return (result == 0, Self.lines(report))
     }
 
     /// Restricts this thread, and every thread and process started from it
