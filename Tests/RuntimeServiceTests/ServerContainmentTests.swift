@@ -58,6 +58,28 @@ struct ServerContainmentTests {
         #expect(server.terminate() == 0)
     }
 
+    /// Landlock binds only threads started after it; an unprivileged server
+    /// (Landlock its only file barrier) runs no program beside an unbound one.
+    @Test(arguments: [false, true])
+    func numpyPreloadedLeavesNoThreadUnboundOrTheRunFails(_ forcePool: Bool) async throws {
+        guard geteuid() == 0 else { return }
+        let server = try await ServerProcess.start(
+            user: 65534, arguments: ["--preload", "numpy"] + (forcePool ? ["--worker-env", "OPENBLAS_NUM_THREADS"] : []),
+            environment: ["OPENBLAS_NUM_THREADS": "4"])
+        let client = try await server.connect()
+        let reply = try await client.run(["main.py": "import numpy\nprint(numpy.ones(3).sum())\n"])
+        let session = try #require(reply["sessionId"]?.stringValue)
+        let end = await client.eventsUntilEnd(of: session).last
+        if forcePool {
+            #expect(end?.type == "[state]:EXECUTION_FAILED")
+            #expect(end?["error"]?["type"] == "ContainmentUnavailable", "\(String(describing: end))")
+        } else {
+            #expect(end?.type == "[state]:EXECUTION_FINISHED", "\(String(describing: end))")
+        }
+        await client.close()
+        #expect(server.terminate() == 0)
+    }
+
     @Test func anUnprivilegedServerContainsItsSessions() async throws {
         guard geteuid() == 0 else { return }  // needs root to become nobody; CI runs as root
         let server = try await ServerProcess.start(user: 65534)

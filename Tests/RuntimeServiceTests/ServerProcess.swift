@@ -30,14 +30,16 @@ final class ServerProcess: Sendable {
 
     /// Starts the server on a free port and waits until it listens.
     /// - Parameter user: run it as this uid (through `setpriv`), e.g. 65534.
-    static func start(user: UInt32? = nil, arguments: [String] = []) async throws -> ServerProcess {
+    static func start(user: UInt32? = nil, arguments: [String] = [], environment: [String: String] = [:]) async throws -> ServerProcess {
         let server = buildFolder.appendingPathComponent("RuntimeServer").path
         let python = PythonEnvironment.resolve().executable
-        var command = [server, "--port", "0", "--warm-workers", "0", "--preload", "", "--python", python] + arguments
+        let preload = arguments.contains("--preload") ? [] : ["--preload", ""]
+        var command = [server, "--port", "0", "--warm-workers", "0", "--python", python] + preload + arguments
         if let user {
             command = ["/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--"] + command
         }
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         let errors = Pipe()

@@ -55,6 +55,9 @@ public struct Containment: Sendable, Equatable {
     /// libraries need to compute correctly here, and the locale and zone.
     public static let defaultEnvironment = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ", "LANG", "LC_ALL"]
 
+    /// Thread-pool settings of numerical libraries, set to 1 for workers.
+    public static let singleThreadedLibraries = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]
+
     /// Why this containment cannot be used by a server running as `euid`, or nil.
     public func refusal(euid: uid_t = geteuid()) -> String? {
         switch identity {
@@ -81,6 +84,12 @@ public struct Containment: Sendable, Equatable {
             // only add seconds and pages of noise.
             "SWIFT_BACKTRACE": "enable=no",
         ]
+        // Numerical libraries start thread pools when imported (preloaded, before
+        // the worker can apply Landlock, which binds only threads started after
+        // it): one thread each, unless the operator passes their own setting.
+        for name in Containment.singleThreadedLibraries where !environmentAllowList.contains(name) {
+            environment[name] = "1"
+        }
         for name in Containment.defaultEnvironment + environmentAllowList {
             if let value = server[name] { environment[name] = value }
         }

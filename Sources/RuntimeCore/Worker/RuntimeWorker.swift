@@ -142,7 +142,12 @@ private struct WorkerProcessMain {
         // and only then start the thread that serves requests: Landlock binds
         // the thread that applies it and the threads it starts afterwards.
         let job = awaitRun(fd: requestFD, handler: handler, channel: channel)
-        let refusedFiles = WorkerSandbox.restrictFiles(session: job.directory, readable: pythonFolders + job.readable)
+        var refusedFiles = WorkerSandbox.restrictFiles(session: job.directory, readable: pythonFolders + job.readable)
+        let unbound = WorkerSandbox.otherThreads()
+        if sandbox.enabled, unbound > 0 {
+            // A program could run code on a thread Landlock does not bind.
+            refusedFiles.append("\(unbound) thread(s) started before Landlock (a preloaded library's pool?) are not bound by it")
+        }
         var first: RunJob? = job
         if !refusedFiles.isEmpty {
             let reason = refusedFiles.joined(separator: "; ")

@@ -1,4 +1,5 @@
 import CSandbox
+import Foundation
 import Glibc
 
 /// The confinement a worker applies to itself: namespaces, identity and
@@ -34,6 +35,12 @@ struct WorkerSandbox {
             }
         }
         return (result == 0, Self.lines(report))
+    }
+
+    /// Threads of this process other than the calling one (Landlock cannot
+    /// bind them): from `/proc/self/task`.
+    static func otherThreads() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task"))?.count ?? 1) - 1
     }
 
     /// Restricts this thread, and every thread and process started from it
