@@ -17,6 +17,7 @@
 // Everything between the fork() calls uses only async-signal-safe calls.
 #define _GNU_SOURCE
 #include "CSandbox.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void append(char *report, size_t size, const char *what, int error) {
+void sandbox_report_append(char *report, size_t size, const char *what, int error) {
     if (!report || size == 0) return;
     size_t used = strnlen(report, size);
     if (used + 1 >= size) return;
@@ -244,10 +245,10 @@ static void apply_identity(const sandbox_config *config, int in_user_namespace, 
     } else if (in_user_namespace) {
         if (drop_capabilities() != 0) _exit(75);
     }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) append(report, size, "no_new_privs", errno);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) sandbox_report_append(report, size, "no_new_privs", errno);
     if (config->max_processes > 0) {
         struct rlimit limit = {(rlim_t)config->max_processes, (rlim_t)config->max_processes};
-        if (setrlimit(RLIMIT_NPROC, &limit) != 0) append(report, size, "RLIMIT_NPROC", errno);
+        if (setrlimit(RLIMIT_NPROC, &limit) != 0) sandbox_report_append(report, size, "RLIMIT_NPROC", errno);
     }
 }
 
@@ -257,7 +258,7 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     snprintf(pid_text, sizeof pid_text, "%d\n", (int)getpid());
     for (const char *const *path = config->cgroup_procs; path && *path; path++) {
         int error = write_text(*path, pid_text);
-        if (error) append(report, report_size, *path, error);
+        if (error) sandbox_report_append(report, report_size, *path, error);
     }
 
     uid_t outer_uid = getuid();
@@ -266,7 +267,7 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     if (config->new_network_namespace) flags |= CLONE_NEWNET;
     if (config->new_user_namespace) flags |= CLONE_NEWUSER;
     if (unshare(flags) != 0) {
-        append(report, report_size, "namespaces refused (no PID, mount or network isolation)", errno);
+        sandbox_report_append(report, report_size, "namespaces refused (no PID, mount or network isolation)", errno);
         apply_identity(config, 0, report, report_size);
         return -1;
     }
@@ -275,10 +276,10 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
         write_text("/proc/self/setgroups", "deny");
         snprintf(map, sizeof map, "%u %u 1\n", (unsigned)outer_uid, (unsigned)outer_uid);
         int error = write_text("/proc/self/uid_map", map);
-        if (error) append(report, report_size, "uid_map", error);
+        if (error) sandbox_report_append(report, report_size, "uid_map", error);
         snprintf(map, sizeof map, "%u %u 1\n", (unsigned)outer_gid, (unsigned)outer_gid);
         error = write_text("/proc/self/gid_map", map);
-        if (error) append(report, report_size, "gid_map", error);
+        if (error) sandbox_report_append(report, report_size, "gid_map", error);
     }
 
     // Signals wait in the queue until S and I read them from a signalfd.
@@ -303,12 +304,12 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     // Mounts made without private propagation would reach the host's tree.
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) _exit(74);
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-        append(report, report_size, "a /proc of the session's own", errno);
+        sandbox_report_append(report, report_size, "a /proc of the session's own", errno);
     if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=268435456") != 0)
-        append(report, report_size, "a private /dev/shm", errno);
+        sandbox_report_append(report, report_size, "a private /dev/shm", errno);
     if (config->new_network_namespace) {
         int error = bring_loopback_up();
-        if (error) append(report, report_size, "loopback", error);
+        if (error) sandbox_report_append(report, report_size, "loopback", error);
     }
     sethostname("session", 7);
     apply_identity(config, config->new_user_namespace, report, report_size);
@@ -345,77 +346,4 @@ int sandbox_pidfd_open(pid_t pid) {
 
 int sandbox_close_from(unsigned int first) {
     return (int)syscall(SYS_close_range, first, ~0U, 0);
-}
-
-// Landlock, with the structures of ABI 6 (newer than Debian 12's headers).
-#define RT_LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#define RT_LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-#define RT_LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define RT_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
-
-struct rt_landlock_ruleset_attr {
-    uint64_t handled_access_fs;
-    uint64_t handled_access_net;
-    uint64_t scoped;
-};
-
-struct rt_landlock_path_beneath_attr {
-    uint64_t allowed_access;
-    int32_t parent_fd;
-} __attribute__((packed));
-
-static int add_paths(int ruleset, const char *const *paths, uint64_t access, uint64_t handled) {
-    int added = 0;
-    for (const char *const *path = paths; path && *path; path++) {
-        int fd = open(*path, O_PATH | O_CLOEXEC);
-        if (fd < 0) continue;  // a folder this machine does not have
-        struct stat info;
-        uint64_t allowed = access & handled;
-        // Rules on a file may only carry file rights.
-        if (fstat(fd, &info) == 0 && !S_ISDIR(info.st_mode)) {
-            allowed &= LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
-                       RT_LANDLOCK_ACCESS_FS_TRUNCATE | RT_LANDLOCK_ACCESS_FS_IOCTL_DEV;
-        }
-        struct rt_landlock_path_beneath_attr rule = {.allowed_access = allowed, .parent_fd = fd};
-        if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == 0) added++;
-        close(fd);
-    }
-    return added;
-}
-
-int sandbox_landlock(const char *const *read_paths, const char *const *write_paths, char *report, size_t report_size) {
-    if (report && report_size) report[0] = '\0';
-    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-    if (abi < 1) {
-        append(report, report_size, "Landlock is not available (other sessions' files are protected by permissions only)", errno);
-        return -1;
-    }
-    uint64_t handled = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;  // every right of ABI 1
-    if (abi >= 2) handled |= LANDLOCK_ACCESS_FS_REFER;
-    if (abi >= 3) handled |= RT_LANDLOCK_ACCESS_FS_TRUNCATE;
-    if (abi >= 5) handled |= RT_LANDLOCK_ACCESS_FS_IOCTL_DEV;
-    struct rt_landlock_ruleset_attr attributes = {.handled_access_fs = handled};
-    size_t size = sizeof(uint64_t);
-    if (abi >= 6) {
-        attributes.scoped = RT_LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | RT_LANDLOCK_SCOPE_SIGNAL;
-        size = sizeof attributes;
-    }
-    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attributes, size, 0);
-    if (ruleset < 0) {
-        append(report, report_size, "Landlock ruleset", errno);
-        return -1;
-    }
-    uint64_t read_access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
-    add_paths(ruleset, read_paths, read_access, handled);
-    add_paths(ruleset, write_paths, handled, handled);
-    // /dev/null and friends are written by every program and library.
-    const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/shm", NULL};
-    add_paths(ruleset, devices, handled, handled);
-    int result = (int)abi;
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
-        append(report, report_size, "Landlock restrict_self", errno);
-        result = -1;
-    }
-    close(ruleset);
-    return result;
 }

@@ -4,58 +4,6 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// What a worker process reports besides replies to requests.
-enum WorkerEvent: Sendable {
-    case placeholderReady(name: String, valueType: String)
-    case output(stream: String, text: String, truncated: Bool)
-    case finished
-    case failed(JSONValue)
-    /// A sandbox measure the kernel refused when the run began.
-    case warning(String)
-    /// The worker broke the frame protocol (malformed, oversized or unknown
-    /// frames); it is killed, and `.exited` follows.
-    case violation(String)
-    /// The process ended; always the last event.
-    case exited(WorkerExit)
-}
-
-extension WorkerEvent {
-    /// Whether the event becomes an entry of the session's event log.
-    var isRecorded: Bool {
-        switch self {
-        case .placeholderReady, .output: return true
-        default: return false
-        }
-    }
-}
-
-/// What a worker says when it is ready.
-struct WorkerHello: Sendable {
-    var pid: Int32
-    var pythonVersion: String
-    var pythonExecutable: String
-    var pythonPrefix: String
-    var preloaded: [String]
-    var preloadErrors: [(String, String)]
-    /// Sandbox measures the kernel refused at start.
-    var refused: [String]
-}
-
-/// How to start one worker process.
-struct WorkerSpawnPlan: Sendable {
-    var executable: String
-    var arguments: [String]
-    var environment: [String: String]
-    /// The worker's cgroups, removed once it has ended.
-    var cgroup: WorkerCgroup?
-    /// The uid the worker switches to, if any.
-    var uid: UInt32?
-    /// The largest frame accepted from the worker.
-    var maximumFrameBytes: Int
-    /// Runs once the process has been reaped (gives its uid back).
-    var onEnd: @Sendable () -> Void = {}
-}
-
 /// The runtime's handle on one worker process: its frame channel, the events
 /// it reports, requests with their replies, and the signals that stop it.
 package final class WorkerProcess: Sendable {
@@ -452,45 +400,5 @@ package final class WorkerProcess: Sendable {
             return "a frame of unknown kind"
         }
         return nil
-    }
-}
-
-/// One of a worker's raw output pipes (its fd 1 or 2), decoded as UTF-8
-/// without splitting a character across reads.
-private struct RawOutputStream {
-    let fd: Int32
-    let name: String
-    private(set) var isOpen = true
-    private var carry: [UInt8] = []
-
-    init(fd: Int32, name: String) {
-        self.fd = fd
-        self.name = name
-    }
-
-    /// Reads one chunk; nil at end of file.
-    mutating func read() -> (stream: String, text: String)? {
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if got < 0 && errno == EINTR { return (name, "") }
-        guard got > 0 else {
-            isOpen = false
-            let rest = carry
-            carry = []
-            return rest.isEmpty ? nil : (name, String(decoding: rest, as: UTF8.self))
-        }
-        var bytes = carry + buffer[0..<got]
-        // Keep an unfinished character for the next read.
-        var cut = bytes.count
-        var back = 0
-        while back < 3, cut - back - 1 >= 0, bytes[cut - back - 1] & 0xC0 == 0x80 { back += 1 }
-        if cut - back - 1 >= 0 {
-            let lead = bytes[cut - back - 1]
-            let needed = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
-            if needed > back + 1 { cut = cut - back - 1 }
-        }
-        carry = Array(bytes[cut...])
-        bytes.removeSubrange(cut...)
-        return (name, String(decoding: bytes, as: UTF8.self))
     }
 }

@@ -1,0 +1,16 @@
+import Foundation
+
+/// How to start one worker process.
+struct WorkerSpawnPlan: Sendable {
+    var executable: String
+    var arguments: [String]
+    var environment: [String: String]
+    /// The worker's cgroups, removed once it has ended.
+    var cgroup: WorkerCgroup?
+    /// The uid the worker switches to, if any.
+    var uid: UInt32?
+    /// The largest frame accepted from the worker.
+    var maximumFrameBytes: Int
+    /// Runs once the process has been reaped (gives its uid back).
+    var onEnd: @Sendable () -> Void = {}
+}
