@@ -18,7 +18,6 @@ package final class WorkerProcess: Sendable {
         /// Set once the process has ended but before it is reaped, so that no
         /// signal is ever sent to a reused pid.
         var ended = false
-        var requestFD: Int32
         /// Whether raw output (fds 1 and 2) belongs to a run yet.
         var attached = false
         /// Output bytes the worker may send in frames: its channel cuts at
@@ -50,7 +49,8 @@ package final class WorkerProcess: Sendable {
         self.cgroup = cgroup
         self.uid = uid
         self.maximumFrameBytes = maximumFrameBytes
-        self.state = Mutex(State(requestFD: requestFD))
+        self.state = Mutex(State())
+        self.writer = RequestWriter(fd: requestFD, limit: 64 << 20, name: "runtime-worker-\(pid)-requests")
         (events, continuation) = AsyncStream.makeStream(of: WorkerEvent.self, bufferingPolicy: .unbounded)
         hello = Promise()
     }
@@ -108,20 +108,13 @@ package final class WorkerProcess: Sendable {
     /// How the process ended, once it has.
     var exit: WorkerExit { get async { await exitPromise.value } }
 
-    /// Sends a frame without waiting for an answer.
+    /// Sends a frame without waiting for an answer (queued for the writer).
     func send(_ frame: JSONValue) throws(Failure) {
+        guard !hasEnded else { throw Failure(description: "the worker process has ended") }
         do {
-            // The descriptor is read and written under the lock that closes
-            // it: a number closed meanwhile could already name another file.
-            try writeLock.withLock { _ throws(Failure) in
-                let fd = state.withLock { $0.ended ? -1 : $0.requestFD }
-                guard fd >= 0 else { throw Failure(description: "the worker process has ended") }
-                do {
-                    try FrameIO.write(frame, to: fd)
-                } catch {
-                    throw Failure(description: "the worker process is gone (\(error))")
-                }
-            }
+            try writer.enqueue(frame)
+        } catch {
+            throw Failure(description: error.description)
         }
     }
 
@@ -148,16 +141,10 @@ package final class WorkerProcess: Sendable {
                     return
                 }
                 do {
-                    // Frames are written whole by one writer at a time, and the
-                    // descriptor is read under the lock that closes it.
-                    try writeLock.withLock { _ in
-                        let fd = state.withLock { $0.requestFD }
-                        guard fd >= 0 else { throw Failure(description: "the request channel is closed") }
-                        try FrameIO.write(message, to: fd)
-                    }
+                    try writer.enqueue(message)
                 } catch {
                     if let waiting = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
-                        waiting.resume(throwing: Failure(description: "the worker process is gone (\(error))"))
+                        waiting.resume(throwing: Failure(description: "\(error)"))
                     }
                 }
                 if Task.isCancelled { cancelRequest(rid) }
@@ -169,13 +156,12 @@ package final class WorkerProcess: Sendable {
 
     /// Asks the worker to stop request `rid`, if it is still waited for.
     private func cancelRequest(_ rid: Int64) {
-        try? writeLock.withLock { _ in
-            let fd = state.withLock { $0.pending[rid] != nil ? $0.requestFD : -1 }
-            if fd >= 0 { try FrameIO.write(WorkerRequestFrames.cancel(rid: rid), to: fd) }
-        }
+        guard state.withLock({ $0.pending[rid] != nil }) else { return }
+        try? writer.enqueue(WorkerRequestFrames.cancel(rid: rid))
     }
 
-    private let writeLock = Mutex(())
+    /// Writes request frames from a thread of its own.
+    private let writer: RequestWriter
 
     /// Sends SIGINT (a `KeyboardInterrupt` in the running program).
     func interrupt() { signal(SIGINT) }
@@ -208,14 +194,8 @@ package final class WorkerProcess: Sendable {
         }
     }
 
-    /// Closes the request channel, under the lock its writers hold.
-    private func closeRequests() {
-        writeLock.withLock { _ in
-            state.withLock { state in
-                if state.requestFD >= 0 { close(state.requestFD); state.requestFD = -1 }
-            }
-        }
-    }
+    /// Closes the request channel (the worker then reads its end).
+    private func closeRequests() { writer.close() }
 
     /// Records the session folder handed to this worker's uid, so that it is
     /// given back to root before the uid can be leased again.

@@ -13,10 +13,20 @@ enum FrameIO {
 
     /// Writes one frame, retrying partial writes and interrupted calls.
     static func write(_ value: JSONValue, to fd: Int32) throws(Failure) {
+        try write(bytes: frame(value), to: fd)
+    }
+
+    /// A value as one frame: its length, then its JSON.
+    static func frame(_ value: JSONValue) -> [UInt8] {
         let body = value.jsonBytes
         let n = UInt32(body.count)
         var frame: [UInt8] = [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
         frame.append(contentsOf: body)
+        return frame
+    }
+
+    /// Writes an encoded frame, retrying partial writes and interrupted calls.
+    static func write(bytes frame: [UInt8], to fd: Int32) throws(Failure) {
         let failure: Int32? = frame.withUnsafeBytes { buffer in
             guard var pointer = buffer.baseAddress else { return nil }
             var remaining = buffer.count
