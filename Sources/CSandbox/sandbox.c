@@ -71,6 +71,16 @@ static void signal_set(sigset_t *set) {
     sigaddset(set, SIGUSR1);
 }
 
+// S and I read the session's signals (blocked since before the fork) from a
+// signalfd; without one neither can do its job, so the session ends.
+static int session_signals(void) {
+    sigset_t set;
+    signal_set(&set);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) _exit(70);
+    return sfd;
+}
+
 // Ends this process the way `status` says its child ended, so that the server
 // sees the worker's own exit code or signal.
 static void exit_like(int status) {
@@ -97,9 +107,7 @@ static void supervise(pid_t init, int status_read) {
     close(1);
     close(2);
     close(3);
-    sigset_t set;
-    signal_set(&set);
-    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    int sfd = session_signals();
     struct pollfd fds[2] = {{.fd = 0, .events = 0}, {.fd = sfd, .events = POLLIN}};
     int server_gone = 0;
     for (;;) {
@@ -115,7 +123,7 @@ static void supervise(pid_t init, int status_read) {
             server_gone = 1;
             kill(init, SIGKILL);
         }
-        if (sfd >= 0 && (fds[1].revents & POLLIN)) {
+        if (fds[1].revents & POLLIN) {
             struct signalfd_siginfo info;
             while (read(sfd, &info, sizeof info) == (ssize_t)sizeof info) {
                 switch (info.ssi_signo) {
@@ -177,10 +185,7 @@ static void serve_as_init(pid_t worker, int status_write) {
     close(1);
     close(2);
     close(3);
-    sigset_t set;
-    signal_set(&set);
-    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sfd < 0) _exit(70);
+    int sfd = session_signals();
     for (;;) {
         struct signalfd_siginfo info;
         ssize_t got = read(sfd, &info, sizeof info);
@@ -344,6 +349,3 @@ int sandbox_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-int sandbox_close_from(unsigned int first) {
-    return (int)syscall(SYS_close_range, first, ~0U, 0);
-}

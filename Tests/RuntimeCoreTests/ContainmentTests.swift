@@ -162,7 +162,7 @@ struct ContainmentTests {
         let stopped = await session.stop()
         #expect(stopped.status == .stopped && !stopped.killed)
         // The worker stays to serve values; its children are gone.
-        #expect(await SessionProcesses.waitUntil { SessionProcesses.descendants(of: worker).count <= 2 })
+        #expect(await Processes.waitUntil { SessionProcesses.descendants(of: worker).count <= 2 })
         await runtime.shutdown()
     }
 

@@ -17,7 +17,7 @@ struct AbandonedReadTests {
         #expect(result.status == 0, "\(result.stderr)")
         let reply = try JSONParser.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(reply["small"]?["value"] == [1, 2], "\(result.stdout)")
-        #expect(await waitUntil { logs.all.contains { $0.contains("request stopped: its client went away") } },
+        #expect(await Processes.waitUntil { logs.all.contains { $0.contains("request stopped: its client went away") } },
                 "\(logs.all.filter { $0.contains("request") })")
         try await server.stop()
     }

@@ -108,7 +108,7 @@ struct DemoPageBrowserTests {
     }
 
     @Test func reconnectsAfterTheServerRestartsOnTheSamePort() async throws {
-        let server = ServerProcess.buildFolder.appendingPathComponent("RuntimeServer").path
+        let server = Processes.buildFolder.appendingPathComponent("RuntimeServer").path
         let summary = try #require(try await runCheck("demo_page_restart.py",
                                                       [server, PythonEnvironment.resolve().executable, Self.screenshots]))
         #expect(summary["bannerText"]?.stringValue?.contains("cannot be reached; retrying in") == true, "\(summary)")

@@ -32,8 +32,8 @@ struct ServerContainmentTests {
         let below = server.descendants()
         #expect(below.count >= 53, "the supervisor, the init, the worker and 50 children")
         server.kill()
-        #expect(await waitUntil { below.allSatisfy { !processIsAlive($0) } },
-                "left running: \(below.filter(processIsAlive))")
+        #expect(await Processes.waitUntil { below.allSatisfy { !Processes.isAlive($0) } },
+                "left running: \(below.filter(Processes.isAlive))")
         await client.close()
     }
 
@@ -116,7 +116,7 @@ struct ServerContainmentTests {
         let below = server.descendants()
         #expect(below.count >= 53)
         server.kill()
-        #expect(await waitUntil { below.allSatisfy { !processIsAlive($0) } })
+        #expect(await Processes.waitUntil { below.allSatisfy { !Processes.isAlive($0) } })
         await client.close()
         await other.close()
     }

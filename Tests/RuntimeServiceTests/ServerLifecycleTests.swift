@@ -75,7 +75,7 @@ struct ServerLifecycleTests {
         let workers = processes(workingIn: folder)
         #expect(!workers.isEmpty)
         try await server.stop()
-        #expect(workers.allSatisfy { !processIsAlive($0) }, "the worker outlived the server")
+        #expect(workers.allSatisfy { !Processes.isAlive($0) }, "the worker outlived the server")
         // The client sees its session stopped, then the connection ends.
         var sawStop = false
         for await event in client.events where event.type == "[state]:EXECUTION_STOPPED" { sawStop = true }

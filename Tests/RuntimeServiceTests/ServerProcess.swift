@@ -21,17 +21,10 @@ final class ServerProcess: Sendable {
         self.port = port
     }
 
-    static var buildFolder: URL {
-        let own = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        var folder = own.deletingLastPathComponent()
-        if folder.pathExtension == "xctest" { folder = folder.deletingLastPathComponent() }
-        return folder
-    }
-
     /// Starts the server on a free port and waits until it listens.
     /// - Parameter user: run it as this uid (through `setpriv`), e.g. 65534.
     static func start(user: UInt32? = nil, arguments: [String] = [], environment: [String: String] = [:]) async throws -> ServerProcess {
-        let server = buildFolder.appendingPathComponent("RuntimeServer").path
+        let server = Processes.buildFolder.appendingPathComponent("RuntimeServer").path
         let python = PythonEnvironment.resolve().executable
         let preload = arguments.contains("--preload") ? [] : ["--preload", ""]
         var command = [server, "--port", "0", "--warm-workers", "0", "--python", python] + preload + arguments
@@ -91,24 +84,6 @@ final class ServerProcess: Sendable {
         process.waitUntilExit()
         return process.terminationStatus
     }
-}
-
-/// Whether a process is alive (not gone and not a zombie).
-func processIsAlive(_ pid: Int32) -> Bool {
-    guard kill(pid, 0) == 0 else { return false }
-    let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-    return !status.contains(") Z ")
-}
-
-/// Checks `condition` until it holds, for at most `limit`: for what the
-/// kernel does asynchronously (processes killed and reaped).
-func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }
 
 /// Processes whose working folder is `folder` (a session's, from outside).

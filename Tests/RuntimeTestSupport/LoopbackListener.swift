@@ -52,17 +52,3 @@ public struct LoopbackListener: Sendable {
         return true
     }
 }
-
-extension LoopbackListener {
-    /// Waits (off Swift's pool) until a client connects, and closes it.
-    public func acceptOne() async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var client: Int32 = -1
-                repeat { client = accept(fd, nil, nil) } while client < 0 && errno == EINTR
-                if client >= 0 { _ = Glibc.close(client) }
-                continuation.resume(returning: client >= 0)
-            }
-        }
-    }
-}

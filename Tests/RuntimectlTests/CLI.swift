@@ -1,4 +1,5 @@
 import Foundation
+import RuntimeTestSupport
 
 /// Runs the built `runtimectl` binary and collects what it printed.
 enum CLI {
@@ -9,13 +10,8 @@ enum CLI {
         var stderr: String
     }
 
-    /// The build folder holding the executables (beside the test bundle).
-    static var buildFolder: URL {
-        let own = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        var folder = own.deletingLastPathComponent()
-        if folder.pathExtension == "xctest" { folder = folder.deletingLastPathComponent() }
-        return folder
-    }
+    /// The build folder holding the executables.
+    static var buildFolder: URL { Processes.buildFolder }
 
     /// Runs the built `runtimectl` to its end.
     static func run(_ arguments: [String], in directory: URL? = nil, input: String? = nil,

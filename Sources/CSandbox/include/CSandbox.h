@@ -38,9 +38,6 @@ int sandbox_landlock(const char *const *read_paths, const char *const *write_pat
 /// A pidfd for `pid` (readable once the process has ended), or -1.
 int sandbox_pidfd_open(pid_t pid);
 
-/// Closes every descriptor from `first` up (close_range).
-int sandbox_close_from(unsigned int first);
-
 /// `posix_spawn_file_actions_addclosefrom_np` on `actions` (a
 /// `posix_spawn_file_actions_t *`), which Swift's Glibc module does not export.
 int sandbox_spawn_add_close_from(void *actions, int first);

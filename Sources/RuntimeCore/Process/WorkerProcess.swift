@@ -23,7 +23,6 @@ package final class WorkerProcess: Sendable {
         /// Output bytes the worker may send in frames: its channel cuts at
         /// the run's cap, so more than that (and the marker) is forged.
         var frameOutputAllowance = Int.max
-        var violation: String?
         var memoryKills = 0
         var warned = false
         /// The session folder handed to this worker's uid (given back at the end).
@@ -185,9 +184,6 @@ package final class WorkerProcess: Sendable {
     /// memory, read when the worker ended.
     var memoryKills: Int { state.withLock { $0.memoryKills } }
 
-    /// Why the worker was cut off for breaking the protocol, if it was.
-    var violation: String? { state.withLock { $0.violation } }
-
     private func signal(_ number: Int32) {
         state.withLock { state in
             if !state.ended { _ = Glibc.kill(pid, number) }
@@ -316,9 +312,6 @@ package final class WorkerProcess: Sendable {
 
     /// Ends a worker that broke the protocol.
     private func cutOff(_ problem: String) {
-        state.withLock { state in
-            if state.violation == nil { state.violation = problem }
-        }
         continuation.yield(.violation(problem))
         kill()
     }

@@ -88,8 +88,9 @@ actor WorkerSession: Session {
     }
 
     private func handle(_ event: WorkerEvent) {
-        // Once cut off, nothing more the worker sent counts: only its end.
-        if violated, case .exited = event {} else if violated { return }
+        if violated {
+            guard case .exited = event else { return }  // once cut off, only its end counts
+        }
         if event.isRecorded, state.events.count >= configuration.maximumEvents, !state.status.hasEnded {
             protocolViolation("more than \(configuration.maximumEvents) events")
             return

@@ -8,15 +8,4 @@ enum SessionProcesses {
     static func descendants(of root: Int32) -> [Int32] {
         ProcessTree.descendants(of: root).filter(TestSupport.processExists)
     }
-
-    /// Checks `condition` until it holds, for at most `limit`: for effects
-    /// the kernel applies asynchronously (signals delivered, processes reaped).
-    static func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
 }

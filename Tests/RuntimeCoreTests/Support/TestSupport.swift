@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import RuntimeTestSupport
 @testable import RuntimeCore
 
 /// Shared helpers for the RuntimeCore suites.
@@ -25,11 +26,7 @@ enum TestSupport {
     }
 
     /// Whether a process with this pid still exists (and is not a zombie of ours).
-    static func processExists(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        return !status.contains(") Z ")
-    }
+    static func processExists(_ pid: Int32) -> Bool { Processes.isAlive(pid) }
 }
 
 extension Session {
