@@ -3,9 +3,9 @@ import PackageDescription
 
 let package = Package(
     name: "python-runtime",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "RuntimeCore", targets: ["RuntimeCore"]),
+        .library(name: "RuntimeProtocol", targets: ["RuntimeProtocol"]),
         .library(name: "RuntimeService", targets: ["RuntimeService"]),
         .library(name: "RuntimeClient", targets: ["RuntimeClient"]),
         .executable(name: "runtime-worker", targets: ["runtime-worker"]),
@@ -30,18 +30,32 @@ let package = Package(
             providers: [.apt(["libpython3-dev"])]
         ),
         .target(name: "CSandbox", path: "Sources/CSandbox"),
+        // JSON values, the strict parser and the byte writer: no dependencies.
+        .target(name: "RuntimeJSON"),
+        // The frames between the server and its workers, and the one error model.
+        .target(name: "WorkerFrames", dependencies: ["RuntimeJSON"]),
+        // The parent side: sessions, placeholders, models and statistics as
+        // APIs, the worker handle and pool. No CPython.
         .target(
             name: "RuntimeCore",
             dependencies: [
-                "CPython",
+                "RuntimeJSON",
+                "WorkerFrames",
                 "CSandbox",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The worker side: the embedded interpreter, value encoding and the
+        // native statistics. Linked only by runtime-worker.
+        .target(name: "PythonWorker", dependencies: ["CPython", "CSandbox", "RuntimeJSON", "WorkerFrames"]),
+        // The wire protocol: request parsing, replies, events, error codes.
+        .target(name: "RuntimeProtocol", dependencies: ["RuntimeCore", "RuntimeJSON"]),
         .target(
             name: "RuntimeService",
             dependencies: [
                 "RuntimeCore",
+                "RuntimeProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -57,12 +71,13 @@ let package = Package(
             name: "RuntimeClient",
             dependencies: [
                 "RuntimeCore",
+                "RuntimeProtocol",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .executableTarget(name: "runtime-worker", dependencies: ["RuntimeCore"]),
+        .executableTarget(name: "runtime-worker", dependencies: ["PythonWorker"]),
         .executableTarget(
             name: "RuntimeServer",
             dependencies: [
@@ -75,18 +90,10 @@ let package = Package(
             name: "runtimectl",
             dependencies: [
                 "RuntimeCore",
+                "RuntimeProtocol",
                 "RuntimeClient",
                 "RuntimeService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "RuntimeBenchmarks",
-            dependencies: [
-                "RuntimeCore", "RuntimeClient",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -96,10 +103,12 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/RuntimeTestSupport"
         ),
-        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeJSON", "WorkerFrames", "RuntimeTestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "PythonWorkerTests", dependencies: ["PythonWorker", "RuntimeJSON", "WorkerFrames", "RuntimeCore", "RuntimeTestSupport"]),
         .testTarget(
             name: "RuntimeServiceTests",
-            dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],
+            dependencies: ["RuntimeService", "RuntimeProtocol", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeService", "RuntimeTestSupport"]),

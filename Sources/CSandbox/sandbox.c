@@ -349,3 +349,5 @@ int sandbox_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+
+int sandbox_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

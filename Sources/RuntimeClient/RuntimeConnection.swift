@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import RuntimeCore
+import RuntimeProtocol
 import Synchronization
 
 /// A client connection to a RuntimeServer over WebSocket.

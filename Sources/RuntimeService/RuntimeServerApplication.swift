@@ -6,6 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import RuntimeCore
+import RuntimeProtocol
 import ServiceLifecycle
 
 /// The whole server as a `Service`: WebSocket protocol on any path, the demo

@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// Everything the server can be told, with sensible defaults.
 public struct ServerConfiguration: Sendable {

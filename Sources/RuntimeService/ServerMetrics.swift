@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Prometheus
 import RuntimeCore
+import RuntimeProtocol
 
 /// The server's Prometheus metrics, in a registry of its own (so several
 /// servers can live in one process, as in tests).

@@ -1,4 +1,4 @@
-import RuntimeCore
+import PythonWorker
 
 // The worker process of RuntimeCore: one session's interpreter.
 RuntimeWorker.main(arguments: Array(CommandLine.arguments.dropFirst()))

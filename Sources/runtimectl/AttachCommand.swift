@@ -1,5 +1,6 @@
 import ArgumentParser
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl attach ID`: replays a session's events from the start and
 /// follows it until its run ends.

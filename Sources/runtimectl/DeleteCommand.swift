@@ -1,5 +1,6 @@
 import ArgumentParser
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl delete ID`
 struct DeleteCommand: AsyncParsableCommand {

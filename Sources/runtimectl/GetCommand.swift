@@ -1,5 +1,6 @@
 import ArgumentParser
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl get ID NAME [--begin N --size N] [--save FILE]`
 struct GetCommand: AsyncParsableCommand {

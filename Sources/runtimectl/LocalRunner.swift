@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RuntimeCore
+import RuntimeProtocol
 
 /// Runs one program through a local ``Runtime``, streaming its events to an
 /// output and printing the requested placeholders at the end. Ctrl-C stops the run.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// Options that shape a local runtime (`run --local`).
 struct LocalRuntimeOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl model ID NAME (--data JSON | --file PATH) [--method M]`
 struct ModelCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// Reads a program's files from disk, naming each relative to the folder that holds them all.
 enum ProgramLoader {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl run FILES... [--main F] [--wait] [--follow] [--get NAME ...] [--local]`
 struct RunCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// Where `runtimectl` writes what happens.
 protocol RunOutput: Sendable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl sessions`
 struct SessionsCommand: AsyncParsableCommand {

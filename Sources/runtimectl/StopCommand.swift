@@ -1,5 +1,6 @@
 import ArgumentParser
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl stop ID`
 struct StopCommand: AsyncParsableCommand {

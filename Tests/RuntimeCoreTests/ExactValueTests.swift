@@ -83,12 +83,18 @@ save("small", np.arange(3, dtype=np.int16))
     }
 
     @Test func workerRefusesMistypedOptions() throws {
-        #expect(throws: WorkerRequestError.self) { try WorkerReadRequest(frame: ["op": "get", "name": "x", "exact": "yes"]) }
-        #expect(throws: WorkerRequestError.self) { try WorkerReadRequest(frame: ["op": "get", "name": "x", "format": "pickle"]) }
+        #expect(throws: RuntimeError.self) { try WorkerReadRequest(frame: ["op": "get", "name": "x", "exact": "yes"]) }
+        #expect(throws: RuntimeError.self) { try WorkerReadRequest(frame: ["op": "get", "name": "x", "format": "pickle"]) }
         let read = try WorkerReadRequest(frame: ["op": "get", "name": "x", "exact": true, "format": "jsonpickle", "displayBytes": 10])
         #expect(read.exact && read.format == "jsonpickle" && read.displayBytes == 10)
-        let frame = WorkerRequestFrames.get(name: "x", window: nil, maxRows: 5, options: ValueReadOptions(exact: true, format: .jsonpickle),
-                                            displayBytes: 7)
-        #expect(frame.jsonString == #"{"op":"get","name":"x","maxRows":5,"exact":true,"format":"jsonpickle","displayBytes":7}"#)
+        var sent = WorkerReadRequest(name: "x", maxRows: 5)
+        sent.exact = true
+        sent.format = "jsonpickle"
+        sent.displayBytes = 7
+        let frame = WorkerRequest.read(sent).frames(rid: nil)
+        #expect(String(decoding: frame.dropFirst(4), as: UTF8.self)
+            == #"{"op":"get","name":"x","maxRows":5,"exact":true,"format":"jsonpickle","displayBytes":7}"#)
+        let decoded = try WorkerRequest.decode(JSONParser.parse(Array(frame.dropFirst(4))), parts: [])
+        #expect(decoded == .read(sent))
     }
 }

@@ -49,7 +49,7 @@ struct ModelInvokerTests {
     @Test func everyInlineShape() async throws {
         try await withSession { session, invoker in
             func predict(_ name: String, _ data: JSONValue, method: String? = nil) async throws -> JSONValue {
-                try await invoker.predict(model: name, input: .inline(data), method: method, in: session)
+                try await invoker.predict(model: name, input: .inline(JSONFragment(data)), method: method, in: session).decoded()
             }
             let expected = try await session.value("expected_logistic")
             let first = try #require(expected[0])
@@ -77,9 +77,9 @@ struct ModelInvokerTests {
     @Test func dataFilesInTheSessionFolder() async throws {
         try await withSession { session, invoker in
             let tree = try await session.value("expected_tree")
-            #expect(try await invoker.predict(model: "tree", input: .file("rows.csv"), method: nil, in: session) == tree)
-            #expect(try await invoker.predict(model: "tree", input: .file("rows.json"), method: nil, in: session) == tree)
-            #expect(try await invoker.predict(model: "logistic", input: .file("rows.npy"), method: nil, in: session)
+            #expect(try await invoker.predict(model: "tree", input: .file("rows.csv"), method: nil, in: session).decoded() == tree)
+            #expect(try await invoker.predict(model: "tree", input: .file("rows.json"), method: nil, in: session).decoded() == tree)
+            #expect(try await invoker.predict(model: "logistic", input: .file("rows.npy"), method: nil, in: session).decoded()
                     == (try await session.value("expected_logistic")))
             await #expect { try await invoker.predict(model: "tree", input: .file("missing.csv"), method: nil, in: session) } throws: {
                 ($0 as? RuntimeError)?.code == .invalidRequest && ($0 as? RuntimeError)?.message.contains("no file") == true
@@ -99,7 +99,7 @@ struct ModelInvokerTests {
         try await withSession(allowed: [allowed]) { session, invoker in
             let tree = try await session.value("expected_tree")
             #expect(try await invoker.predict(model: "tree", input: .file(allowed.appendingPathComponent("rows.csv").path),
-                                              method: nil, in: session) == tree)
+                                              method: nil, in: session).decoded() == tree)
             let folder = try #require((session as? WorkerSession)?.directory)
             try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("link.csv"),
                                                        withDestinationURL: outside.appendingPathComponent("secret.csv"))
@@ -144,7 +144,7 @@ struct ModelInvokerTests {
             }
             // Still serving.
             let again = try await invoker.predict(model: "logistic", input: .inline([1.0, 2.0]), method: nil, in: session)
-            #expect(again.arrayValue?.count == 1)
+            #expect(try again.decoded().arrayValue?.count == 1)
         }
     }
 

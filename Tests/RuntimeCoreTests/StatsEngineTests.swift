@@ -16,7 +16,7 @@ struct StatsEngineTests {
 
     private func check(_ session: any Session, _ dataset: String, against expected: String,
                        sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let actual = try await NativeStatsEngine().statistics(of: dataset, in: session)
+        let actual = try await NativeStatsEngine().statistics(of: dataset, in: session).decoded()
         let wanted = try await session.value(expected)
         let problems = StatsComparison.mismatches(actual: actual, expected: wanted, path: dataset)
         #expect(problems.isEmpty, "\(problems.prefix(12).joined(separator: "\n"))", sourceLocation: sourceLocation)
@@ -45,7 +45,7 @@ struct StatsEngineTests {
             rb.save_placeholder("df_expected", pe.frame(df, precise=("big",)))
             """)
         try await check(session, "df", against: "df_expected")
-        let stats = try await NativeStatsEngine().statistics(of: "df", in: session)
+        let stats = try await NativeStatsEngine().statistics(of: "df", in: session).decoded()
         let constant = stats["columns"]?.arrayValue?.first { $0["name"] == "constant" }
         #expect(constant?["skewness"] == .null && constant?["kurtosis"] == .null && constant?["std"] == 0.0)
         let words = stats["columns"]?.arrayValue?.first { $0["name"] == "words" }

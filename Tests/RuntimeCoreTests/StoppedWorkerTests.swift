@@ -22,7 +22,7 @@ struct StoppedWorkerTests {
         // Far more than a pipe holds, from more tasks than the pool has threads.
         let rows: JSONValue = .array(Array(repeating: .array(Array(repeating: .double(1.5), count: 16)), count: 8000))
         let blocked = (0..<8).map { _ in
-            Task { try await PythonModelInvoker().predict(model: "model", input: .inline(rows), method: nil, in: stopped) }
+            Task { try await PythonModelInvoker().predict(model: "model", input: .inline(JSONFragment(rows)), method: nil, in: stopped) }
         }
         // Another session runs and answers meanwhile.
         let (other, end) = try await TestSupport.runToEnd(runtime, ["main.py": "from runtimeBridge import save_placeholder\nsave_placeholder('x', 7)\n"])

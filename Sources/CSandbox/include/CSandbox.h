@@ -38,6 +38,9 @@ int sandbox_landlock(const char *const *read_paths, const char *const *write_pat
 /// A pidfd for `pid` (readable once the process has ended), or -1.
 int sandbox_pidfd_open(pid_t pid);
 
+/// pipe2(fds, O_CLOEXEC): both ends close on exec.
+int sandbox_pipe_cloexec(int fds[2]);
+
 /// `posix_spawn_file_actions_addclosefrom_np` on `actions` (a
 /// `posix_spawn_file_actions_t *`), which Swift's Glibc module does not export.
 int sandbox_spawn_add_close_from(void *actions, int first);

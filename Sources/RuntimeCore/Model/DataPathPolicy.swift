@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// Decides whether a data file may be read: a path, relative (to the
 /// session's working folder) or absolute, is allowed when it resolves,

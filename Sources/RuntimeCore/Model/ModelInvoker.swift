@@ -1,12 +1,15 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// What a model is called on: inline data in one of the contract's shapes, or
 /// a file (CSV with a header row, `.npy` or `.json`).
 public enum ModelInput: Sendable, Equatable {
     /// One instance (a flat array, or an object of feature to value), a list of
     /// instances, or an MLflow shape (`dataframe_split`, `dataframe_records`,
-    /// `instances`, `inputs`).
-    case inline(JSONValue)
+    /// `instances`, `inputs`), as JSON text: the server passes the client's
+    /// bytes on unchanged. Literals work: `.inline(["x": [1, 2]])`.
+    case inline(JSONFragment)
     /// A path relative to the session's working folder, or inside an allowed data folder.
     case file(String)
 }
@@ -14,10 +17,10 @@ public enum ModelInput: Sendable, Equatable {
 /// Calls a model a session saved on new data.
 public protocol ModelInvoker: Sendable {
     /// The model's predictions (a one-element list for a single instance),
-    /// encoded by the placeholder rules.
+    /// encoded by the placeholder rules, as JSON text.
     /// - Parameter method: another method than `predict` (e.g. `predict_proba`).
     func predict(model name: String, input: ModelInput, method: String?,
-                 in session: any Session) async throws(RuntimeError) -> JSONValue
+                 in session: any Session) async throws(RuntimeError) -> JSONFragment
 
     /// Folders besides its own that a session's program may read (data files
     /// the invoker serves from); the worker's sandbox opens them read-only.
@@ -46,20 +49,17 @@ public struct PythonModelInvoker: ModelInvoker {
     }
 
     public func predict(model name: String, input: ModelInput, method: String?,
-                        in session: any Session) async throws(RuntimeError) -> JSONValue {
-        guard let session = session as? WorkerSession else {
-            throw RuntimeError(.internalError, "PythonModelInvoker serves RuntimeCore's own sessions")
+                        in session: any Session) async throws(RuntimeError) -> JSONFragment {
+        guard let worker = session.pythonWorker else {
+            throw RuntimeError(.notAModel, "session \(session.id) has no Python worker to call models in")
         }
-        var request: [(String, JSONValue)] = [("op", "model"), ("name", .string(name))]
         switch input {
         case .inline(let data):
-            request.append(("data", data))
+            return try await worker.callModel(named: name, data: .inline(data), method: method)
         case .file(let path):
-            let policy = DataPathPolicy(sessionFolder: session.directory, allowedFolders: allowedDataFolders)
-            request.append(("path", .string(try policy.resolve(path))))
+            let policy = DataPathPolicy(sessionFolder: worker.workingDirectory, allowedFolders: allowedDataFolders)
+            return try await worker.callModel(named: name, data: .file(absolutePath: try policy.resolve(path)), method: method)
         }
-        if let method { request.append(("method", .string(method))) }
-        return try await session.workerRequest(.object(request))["predictions"] ?? .null
     }
 }
 

@@ -1,6 +1,8 @@
 import CSandbox
 import Foundation
 import Glibc
+import RuntimeJSON
+import WorkerFrames
 
 /// Starts a worker process with `posix_spawn`: exactly the descriptors it is
 /// given (everything else the server has open is closed in the child,

@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// Reads memory use from `/proc`, where no cgroup counts it for us.
 enum ProcessMemory {

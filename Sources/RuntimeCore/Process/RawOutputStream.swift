@@ -1,4 +1,6 @@
 import Glibc
+import RuntimeJSON
+import WorkerFrames
 
 /// One of a worker's raw output pipes (its fd 1 or 2), decoded as UTF-8
 /// without splitting a character across reads.

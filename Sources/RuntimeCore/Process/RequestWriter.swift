@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
 import Synchronization
+import RuntimeJSON
+import WorkerFrames
 
 /// Writes a worker's request frames from a thread of its own, so that a
 /// worker that stops reading (a program that stopped itself, or is busy in C)
@@ -33,8 +35,8 @@ final class RequestWriter: Sendable {
     }
 
     /// Queues a frame for the worker.
-    func enqueue(_ value: JSONValue) throws(Refused) {
-        let frame = FrameIO.frame(value)
+    func enqueue(_ request: WorkerRequest, rid: Int64? = nil) throws(Refused) {
+        let frame = request.frames(rid: rid)
         try state.withLock { state throws(Refused) in
             guard !state.closing else { throw Refused(description: "the request channel is closed") }
             guard state.queue.isEmpty || state.queuedBytes + frame.count <= limit else {

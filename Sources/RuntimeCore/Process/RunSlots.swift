@@ -1,3 +1,5 @@
+import RuntimeJSON
+import WorkerFrames
 /// A first-come, first-served limit on runs executing at once.
 actor RunSlots {
     private let limit: Int

@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import RuntimeJSON
+import WorkerFrames
 
 /// The cgroups this runtime puts its workers in, one per worker, so that a
 /// session's memory and process count are limited by the kernel for all of

@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
 import Synchronization
+import RuntimeJSON
+import WorkerFrames
 
 /// Hands out the uids of a range so that no two live workers share one, on
 /// the whole machine: each uid handed out is leased by an `flock` on a file

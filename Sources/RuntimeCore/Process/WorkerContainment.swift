@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Synchronization
+import RuntimeJSON
+import WorkerFrames
 
 /// Turns a runtime's ``Containment`` into each worker's spawn plan: the
 /// sandbox arguments, the scrubbed environment, its cgroups and its uid.

@@ -1,9 +1,11 @@
+import RuntimeJSON
+import WorkerFrames
 /// What a worker process reports besides replies to requests.
 enum WorkerEvent: Sendable {
     case placeholderReady(name: String, valueType: String)
-    case output(stream: String, text: String, truncated: Bool)
+    case output(stream: WorkerMessage.OutputStream, text: String, truncated: Bool)
     case finished
-    case failed(JSONValue)
+    case failed(ProgramError)
     /// A sandbox measure the kernel refused when the run began.
     case warning(String)
     /// The worker broke the frame protocol (malformed, oversized or unknown
@@ -21,16 +23,4 @@ extension WorkerEvent {
         default: return false
         }
     }
-}
-
-/// What a worker says when it is ready.
-struct WorkerHello: Sendable {
-    var pid: Int32
-    var pythonVersion: String
-    var pythonExecutable: String
-    var pythonPrefix: String
-    var preloaded: [String]
-    var preloadErrors: [(String, String)]
-    /// Sandbox measures the kernel refused at start.
-    var refused: [String]
 }

@@ -1,4 +1,6 @@
 import Glibc
+import RuntimeJSON
+import WorkerFrames
 
 /// How a worker process ended.
 public enum WorkerExit: Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,7 @@
 import Glibc
 import Logging
+import RuntimeJSON
+import WorkerFrames
 
 /// Keeps a number of started, ready workers (with their modules preloaded), so
 /// a run takes one at once; refills in the background as workers are taken.

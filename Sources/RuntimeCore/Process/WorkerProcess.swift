@@ -1,8 +1,9 @@
-import CPython
 import CSandbox
 import Foundation
 import Glibc
 import Synchronization
+import RuntimeJSON
+import WorkerFrames
 
 /// The runtime's handle on one worker process: its frame channel, the events
 /// it reports, requests with their replies, and the signals that stop it.
@@ -13,7 +14,7 @@ package final class WorkerProcess: Sendable {
 
     private struct State {
         var nextRequest: Int64 = 1
-        var pending: [Int64: CheckedContinuation<JSONValue, any Error>] = [:]
+        var pending: [Int64: CheckedContinuation<WorkerReply, any Error>] = [:]
         var exit: WorkerExit?
         /// Set once the process has ended but before it is reaped, so that no
         /// signal is ever sent to a reused pid.
@@ -60,7 +61,7 @@ package final class WorkerProcess: Sendable {
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
             var pair: [Int32] = [-1, -1]
-            guard shim_pipe_cloexec(&pair) == 0 else {
+            guard sandbox_pipe_cloexec(&pair) == 0 else {
                 let reason = String(cString: strerror(errno))
                 for open in pipes { close(open[0]); close(open[1]) }
                 plan.cgroup?.remove()
@@ -107,11 +108,11 @@ package final class WorkerProcess: Sendable {
     /// How the process ended, once it has.
     var exit: WorkerExit { get async { await exitPromise.value } }
 
-    /// Sends a frame without waiting for an answer (queued for the writer).
-    func send(_ frame: JSONValue) throws(Failure) {
+    /// Sends a request that has no reply (`run`), queued for the writer.
+    func send(_ request: WorkerRequest) throws(Failure) {
         guard !hasEnded else { throw Failure(description: "the worker process has ended") }
         do {
-            try writer.enqueue(frame)
+            try writer.enqueue(request)
         } catch {
             throw Failure(description: error.description)
         }
@@ -120,14 +121,11 @@ package final class WorkerProcess: Sendable {
     /// Sends a request (`rid` is added) and waits for its reply frame. When
     /// the calling task is cancelled (its client went away), the worker is
     /// told to stop the request (`cancel`); it then answers `LIMIT_EXCEEDED`.
-    func request(_ frame: JSONValue) async throws -> JSONValue {
-        guard case .object(var pairs) = frame else { throw Failure(description: "requests are objects") }
+    func request(_ request: WorkerRequest) async throws -> WorkerReply {
         let rid = state.withLock { state -> Int64 in
             defer { state.nextRequest += 1 }
             return state.nextRequest
         }
-        pairs.append(("rid", .int(rid)))
-        let message = JSONValue.object(pairs)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let registered = state.withLock { state -> Bool in
@@ -140,7 +138,7 @@ package final class WorkerProcess: Sendable {
                     return
                 }
                 do {
-                    try writer.enqueue(message)
+                    try writer.enqueue(request, rid: rid)
                 } catch {
                     if let waiting = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
                         waiting.resume(throwing: Failure(description: "\(error)"))
@@ -156,7 +154,7 @@ package final class WorkerProcess: Sendable {
     /// Asks the worker to stop request `rid`, if it is still waited for.
     private func cancelRequest(_ rid: Int64) {
         guard state.withLock({ $0.pending[rid] != nil }) else { return }
-        try? writer.enqueue(WorkerRequestFrames.cancel(rid: rid))
+        try? writer.enqueue(.cancel(rid: rid))
     }
 
     /// Writes request frames from a thread of its own.
@@ -246,14 +244,15 @@ package final class WorkerProcess: Sendable {
                 continue
             }
             do {
-                guard let body = try FrameIO.readBody(from: fd, maximumSize: maximumFrameBytes) else {
+                guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: maximumFrameBytes) else {
                     break  // the worker has ended
                 }
-                if let frame = try? JSONParser.parse(body), case .object = frame {
-                    drain(&streams)
-                    if let problem = dispatch(frame) { cutOff(problem); framesOpen = false }
-                } else {
-                    cutOff("a frame that is not a JSON object")
+                drain(&streams)
+                switch WorkerMessage.decode(header, parts: parts) {
+                case .success(let message):
+                    if let problem = dispatch(message) { cutOff(problem); framesOpen = false }
+                case .failure(let violation):
+                    cutOff(violation.description)
                     framesOpen = false
                 }
             } catch {
@@ -277,7 +276,7 @@ package final class WorkerProcess: Sendable {
         state.withLock { $0.memoryKills = kills }
         cgroup?.remove()
         closeRequests()
-        let pending = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
+        let pending = state.withLock { state -> [CheckedContinuation<WorkerReply, any Error>] in
             state.exit = exit
             let waiting = Array(state.pending.values)
             state.pending = [:]
@@ -306,7 +305,7 @@ package final class WorkerProcess: Sendable {
     private func forward(_ chunk: (stream: String, text: String)?) {
         guard let chunk, !chunk.text.isEmpty else { return }
         if state.withLock({ $0.attached }) {
-            continuation.yield(.output(stream: chunk.stream, text: chunk.text, truncated: false))
+            continuation.yield(.output(stream: chunk.stream == "stderr" ? .stderr : .stdout, text: chunk.text, truncated: false))
         }
     }
 
@@ -316,61 +315,47 @@ package final class WorkerProcess: Sendable {
         kill()
     }
 
-    /// Handles one frame; returns what is wrong with it, if anything.
-    private func dispatch(_ frame: JSONValue) -> String? {
-        switch frame["ev"]?.stringValue {
-        case "reply":
-            guard case .int(let rid)? = frame["rid"] else { return "a reply without a request id" }
+    /// Handles one message; returns what is wrong with it, if anything.
+    private func dispatch(_ message: WorkerMessage) -> String? {
+        switch message {
+        case .reply(let rid, let reply):
             // A reply to a request that was cancelled or never made is dropped.
             if let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
-                waiter.resume(returning: frame)
+                waiter.resume(returning: reply)
             }
-        case "hello":
+        case .hello(let greeting):
             guard !hello.isFulfilled else { return "a second hello" }
-            guard let reported = frame["pid"]?.intValue, let workerPID = Int32(exactly: reported) else {
-                return "a hello without a valid pid"
+            guard greeting.version == FrameProtocol.version else {
+                hello.fulfil(.failure(Failure(description: """
+                    the worker binary speaks frame protocol \(greeting.version), this runtime \(FrameProtocol.version): \
+                    install the runtime-worker built with this runtime
+                    """)))
+                return "a worker of another frame protocol (\(greeting.version))"
             }
-            let errors = (frame["preloadErrors"]?.objectValue ?? []).map { ($0.0, $0.1.stringValue ?? "") }
-            hello.fulfil(.success(WorkerHello(
-                pid: workerPID,
-                pythonVersion: frame["version"]?.stringValue ?? "",
-                pythonExecutable: frame["executable"]?.stringValue ?? "",
-                pythonPrefix: frame["prefix"]?.stringValue ?? "",
-                preloaded: (frame["preloaded"]?.arrayValue ?? []).compactMap(\.stringValue),
-                preloadErrors: errors,
-                refused: (frame["refused"]?.arrayValue ?? []).compactMap(\.stringValue))))
-        case "fatal":
+            hello.fulfil(.success(greeting))
+        case .fatal(let reason):
             guard !hello.isFulfilled else { return "a fatal frame after the hello" }
-            hello.fulfil(.failure(Failure(description: frame["message"]?.stringValue ?? "the worker could not start")))
-        case "ready":
-            guard let name = frame["name"]?.stringValue, let type = frame["type"]?.stringValue else {
-                return "a placeholder frame without a name and type"
-            }
-            guard name.utf8.count <= 1024, type.utf8.count <= 1024 else { return "a placeholder name or type over 1024 bytes" }
+            hello.fulfil(.failure(Failure(description: reason)))
+        case .ready(let name, let type):
             continuation.yield(.placeholderReady(name: name, valueType: type))
-        case "output":
-            guard let text = frame["text"]?.stringValue else { return "an output frame without text" }
+        case .output(let stream, let text, let truncated):
             let withinCap = state.withLock { state in
                 state.frameOutputAllowance -= text.utf8.count
                 return state.frameOutputAllowance >= 0
             }
             guard withinCap else { return "output frames past the run's output cap" }
-            let stream = frame["stream"]?.stringValue == "stderr" ? "stderr" : "stdout"
-            continuation.yield(.output(stream: stream, text: text, truncated: frame["truncated"]?.boolValue ?? false))
-        case "warning":
-            let message = frame["message"]?.stringValue ?? ""
+            continuation.yield(.output(stream: stream, text: text, truncated: truncated))
+        case .warning(let text):
             let first = state.withLock { state -> Bool in
                 defer { state.warned = true }
                 return !state.warned
             }
-            guard first, message.utf8.count <= 4096 else { return "more than one warning, or one over 4096 bytes" }
-            continuation.yield(.warning(message))
-        case "finished":
+            guard first else { return "more than one warning" }
+            continuation.yield(.warning(text))
+        case .finished:
             continuation.yield(.finished)
-        case "failed":
-            continuation.yield(.failed(frame["error"] ?? .null))
-        default:
-            return "a frame of unknown kind"
+        case .failed(let error):
+            continuation.yield(.failed(error))
         }
         return nil
     }

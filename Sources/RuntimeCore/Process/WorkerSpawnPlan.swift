@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// How to start one worker process.
 struct WorkerSpawnPlan: Sendable {

@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// How sessions are kept apart from the server, from each other and from the
 /// machine. Every measure is on by default; see `Docs/Security.md`.

@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// Writes a validated ``Program`` into a session's working folder.
 enum ProgramFiles {

@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// The Python installation the workers embed: the `program_name` given to
 /// CPython, from which it finds its prefix and site-packages.

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Synchronization
+import RuntimeJSON
+import WorkerFrames
 
 /// The entry point of RuntimeCore: runs programs in isolated worker
 /// processes and keeps their sessions.

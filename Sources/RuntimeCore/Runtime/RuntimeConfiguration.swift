@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// Everything a ``Runtime`` can be told. Every field has a sensible default.
 public struct RuntimeConfiguration: Sendable {

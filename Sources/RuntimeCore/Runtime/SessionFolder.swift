@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import RuntimeJSON
+import WorkerFrames
 
 /// A session's working folder: private to the session (mode 0700), and owned
 /// by the session's uid when the server gives sessions uids of their own.

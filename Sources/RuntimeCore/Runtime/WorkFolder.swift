@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import RuntimeJSON
+import WorkerFrames
 
 /// The folder holding one runtime's session folders, marked as ours by a
 /// lock file the runtime holds locked for its whole life. A folder whose

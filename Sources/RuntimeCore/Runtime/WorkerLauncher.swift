@@ -1,11 +1,13 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// How worker processes are started: which executable, with which arguments.
 public struct WorkerLauncher: Sendable, Equatable {
     /// The worker executable.
     public var executable: String
-    /// Arguments placed before the worker's own (e.g. ``RuntimeWorker/flag``
-    /// when the executable is your program calling ``RuntimeWorker/runIfRequested()``).
+    /// Arguments placed before the worker's own (e.g. `--runtime-worker`
+    /// when the executable is your program calling `RuntimeWorker.runIfRequested()` of `PythonWorker`).
     public var leadingArguments: [String]
 
     public init(executable: String, leadingArguments: [String] = []) {
@@ -23,9 +25,9 @@ public struct WorkerLauncher: Sendable, Equatable {
         return WorkerLauncher(executable: (folder as NSString).appendingPathComponent("runtime-worker"))
     }
 
-    /// This executable itself in worker mode; it must call ``RuntimeWorker/runIfRequested()`` first thing.
+    /// This executable itself in worker mode; it must call `RuntimeWorker.runIfRequested()` (module `PythonWorker`) first thing.
     public static var currentExecutable: WorkerLauncher {
         let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return WorkerLauncher(executable: own, leadingArguments: [RuntimeWorker.flag])
+        return WorkerLauncher(executable: own, leadingArguments: [FrameProtocol.workerFlag])
     }
 }

@@ -1,3 +1,5 @@
+import RuntimeJSON
+import WorkerFrames
 /// A value a program saved with `runtimeBridge.save_placeholder(name, value)`.
 /// The live Python object stays in the session's worker; reading it encodes it.
 public protocol Placeholder: Sendable {
@@ -8,6 +10,22 @@ public protocol Placeholder: Sendable {
 
     /// Encodes the current value; `window` pages tables and arrays.
     func read(window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue
+
+    /// The session the value lives in.
+    var session: any Session { get }
+}
+
+extension Placeholder {
+    /// The value's statistics (it must be a dataset), by `engine`.
+    public func statistics(using engine: any StatsEngine = NativeStatsEngine()) async throws(RuntimeError) -> JSONFragment {
+        try await session.statistics(of: name, using: engine)
+    }
+
+    /// Calls the value (it must be a model) on `input`, by `invoker`.
+    public func predict(_ input: ModelInput, method: String? = nil,
+                        using invoker: any ModelInvoker = PythonModelInvoker()) async throws(RuntimeError) -> JSONFragment {
+        try await session.predict(model: name, input: input, method: method, using: invoker)
+    }
 }
 
 /// Rows `begin ..< begin + size` of a table or array.
@@ -57,12 +75,18 @@ extension Session {
 }
 
 /// An encoded placeholder value, as the `get_placeholder` reply carries it.
+///
+/// The worker encodes a value once; the parts the server passes on (the
+/// value, dtypes, categories, display bundle) stay JSON text
+/// (``JSONFragment``) and are spliced into the reply unparsed. The
+/// `value`, `dtypes`, `categories` and `display` properties parse them for
+/// callers that look inside.
 public struct PlaceholderValue: Sendable, Equatable {
     public var name: String
     /// `type(value).__name__`: `int`, `DataFrame`, `ndarray`, ...
     public var valueType: String
-    /// The value by the contract's encoding rules.
-    public var value: JSONValue
+    /// The value by the contract's encoding rules, as JSON text.
+    public var encodedValue: JSONFragment
     /// For a windowed read: the window actually sent and the total row count.
     public var window: Window?
     /// Whether rows were left out because no window was asked for and the
@@ -72,22 +96,73 @@ public struct PlaceholderValue: Sendable, Equatable {
     public var rowCount: Int?
     /// A DataFrame's or structured array's dtypes (column → dtype name), or a
     /// Series' or array's dtype name; nil for other values.
-    public var dtypes: JSONValue? = nil
+    public var encodedDtypes: JSONFragment?
     /// The categories of categorical columns (column → list) or of a
     /// categorical Series (a list); nil when nothing is categorical.
-    public var categories: JSONValue? = nil
+    public var encodedCategories: JSONFragment?
     /// MIME type → content for values with a display form, with `truncated`
     /// listing what the size cap left out; nil for none.
-    public var display: JSONValue? = nil
+    public var encodedDisplay: JSONFragment?
     /// `"jsonpickle"` when the value is in that format; nil for the default.
-    public var format: String? = nil
+    public var format: String?
 
+    /// The rows a windowed read sent.
     public struct Window: Sendable, Equatable {
         public var begin: Int
         public var size: Int
         /// The total number of rows.
         public var max: Int
+
+        public init(begin: Int, size: Int, max: Int) {
+            self.begin = begin
+            self.size = size
+            self.max = max
+        }
     }
+
+    /// A value already encoded (what a ``Session`` of your own returns when
+    /// its values come as JSON text).
+    public init(name: String, valueType: String, encodedValue: JSONFragment, window: Window? = nil, truncated: Bool = false,
+                rowCount: Int? = nil, encodedDtypes: JSONFragment? = nil, encodedCategories: JSONFragment? = nil,
+                encodedDisplay: JSONFragment? = nil, format: String? = nil) {
+        self.name = name
+        self.valueType = valueType
+        self.encodedValue = encodedValue
+        self.window = window
+        self.truncated = truncated
+        self.rowCount = rowCount
+        self.encodedDtypes = encodedDtypes
+        self.encodedCategories = encodedCategories
+        self.encodedDisplay = encodedDisplay
+        self.format = format
+    }
+
+    /// A value given as a ``JSONValue`` (encoded here, once).
+    public init(name: String, valueType: String, value: JSONValue, window: Window? = nil, truncated: Bool = false,
+                rowCount: Int? = nil, dtypes: JSONValue? = nil, categories: JSONValue? = nil, display: JSONValue? = nil,
+                format: String? = nil) {
+        self.init(name: name, valueType: valueType, encodedValue: JSONFragment(value), window: window, truncated: truncated,
+                  rowCount: rowCount, encodedDtypes: dtypes.map(JSONFragment.init),
+                  encodedCategories: categories.map(JSONFragment.init), encodedDisplay: display.map(JSONFragment.init),
+                  format: format)
+    }
+
+    /// What a worker's reply carried.
+    init(name: String, encoded: EncodedValue) {
+        self.init(name: name, valueType: encoded.valueType, encodedValue: encoded.value,
+                  window: encoded.window.map { Window(begin: $0.begin, size: $0.size, max: $0.max) },
+                  truncated: encoded.truncated, rowCount: encoded.rowCount, encodedDtypes: encoded.dtypes,
+                  encodedCategories: encoded.categories, encodedDisplay: encoded.display, format: encoded.format)
+    }
+
+    /// The value, parsed (`null` if its text were not JSON, which a fragment never is).
+    public var value: JSONValue { (try? encodedValue.decoded()) ?? .null }
+    /// The dtypes, parsed.
+    public var dtypes: JSONValue? { encodedDtypes.flatMap { try? $0.decoded() } }
+    /// The categories, parsed.
+    public var categories: JSONValue? { encodedCategories.flatMap { try? $0.decoded() } }
+    /// The display bundle, parsed.
+    public var display: JSONValue? { encodedDisplay.flatMap { try? $0.decoded() } }
 }
 
 /// The default ``Placeholder``: a name in a session.

@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// One source file of a program, by the name the client gave it.
 public struct SourceFile: Sendable, Equatable {

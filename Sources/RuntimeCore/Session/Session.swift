@@ -1,3 +1,5 @@
+import RuntimeJSON
+import WorkerFrames
 /// One run of a program in its own worker process, and the values it saved.
 ///
 /// Sessions outlive the client that started them; they end when deleted (or
@@ -34,4 +36,25 @@ public protocol Session: AnyObject, Sendable {
     /// default options only (a non-default one is `INVALID_REQUEST`).
     func readPlaceholder(named name: String, window: RowWindow?,
                          options: ValueReadOptions) async throws(RuntimeError) -> PlaceholderValue
+
+    /// The session's Python worker, for engines that compute in it; nil for
+    /// a session that has none (the default).
+    var pythonWorker: (any PythonWorkerAccess)? { get }
+}
+
+extension Session {
+    /// None by default.
+    public var pythonWorker: (any PythonWorkerAccess)? { nil }
+
+    /// The statistics of the dataset `name`, by `engine` (the native one by default).
+    public func statistics(of name: String, using engine: any StatsEngine = NativeStatsEngine()) async throws(RuntimeError) -> JSONFragment {
+        try await engine.statistics(of: name, in: self)
+    }
+
+    /// The predictions of the model `name` on `input`, by `invoker` (the
+    /// Python one by default, reading data files from the session's folder only).
+    public func predict(model name: String, input: ModelInput, method: String? = nil,
+                        using invoker: any ModelInvoker = PythonModelInvoker()) async throws(RuntimeError) -> JSONFragment {
+        try await invoker.predict(model: name, input: input, method: method, in: self)
+    }
 }

@@ -1,3 +1,5 @@
+import RuntimeJSON
+import WorkerFrames
 /// Something that happened in a session, numbered 1, 2, 3, ... with no gaps.
 public struct SessionEvent: Sendable, Equatable {
     /// Which output stream a piece of output came from.

@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// A session's bookkeeping as a value: status, timings, placeholders and the
 /// event log with its sequence numbers. No I/O; ``WorkerSession`` drives it.

@@ -1,4 +1,6 @@
 import Foundation
+import RuntimeJSON
+import WorkerFrames
 
 /// Where a session's run is.
 public enum SessionStatus: String, Sendable, CaseIterable {
@@ -37,4 +39,19 @@ public struct SessionSnapshot: Sendable, Equatable {
     /// Set when the session's worker ended after its run did (killed at a
     /// limit, crashed, or cut off): why its values can no longer be read.
     public var valuesLost: String? = nil
+
+    public init(sessionId: String, status: SessionStatus, placeholders: [String] = [], startedAt: Date? = nil,
+                finishedAt: Date? = nil, durationMs: Int? = nil, error: ProgramError? = nil, killed: Bool = false,
+                lastSequence: Int = 0, valuesLost: String? = nil) {
+        self.sessionId = sessionId
+        self.status = status
+        self.placeholders = placeholders
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.durationMs = durationMs
+        self.error = error
+        self.killed = killed
+        self.lastSequence = lastSequence
+        self.valuesLost = valuesLost
+    }
 }

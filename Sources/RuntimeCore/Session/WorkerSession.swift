@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Synchronization
+import RuntimeJSON
+import WorkerFrames
 
 /// The default ``Session``: one program run in one worker process.
 actor WorkerSession: Session {
@@ -71,9 +73,9 @@ actor WorkerSession: Session {
             try SessionFolder.handOver(directory, to: worker.uid)
             worker.attachOutput(cap: configuration.outputCapBytes)
             // The run frame goes first: requests can only follow it.
-            try worker.send(["op": "run", "directory": .string(directory.path), "main": .string(program.mainFile),
-                             "outputCap": .int(Int64(configuration.outputCapBytes)),
-                             "readable": .array(configuration.modelInvoker.readableFolders.map { .string($0.path) })])
+            try worker.send(.run(.init(directory: directory.path, mainFile: program.mainFile,
+                                       outputCap: configuration.outputCapBytes,
+                                       readable: configuration.modelInvoker.readableFolders.map(\.path))))
         } catch {
             self.worker = worker
             finish(.failed, error: .workerCrashed("the worker could not be given its run: \(error)"))
@@ -105,14 +107,14 @@ actor WorkerSession: Session {
             }
             publish(state.placeholderSaved(name: name, valueType: valueType))
         case .output(let stream, let text, let truncated):
-            for event in state.output(stream: stream == "stderr" ? .stderr : .stdout, text: text, truncated: truncated,
+            for event in state.output(stream: stream == .stderr ? .stderr : .stdout, text: text, truncated: truncated,
                                       cap: configuration.outputCapBytes) {
                 publish(event)
             }
         case .finished:
             finish(stopRequested ? .stopped : .finished)
-        case .failed(let json):
-            finish(stopRequested ? .stopped : .failed, error: ProgramError(json: json))
+        case .failed(let error):
+            finish(stopRequested ? .stopped : .failed, error: error)
         case .warning(let message):
             logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(message)"])
         case .violation(let problem):
@@ -266,29 +268,28 @@ actor WorkerSession: Session {
             throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': the run has not started")
         }
         try await checkValuesKept(worker)
-        let request = WorkerRequestFrames.get(name: name, window: window, maxRows: configuration.defaultRowCap,
-                                              deadline: configuration.readTimeLimit, options: options,
-                                              displayBytes: configuration.displayByteLimit)
-        let result = try await call(worker, request)
-        let windowInfo = result["window"].map {
-            PlaceholderValue.Window(begin: $0["begin"]?.intValue ?? 0, size: $0["size"]?.intValue ?? 0, max: $0["max"]?.intValue ?? 0)
+        var read = WorkerReadRequest(name: name, window: window.map { .init(begin: $0.begin, size: $0.size) },
+                                     maxRows: configuration.defaultRowCap,
+                                     deadlineMilliseconds: configuration.readTimeLimit.map(WorkerReadRequest.milliseconds))
+        read.exact = options.exact
+        read.format = options.format.rawValue
+        read.displayBytes = configuration.displayByteLimit
+        guard case .value(let encoded) = try await call(worker, .read(read)) else {
+            throw RuntimeError(.internalError, "the worker answered a read with something else than a value")
         }
-        return PlaceholderValue(name: name, valueType: result["valueType"]?.stringValue ?? "object",
-                                value: result["value"] ?? .null, window: windowInfo,
-                                truncated: result["truncated"]?.boolValue ?? false,
-                                rowCount: result["rowCount"]?.intValue, dtypes: result["dtypes"],
-                                categories: result["categories"], display: result["display"],
-                                format: result["format"]?.stringValue)
+        return PlaceholderValue(name: name, encoded: encoded)
     }
 
-    /// Sends a request (`{"op": ...}`) to the session's worker and returns the
-    /// reply's result; for ``ModelInvoker`` and ``StatsEngine`` implementations.
-    nonisolated func workerRequest(_ request: JSONValue) async throws(RuntimeError) -> JSONValue {
+    /// Sends a request to the session's worker and returns its encoded result.
+    nonisolated func workerResult(_ request: WorkerRequest) async throws(RuntimeError) -> JSONFragment {
         guard let worker = assignedWorker.withLock({ $0 }) else {
             throw RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")
         }
         try await checkValuesKept(worker)
-        return try await call(worker, request)
+        guard case .result(let result) = try await call(worker, request) else {
+            throw RuntimeError(.internalError, "the worker answered with something else than a result")
+        }
+        return result
     }
 
     /// Throws, naming the reason, when the worker holding the values is gone.
@@ -303,20 +304,15 @@ actor WorkerSession: Session {
     }
 
     /// Sends a request to the worker and unwraps its reply.
-    private nonisolated func call(_ worker: WorkerProcess, _ request: JSONValue) async throws(RuntimeError) -> JSONValue {
-        let reply: JSONValue
+    private nonisolated func call(_ worker: WorkerProcess, _ request: WorkerRequest) async throws(RuntimeError) -> WorkerReply {
+        let reply: WorkerReply
         do {
             reply = try await worker.request(request)
         } catch {
-            throw RuntimeError(.internalError, "the session's worker is not available: \(error)")
+            throw RuntimeError(.internalError, "the session's worker is not available: \(error)", cause: error)
         }
-        guard reply["ok"]?.boolValue == true else {
-            let code = RuntimeError.Code(rawValue: reply["error"]?["code"]?.stringValue ?? "") ?? .internalError
-            let message = reply["error"]?["message"]?.stringValue ?? "the worker could not serve the request"
-            let programError = reply["error"]?["error"].map(ProgramError.init(json:))
-            throw RuntimeError(code, message, programError: programError)
-        }
-        return reply["result"] ?? .null
+        if case .failure(let error) = reply { throw error }
+        return reply
     }
 
     // MARK: Ending

@@ -1,7 +1,10 @@
+import RuntimeJSON
+import WorkerFrames
 /// Computes the statistics of a dataset a session saved.
 public protocol StatsEngine: Sendable {
-    /// `{"rowCount": N, "columns": [...]}` as the contract's `get_stats` describes.
-    func statistics(of name: String, in session: any Session) async throws(RuntimeError) -> JSONValue
+    /// `{"rowCount": N, "columns": [...]}` as the contract's `get_stats`
+    /// describes, as JSON text (``JSONFragment/init(_:)`` encodes a ``JSONValue``).
+    func statistics(of name: String, in session: any Session) async throws(RuntimeError) -> JSONFragment
 }
 
 /// The default ``StatsEngine``: numeric columns are computed in Swift straight
@@ -11,11 +14,11 @@ public protocol StatsEngine: Sendable {
 public struct NativeStatsEngine: StatsEngine {
     public init() {}
 
-    public func statistics(of name: String, in session: any Session) async throws(RuntimeError) -> JSONValue {
-        guard let session = session as? WorkerSession else {
-            throw RuntimeError(.internalError, "NativeStatsEngine serves RuntimeCore's own sessions")
+    public func statistics(of name: String, in session: any Session) async throws(RuntimeError) -> JSONFragment {
+        guard let worker = session.pythonWorker else {
+            throw RuntimeError(.notADataset, "session \(session.id) has no Python worker to compute statistics in")
         }
-        return try await session.workerRequest(["op": "stats", "name": .string(name)])
+        return try await worker.nativeStatistics(of: name)
     }
 }
 

@@ -1,4 +1,6 @@
 import Synchronization
+import RuntimeJSON
+import WorkerFrames
 
 /// A value that is set once and awaited by any number of tasks (a one-shot
 /// broadcast), for bridging callbacks and threads into async code.

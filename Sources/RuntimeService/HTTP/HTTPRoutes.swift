@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RuntimeCore
+import RuntimeProtocol
 
 /// `GET /` (the demo page), `GET /healthz`, `GET /metrics`.
 func addHTTPRoutes(to router: Router<BasicRequestContext>, runtime: Runtime, metrics: ServerMetrics) {

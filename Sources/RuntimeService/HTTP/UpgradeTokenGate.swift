@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import RuntimeProtocol
 
 /// Wraps the server's child channel with an ``UpgradeTokenGate`` in front, so
 /// a WebSocket upgrade without the right token is answered HTTP 401 (the
@@ -110,7 +111,8 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func refuse(context: ChannelHandlerContext) {
-        let body = #"{"type":"[error]:UNAUTHORIZED","error":{"code":"UNAUTHORIZED","message":"a valid token is required: Authorization: Bearer TOKEN or ?token=TOKEN"},"action":null}"#
+        let refusal = ProtocolError(.unauthorized, "a valid token is required: Authorization: Bearer TOKEN or ?token=TOKEN")
+        let body = String(decoding: WireMessage(refusal.wireMessage).bytes, as: UTF8.self)
         let response = "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
         buffered = nil

@@ -1,4 +1,5 @@
 import RuntimeCore
+import RuntimeProtocol
 import Synchronization
 
 /// One client connection's outgoing side: a FIFO of messages drained by a
@@ -18,8 +19,8 @@ public final class Connection: Sendable {
     /// Unsent bytes allowed before the connection is closed.
     public let byteLimit: Int
     /// The messages to send, in order; finishes when the connection closes.
-    public let outbox: AsyncStream<String>
-    private let continuation: AsyncStream<String>.Continuation
+    public let outbox: AsyncStream<[UInt8]>
+    private let continuation: AsyncStream<[UInt8]>.Continuation
     private let state = Mutex(State())
 
     private struct State {
@@ -40,14 +41,19 @@ public final class Connection: Sendable {
         self.id = id
         self.user = user
         self.byteLimit = byteLimit
-        (outbox, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+        (outbox, continuation) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
     }
 
     /// Queues a message. A client that lets more than ``byteLimit`` bytes pile
     /// up is not reading: the connection is closed rather than letting memory grow.
     public func send(_ message: JSONValue) {
-        let text = message.jsonString
-        let size = text.utf8.count
+        send(WireMessage(message))
+    }
+
+    /// Queues a message already written (a reply with spliced values).
+    public func send(_ message: WireMessage) {
+        let text = message.bytes
+        let size = text.count
         let overflowed: Bool = state.withLock { state in
             guard !state.closed else { return false }
             if state.queuedBytes > 0, size > byteLimit - state.queuedBytes {
@@ -63,8 +69,8 @@ public final class Connection: Sendable {
     }
 
     /// The writer calls this once a message has been written (or dropped).
-    public func didWrite(_ message: String) {
-        let size = message.utf8.count
+    public func didWrite(_ message: [UInt8]) {
+        let size = message.count
         state.withLock { $0.queuedBytes -= size }
     }
 

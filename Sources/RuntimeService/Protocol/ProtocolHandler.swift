@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RuntimeCore
+import RuntimeProtocol
 import Synchronization
 
 /// Serves the wire protocol's requests against a ``Runtime``: one reply per
@@ -51,12 +52,18 @@ public final class ProtocolHandler: Sendable {
         }
     }
 
-    /// Handles one text message from `connection`. Long requests (`stop`) are
-    /// answered from their own task so the connection keeps being served.
+    /// Handles one text message from `connection`.
     public func handle(text: String, from connection: Connection) async {
+        await handle(bytes: Array(text.utf8), from: connection)
+    }
+
+    /// Handles one message, as the WebSocket delivered its bytes, from
+    /// `connection`. Long requests (`stop`) are answered from their own task
+    /// so the connection keeps being served.
+    public func handle(bytes: [UInt8], from connection: Connection) async {
         let started = ContinuousClock.now
         metrics.request(user: connection.user)
-        switch RequestParser.parse(text) {
+        switch RequestParser.parse(bytes: bytes) {
         case .failure(let error):
             fail(error, on: connection)
             metrics.request(action: error.action ?? "unknown", duration: ContinuousClock.now - started)
@@ -79,14 +86,14 @@ public final class ProtocolHandler: Sendable {
 
     /// Answers a message that was too large to read.
     public func refuseOversizedMessage(bytes: Int, on connection: Connection) {
-        fail(ProtocolError(code: "LIMIT_EXCEEDED",
-                           message: "the message of \(bytes) bytes or more is over the frame limit of \(configuration.maximumMessageBytes) bytes"),
+        fail(ProtocolError(.limitExceeded,
+                           "the message of \(bytes) bytes or more is over the frame limit of \(configuration.maximumMessageBytes) bytes"),
              on: connection)
     }
 
     private func fail(_ error: ProtocolError, on connection: Connection) {
-        metrics.error(code: error.code)
-        if error.code == "INTERNAL" {
+        metrics.error(code: error.code.rawValue)
+        if error.code == .internalError {
             logger.error("request failed", metadata: ["message": "\(error.message)", "action": "\(error.action ?? "?")",
                                                       "connection": "\(connection.id)", "user": "\(connection.user.name)"])
         }
@@ -96,12 +103,9 @@ public final class ProtocolHandler: Sendable {
     private func serve(_ envelope: Envelope, on connection: Connection) async {
         do {
             let reply = try await reply(to: envelope.request, on: connection)
-            var message = reply.message
-            if let id = envelope.id, case .object(var fields) = message {
-                fields.append(("id", id))
-                message = .object(fields)
-            }
-            connection.send(message)
+            var members = reply.members
+            if let id = envelope.id { members.append(("id", .value(id))) }
+            connection.send(WireMessage(members))
             // Only now may events follow: they must come after the reply.
             reply.then?()
         } catch let error as RuntimeError {
@@ -112,7 +116,8 @@ public final class ProtocolHandler: Sendable {
             error.id = envelope.id
             fail(error, on: connection)
         } catch {
-            fail(ProtocolError(code: "INTERNAL", message: "\(error)", action: envelope.action, id: envelope.id), on: connection)
+            fail(ProtocolError(RuntimeError(.internalError, "\(error)", cause: error), action: envelope.action, id: envelope.id),
+                 on: connection)
         }
     }
 
@@ -127,12 +132,16 @@ public final class ProtocolHandler: Sendable {
 
     /// A reply, and what to do once it is queued (start forwarding events).
     private struct Reply {
-        var message: JSONValue
+        var members: WireReplies.Members
         var then: (() -> Void)?
 
-        init(_ message: JSONValue, then: (() -> Void)? = nil) {
-            self.message = message
+        init(_ members: WireReplies.Members, then: (() -> Void)? = nil) {
+            self.members = members
             self.then = then
+        }
+
+        init(_ message: JSONValue, then: (() -> Void)? = nil) {
+            self.init(WireReplies.members(message), then: then)
         }
     }
 
@@ -158,19 +167,18 @@ public final class ProtocolHandler: Sendable {
 
         case .getPlaceholder(let id, let name, let window, let options):
             let session = try session(id, for: connection)
-            return Reply(try await session.readPlaceholder(named: name, window: window, options: options).wireMessage(sessionId: id))
+            return Reply(try await session.readPlaceholder(named: name, window: window, options: options).wireMembers(sessionId: id))
 
-        case .runModel(let id, let name, let isData, let data, let method):
+        case .runModel(let id, let name, let input, let method):
             let session = try session(id, for: connection)
-            let input: ModelInput = isData ? .inline(data) : .file(data.stringValue ?? "")
-            let predictions = try await runtime.configuration.modelInvoker.predict(model: name, input: input, method: method, in: session)
-            return Reply(["type": "[model]:RESULT", "sessionId": .string(id), "name": .string(name), "predictions": predictions])
+            let predictions = try await session.predict(model: name, input: input, method: method,
+                                                        using: runtime.configuration.modelInvoker)
+            return Reply(WireReplies.modelResult(sessionId: id, name: name, predictions: predictions))
 
         case .getStats(let id, let name):
             let session = try session(id, for: connection)
-            let value = try await runtime.configuration.statsEngine.statistics(of: name, in: session)
-            return Reply(["type": "[placeholder]:STATS", "sessionId": .string(id), "name": .string(name),
-                          "dataset_name": .string(name), "value": value])
+            let value = try await session.statistics(of: name, using: runtime.configuration.statsEngine)
+            return Reply(WireReplies.stats(sessionId: id, name: name, value: value))
 
         case .status(let id):
             return Reply(try await session(id, for: connection).snapshot().wireMessage)
@@ -180,28 +188,25 @@ public final class ProtocolHandler: Sendable {
             let before = await session.snapshot()
             guard !before.status.hasEnded else { return Reply(before.wireMessage) }
             let after = await session.stop()
-            return Reply(["type": "[status]:EXECUTION_STOPPED", "sessionId": .string(id), "status": .string(after.status.rawValue),
-                          "killed": .bool(after.killed)])
+            return Reply(WireReplies.stopped(sessionId: id, snapshot: after))
 
         case .listSessions:
             var sessions: [JSONValue] = []
             for session in await runtime.allSessions() where owners.isVisible(session.id, to: connection.user) {
-                let snapshot = await session.snapshot()
-                sessions.append(["sessionId": .string(session.id), "status": .string(snapshot.status.rawValue),
-                                 "startedAt": snapshot.startedAt.map { .string($0.iso8601) } ?? .null])
+                sessions.append(WireReplies.sessionEntry(await session.snapshot()))
             }
-            return Reply(["type": "[sessions]:LIST", "sessions": .array(sessions)])
+            return Reply(WireReplies.sessionList(sessions))
 
         case .deleteSession(let id):
             _ = try session(id, for: connection)
             try await runtime.deleteSession(id: id)
             forget(id)
-            return Reply(["type": "[status]:DELETED", "sessionId": .string(id)])
+            return Reply(WireReplies.deleted(sessionId: id))
 
         case .subscribe(let id, let since):
             let session = try session(id, for: connection)
             let snapshot = await session.snapshot()
-            return Reply(["type": "[status]:SUBSCRIBED", "sessionId": .string(id), "status": .string(snapshot.status.rawValue)]) {
+            return Reply(WireReplies.subscribed(sessionId: id, status: snapshot.status)) {
                 connection.subscribe(to: session, after: since ?? snapshot.lastSequence)
             }
         }

@@ -2,6 +2,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import RuntimeCore
+import RuntimeProtocol
 import Synchronization
 
 /// Serves one WebSocket connection: greets it, reads messages (frame by
@@ -27,7 +28,7 @@ struct WebSocketSession {
         let logger = connectionLogger
         // The greeting is the first message, before anything the client asks.
         let count = handler.register(connection)
-        connection.send(["type": "[users]:INFO", "count": .int(Int64(count))])
+        connection.send(WireReplies.greeting(count: count))
         defer { handler.unregister(connection) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -35,7 +36,7 @@ struct WebSocketSession {
                     defer { connection.didWrite(message) }
                     if connection.overflowed { continue }
                     do {
-                        try await outbound.write(.text(message))
+                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: message))))
                     } catch {
                         break
                     }
@@ -68,10 +69,10 @@ struct WebSocketSession {
         do {
             for try await frame in inbound {
                 if connection.isClosed { break }
-                let output = assembler.feed(bytes: Array(buffer: frame.data), isContinuation: frame.opcode == .continuation, fin: frame.fin)
+                let output = assembler.feed(frame.data.readableBytesView, isContinuation: frame.opcode == .continuation, fin: frame.fin)
                 switch output {
                 case .message(let bytes)?:
-                    await handler.handle(text: String(decoding: bytes, as: UTF8.self), from: connection)
+                    await handler.handle(bytes: bytes, from: connection)
                 case .oversized(let bytes)?:
                     handler.refuseOversizedMessage(bytes: bytes, on: connection)
                 case nil:

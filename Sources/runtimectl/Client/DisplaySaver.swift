@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// Writes a value's display form (the reply's `display`, MIME type to content)
 /// to a file: the type the file's extension names, else the first image.

@@ -1,4 +1,5 @@
 import RuntimeCore
+import RuntimeProtocol
 
 /// A session's events for people: the program's output on its own streams,
 /// what happened on stderr.

@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// Numbers as people read them in a table: integers whole, floats rounded to
 /// about six significant digits (the full value stays in `--json`).

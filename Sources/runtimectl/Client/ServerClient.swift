@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RuntimeClient
 import RuntimeCore
+import RuntimeProtocol
 
 /// A connection to the server for one command, mapping failures onto exit codes.
 struct ServerClient {

@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// `runtimectl run` against a server: start, then optionally follow or wait.
 struct ServerRun {

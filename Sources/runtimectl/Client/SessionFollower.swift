@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeProtocol
 
 /// Reads one session's events on a connection until the run ends.
 ///

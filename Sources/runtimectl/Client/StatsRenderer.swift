@@ -1,4 +1,5 @@
 import RuntimeCore
+import RuntimeProtocol
 
 /// Statistics for people: one summary row per column, then per column its
 /// quartiles, its most frequent values and a text histogram.

@@ -1,4 +1,5 @@
 import RuntimeCore
+import RuntimeProtocol
 
 /// Plain-text tables and value rendering for people: numbers rounded and
 /// right-aligned, everything else left-aligned.

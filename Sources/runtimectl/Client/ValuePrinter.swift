@@ -1,4 +1,5 @@
 import RuntimeCore
+import RuntimeProtocol
 
 /// A `[placeholder]:VALUE` reply for people: a heading on stderr (name, type,
 /// shape, which rows), the value on stdout. `get` and `run --get` share it.

@@ -1,0 +1,53 @@
+import CPython
+import RuntimeJSON
+import WorkerFrames
+
+/// The one embedded interpreter of a worker process.
+///
+/// `initialize` runs once on the process's main thread (so that Python's
+/// signal handlers, and with them `KeyboardInterrupt`, work); afterwards the
+/// GIL is released and every use goes through ``withGIL(_:)``.
+enum PythonInterpreter {
+    struct InitializationError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Starts the interpreter with `programName` as `sys.executable`, from
+    /// which CPython finds the environment (a venv's `pyvenv.cfg`, or the
+    /// system's prefix). Leaves the GIL held by the calling thread.
+    static func initialize(programName: String) throws(InitializationError) {
+        if let failure = shim_initialize(programName) {
+            throw InitializationError(description: String(cString: failure))
+        }
+    }
+
+    /// Releases the GIL after initialisation, so other threads can take it.
+    static func releaseAfterInitialization() {
+        _ = PyEval_SaveThread()
+    }
+
+    /// Runs `body` holding the GIL. Never await inside; keep the work short on
+    /// shared threads.
+    static func withGIL<T>(_ body: () throws -> T) rethrows -> T {
+        let state = PyGILState_Ensure()
+        defer { PyGILState_Release(state) }
+        return try body()
+    }
+
+    /// Imports a module by name.
+    static func importModule(_ name: String) throws(PythonError) -> PythonObject {
+        try PythonObject.check(PyImport_ImportModule(name))
+    }
+
+    /// `sys.modules[name]` when that module was already imported, else nil.
+    static func loadedModule(_ name: String) -> PythonObject? {
+        guard let modules = PyImport_GetModuleDict(), let module = PyDict_GetItemString(modules, name) else { return nil }
+        return PythonObject(borrowing: module)
+    }
+
+    /// Compiles and executes `source` as a new module registered under `name`.
+    static func defineModule(named name: String, source: String) throws(PythonError) -> PythonObject {
+        let code = try PythonObject.check(Py_CompileString(source, "<\(name)>", Py_file_input))
+        return try PythonObject.check(PyImport_ExecCodeModule(name, code.pointer))
+    }
+}

@@ -1,0 +1,264 @@
+import CPython
+import Foundation
+import Glibc
+import Synchronization
+import RuntimeJSON
+import WorkerFrames
+
+/// The program that runs inside each worker process: one embedded
+/// interpreter, one session's program on the main thread, and requests about
+/// its values served from a second thread.
+///
+/// Build the `runtime-worker` executable from this package, or call
+/// ``runIfRequested()`` first thing in your own executable and point
+/// ``WorkerLauncher`` at it.
+public enum RuntimeWorker {
+    /// The first argument that marks a process as a worker.
+    public static let flag = FrameProtocol.workerFlag
+
+    /// When this process was started as a worker (its first argument is
+    /// ``flag``), runs the worker and never returns; otherwise returns at once.
+    public static func runIfRequested() {
+        let arguments = CommandLine.arguments
+        guard arguments.count > 1, arguments[1] == flag else { return }
+        main(arguments: Array(arguments.dropFirst(2)))
+    }
+
+    /// Runs the worker with its arguments (`--python PATH`, `--preload a,b`,
+    /// and the sandbox's: `--sandbox`, `--userns`, `--network none`, `--uid N`,
+    /// `--gid N`, `--max-processes N`, `--cgroup-procs PATH`).
+    public static func main(arguments: [String]) -> Never {
+        var python = "/usr/bin/python3"
+        var preload: [String] = []
+        var sandbox = WorkerSandboxOptions()
+        var index = 0
+        while index < arguments.count {
+            let name = arguments[index]
+            let value = index + 1 < arguments.count ? arguments[index + 1] : nil
+            switch name {
+            case "--python" where value != nil:
+                python = value ?? python; index += 1
+            case "--preload" where value != nil:
+                preload = (value ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }
+                index += 1
+            default:
+                if sandbox.consume(name, value), WorkerSandboxOptions.takesValue(name) { index += 1 }
+            }
+            index += 1
+        }
+        // First of all, while this process has one thread: from here on it is
+        // the session's worker inside its own namespaces.
+        let (confined, refused) = WorkerSandbox(options: sandbox).enter()
+        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused).run()
+    }
+}
+
+/// The state of the running worker, reachable from Python's C callbacks.
+final class WorkerContext: Sendable {
+    let channel: WorkerChannel
+    init(channel: WorkerChannel) { self.channel = channel }
+
+    /// Set once, before the interpreter starts; read by the C callback.
+    nonisolated(unsafe) static var current: WorkerContext?
+}
+
+/// `_runtime_native.emit(kind, a, b)`: how Python code reaches the frame channel.
+private let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, UnsafeMutablePointer<PyObject>?) -> UnsafeMutablePointer<PyObject>? = { _, args in
+    guard let args, let context = WorkerContext.current, PyTuple_Size(args) == 3 else {
+        shim_raise_type_error("emit(kind, a, b) takes three str arguments")
+        return nil
+    }
+    guard let kind = PythonObject.string(from: shim_tuple_get(args, 0)),
+        let a = PythonObject.string(from: shim_tuple_get(args, 1)),
+        let b = PythonObject.string(from: shim_tuple_get(args, 2))
+    else {
+        shim_raise_type_error("emit(kind, a, b) takes three str arguments")
+        return nil
+    }
+    // Writing may block on a full pipe: let other Python threads run meanwhile.
+    let saved = PyEval_SaveThread()
+    switch kind {
+    case "output": context.channel.sendOutput(stream: a == "stderr" ? .stderr : .stdout, text: b)
+    case "ready": context.channel.send(.ready(name: a, valueType: b))
+    default: break
+    }
+    PyEval_RestoreThread(saved)
+    return shim_newref_none()
+}
+
+private struct WorkerProcessMain {
+    var python: String
+    var preload: [String]
+    var sandbox: WorkerSandboxOptions
+    /// False when the kernel refused the namespaces: no program may run then.
+    var confined: Bool
+    /// Sandbox measures the kernel refused, reported in the hello.
+    var refused: [String]
+
+    func run() -> Never {
+        // The runtime hands a worker four descriptors: 0 requests, 1 frames,
+        // 2 and 3 the program's raw stderr and stdout. Keep the frame channels
+        // off 0 and 1, which the program and its subprocesses use: fd 1 becomes
+        // the raw stdout pipe, fd 0 reads /dev/null.
+        let requestFD = fcntl(0, F_DUPFD_CLOEXEC, 4)
+        let frameFD = fcntl(1, F_DUPFD_CLOEXEC, 4)
+        guard requestFD >= 0, frameFD >= 0 else { _exit(70) }
+        if fcntl(3, F_GETFD) >= 0 {
+            dup2(3, 1)
+            close(3)
+        } else {
+            dup2(2, 1)
+        }
+        let devNull = open("/dev/null", O_RDONLY)
+        if devNull >= 0 { dup2(devNull, 0); close(devNull) }
+
+        let channel = WorkerChannel(fd: frameFD)
+        WorkerContext.current = WorkerContext(channel: channel)
+        guard confined else {
+            // Fail closed: without its namespaces a program could signal the
+            // server and outlive its session.
+            channel.send(.fatal("cannot contain a session here: \(refused.joined(separator: "; "))"))
+            _exit(76)
+        }
+
+        do {
+            try PythonInterpreter.initialize(programName: python)
+        } catch {
+            channel.send(.fatal("cannot start Python from \(python): \(error)"))
+            _exit(71)
+        }
+        let hello: WorkerHello
+        let handler: WorkerRequestHandler
+        let pythonFolders: [String]
+        do {
+            (hello, handler, pythonFolders) = try setUp(channel: channel)
+        } catch {
+            channel.send(.fatal("cannot prepare the interpreter: \(error)"))
+            _exit(72)
+        }
+        PythonInterpreter.releaseAfterInitialization()
+        channel.send(.hello(hello))
+
+        // Wait for the run on this thread, confine the files it may touch,
+        // and only then start the thread that serves requests: Landlock binds
+        // the thread that applies it and the threads it starts afterwards.
+        let job = awaitRun(fd: requestFD, handler: handler, channel: channel)
+        var refusedFiles = WorkerSandbox.restrictFiles(session: job.directory, readable: pythonFolders + job.readable)
+        let unbound = WorkerSandbox.otherThreads()
+        if sandbox.enabled, unbound > 0 {
+            // A program could run code on a thread Landlock does not bind.
+            refusedFiles.append("\(unbound) thread(s) started before Landlock (a preloaded library's pool?) are not bound by it")
+        }
+        var first: WorkerRequest.RunOrder? = job
+        if !refusedFiles.isEmpty {
+            let reason = refusedFiles.joined(separator: "; ")
+            if sandbox.enabled && sandbox.uid == nil {
+                // Sessions share the server's uid: Landlock is their only
+                // file barrier, so without it no program runs.
+                channel.send(.failed(ProgramError(type: "ContainmentUnavailable",
+                                                  message: "the session's files cannot be confined here: \(reason)")))
+                first = nil
+            } else {
+                channel.send(.warning(reason))
+            }
+        }
+        let runs = RunMailbox()
+        let reader = Thread {
+            serveRequests(fd: requestFD, handler: handler, channel: channel, runs: runs)
+        }
+        reader.stackSize = 8 << 20
+        reader.start()
+
+        // The main thread runs the session's program, so that SIGINT raises
+        // KeyboardInterrupt in it.
+        var next: WorkerRequest.RunOrder? = first
+        while true {
+            let current = next ?? runs.next()
+            next = nil
+            channel.setOutputCap(current.outputCap)
+            enterSession(current.directory)
+            let result = handler.runProgram(directory: current.directory, mainFile: current.mainFile)
+            channel.send(result)
+        }
+    }
+
+    /// Points HOME and TMPDIR into the session's folder.
+    private func enterSession(_ directory: String) {
+        PythonInterpreter.withGIL {
+            do {
+                _ = try PythonInterpreter.importModule("_runtime_sandbox").attribute("enter_session").call([try .string(directory)])
+            } catch {
+                PyErr_Clear()
+            }
+        }
+    }
+
+    /// Reads frames until the run arrives; anything asked before it is
+    /// answered with an error (there is nothing to read yet).
+    private func awaitRun(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel) -> WorkerRequest.RunOrder {
+        while true {
+            guard case .frame(let header, let parts) = WorkerFrameReader(fd: fd).next() else { _exit(0) }
+            if case .run(let order)? = try? WorkerRequest.decode(header, parts: parts) { return order }
+            if let rid = header["rid"] {
+                channel.send(.failure(RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")), rid: rid)
+            }
+        }
+    }
+
+    private func setUp(channel: WorkerChannel) throws -> (WorkerHello, WorkerRequestHandler, [String]) {
+        let native = try PythonObject.check(PyModule_New("_runtime_native"))
+        let emit = try PythonObject.check(shim_make_function("emit", emitCallback))
+        guard PyObject_SetAttrString(native.pointer, "emit", emit.pointer) == 0,
+            let modules = PyImport_GetModuleDict(),
+            PyDict_SetItemString(modules, "_runtime_native", native.pointer) == 0
+        else { throw PythonError.fetch() }
+        let helper = try PythonInterpreter.defineModule(named: "_runtime_worker", source: WorkerPythonSource.helper)
+        _ = try PythonInterpreter.defineModule(named: "runtimeBridge", source: WorkerPythonSource.bridge)
+        _ = try helper.attribute("prepare_interpreter").call([])
+        let sandboxModule = try PythonInterpreter.defineModule(named: "_runtime_sandbox", source: WorkerPythonSource.sandbox)
+
+        var loaded: [String] = []
+        var failures: [(String, String)] = []
+        for name in preload {
+            do {
+                _ = try PythonInterpreter.importModule(name)
+                loaded.append(name)
+            } catch {
+                failures.append((name, error.description))
+            }
+        }
+        let sys = try PythonInterpreter.importModule("sys")
+        let hello = WorkerHello(
+            pid: getpid(),
+            pythonVersion: try sys.attribute("version").stringValue ?? "",
+            pythonExecutable: try sys.attribute("executable").stringValue ?? "",
+            pythonPrefix: try sys.attribute("prefix").stringValue ?? "",
+            preloaded: loaded, preloadErrors: failures, refused: refused)
+        let folders = try sandboxModule.attribute("python_folders").call([]).stringValue ?? ""
+        return (hello, WorkerRequestHandler(helper: helper), folders.split(separator: "\n").map(String.init))
+    }
+}
+
+/// Reads requests until the runtime closes the channel, then ends the process.
+private func serveRequests(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
+    WorkerRequestRouter(fd: fd, handler: handler, channel: channel, runs: runs).run()
+}
+
+/// Hands run requests from the request thread to the main thread.
+final class RunMailbox: Sendable {
+    private let jobs = Mutex<[WorkerRequest.RunOrder]>([])
+    private let signal = DispatchSemaphore(value: 0)
+
+    func post(_ job: WorkerRequest.RunOrder) {
+        jobs.withLock { $0.append(job) }
+        signal.signal()
+    }
+
+    func next() -> WorkerRequest.RunOrder {
+        while true {
+            signal.wait()
+            if let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return job }
+        }
+    }
+}

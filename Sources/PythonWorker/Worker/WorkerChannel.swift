@@ -1,0 +1,74 @@
+import Glibc
+import Synchronization
+import RuntimeJSON
+import WorkerFrames
+
+/// The worker's side of the frame channel: writes frames to the runtime from
+/// any thread (the main thread running Python, the request thread), and keeps
+/// the per-run output budget.
+final class WorkerChannel: Sendable {
+    private struct Output {
+        var cap = Int.max
+        var written = 0
+        var cut = false
+    }
+
+    private let fd: Int32
+    private let writeLock = Mutex(())
+    private let output = Mutex(Output())
+
+    init(fd: Int32) { self.fd = fd }
+
+    /// Sends one frame. A runtime that went away ends the worker.
+    func send(_ message: WorkerMessage) {
+        send(frames: message.frames)
+    }
+
+    /// Sends a reply to `rid` (null for a request that had none).
+    func send(_ reply: WorkerReply, rid: JSONValue) {
+        send(frames: reply.frames(rid: rid))
+    }
+
+    /// Sends encoded frames in one piece: a message's parts never
+    /// interleave with another thread's frames.
+    private func send(frames: [UInt8]) {
+        writeLock.withLock { _ in
+            do {
+                try FrameIO.write(bytes: frames, to: fd)
+            } catch {
+                _exit(0)
+            }
+        }
+    }
+
+    func setOutputCap(_ bytes: Int) {
+        output.withLock { $0 = Output(cap: max(0, bytes), written: 0, cut: false) }
+    }
+
+    /// Sends program output, cutting it (with one marker) once the run's cap is reached.
+    func sendOutput(stream: WorkerMessage.OutputStream, text: String) {
+        let (allowed, marker): (String?, Bool) = output.withLock { state in
+            if state.cut { return (nil, false) }
+            let size = text.utf8.count
+            if state.written + size <= state.cap {
+                state.written += size
+                return (text, false)
+            }
+            let room = state.cap - state.written
+            state.written = state.cap
+            state.cut = true
+            var prefix = Substring(text).utf8.prefix(room)
+            // Cut on a character boundary.
+            while String(prefix) == nil, !prefix.isEmpty { prefix = prefix.dropLast() }
+            return (String(prefix), true)
+        }
+        if let allowed, !allowed.isEmpty {
+            send(.output(stream: stream, text: allowed, truncated: false))
+        }
+        if marker {
+            let cap = output.withLock { $0.cap }
+            send(.output(stream: stream, text: "\n[output truncated: this run's output passed its cap of \(cap) bytes]\n",
+                         truncated: true))
+        }
+    }
+}

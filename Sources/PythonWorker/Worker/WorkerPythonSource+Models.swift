@@ -1,0 +1,164 @@
+import RuntimeJSON
+import WorkerFrames
+extension WorkerPythonSource {
+    /// `run_model`: picks the model's function, turns the data's shapes into a
+    /// DataFrame or array, and separates the caller's mistakes from the model's.
+    static let models = #"""
+class NotAModel(Exception):
+    pass
+
+
+class BadModelInput(Exception):
+    pass
+
+
+def _model_function(model, method):
+    if method:
+        fn = getattr(model, method, None)
+        if fn is None or not callable(fn):
+            raise NotAModel("a %s has no method %r" % (type(model).__name__, method))
+        return fn
+    predict = getattr(model, "predict", None)
+    if predict is not None and callable(predict):
+        return predict
+    if callable(model) and not isinstance(model, type):
+        return model
+    raise NotAModel("a %s has neither predict nor a call" % type(model).__name__)
+
+
+def _feature_names(model):
+    names = getattr(model, "feature_names_in_", None)
+    return None if names is None else [str(n) for n in names]
+
+
+def _ordered(frame, model):
+    """A DataFrame with the model's features in the model's order, when it knows them."""
+    names = _feature_names(model)
+    if names is None:
+        return frame
+    frame = frame.rename(columns=str)
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise BadModelInput("the data lacks the model's features: " + ", ".join(missing))
+    return frame[names]
+
+
+def _frame(data, model, columns=None, index=None):
+    import pandas as pd
+    try:
+        frame = pd.DataFrame(data, columns=columns, index=index)
+    except Exception as e:
+        raise BadModelInput("cannot make a table of the data: %s" % e)
+    return _ordered(frame, model)
+
+
+def _matrix(rows, model):
+    import numpy as np
+    try:
+        matrix = np.asarray(rows)
+    except Exception as e:
+        raise BadModelInput("cannot make an array of the data: %s" % e)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
+    if matrix.ndim != 2:
+        raise BadModelInput("instances must be flat arrays of feature values")
+    names = _feature_names(model)
+    if names is not None and matrix.shape[1] == len(names):
+        import pandas as pd
+        return pd.DataFrame(matrix, columns=names)
+    return matrix
+
+
+def _instances(data, model):
+    """(input, single) for inline data in the contract's shapes."""
+    if isinstance(data, dict):
+        if "dataframe_split" in data:
+            split = data["dataframe_split"]
+            if not isinstance(split, dict):
+                raise BadModelInput("dataframe_split must be an object with columns and data")
+            return _frame(split.get("data"), model, columns=split.get("columns"), index=split.get("index")), False
+        if "dataframe_records" in data:
+            records = data["dataframe_records"]
+            if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+                raise BadModelInput("dataframe_records must be a list of objects")
+            return _frame(records, model), False
+        for key in ("instances", "inputs"):
+            if key in data:
+                inner = data[key]
+                if isinstance(inner, dict):
+                    return _frame(inner, model), False
+                if isinstance(inner, list) and inner and all(not isinstance(v, (list, dict)) for v in inner):
+                    return _matrix([[v] for v in inner], model), False
+                instances, _ = _instances(inner, model)
+                return instances, False
+        return _frame([data], model), True
+    if isinstance(data, list):
+        if not data:
+            raise BadModelInput("the data holds no instance")
+        if all(isinstance(r, dict) for r in data):
+            return _frame(data, model), False
+        if all(isinstance(r, list) for r in data):
+            return _matrix(data, model), False
+        if all(not isinstance(r, (list, dict)) for r in data):
+            return _matrix([data], model), True
+        raise BadModelInput("instances must all be arrays or all be objects")
+    return _matrix([[data]], model), True
+
+
+def _file_instances(path, model):
+    import numpy as np
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".npy":
+        return _matrix(np.load(path, allow_pickle=False), model)
+    if extension == ".json":
+        import json
+        with open(path, "rb") as f:
+            return _instances(json.load(f), model)[0]
+    import pandas as pd
+    return _ordered(pd.read_csv(path), model)
+
+
+def invoke_model(model, data_text, path, method):
+    """("ok", predictions) or ("model_error", error object); raises NotAModel
+    or BadModelInput for the caller's mistakes."""
+    fn = _model_function(model, method)
+    if path is not None:
+        try:
+            instances, single = _file_instances(path, model), False
+        except BadModelInput:
+            raise
+        except Exception as e:
+            raise BadModelInput("cannot read %s: %s" % (os.path.basename(path), e))
+    else:
+        import json
+        instances, single = _instances(json.loads(data_text), model)
+    try:
+        result = fn(instances)
+    except Exception as e:
+        return "model_error", describe(e)
+    pd = sys.modules.get("pandas")
+    np = sys.modules.get("numpy")
+    if pd is not None and isinstance(result, (pd.DataFrame, pd.Series)):
+        result = result.to_numpy()
+    if np is not None and isinstance(result, np.ndarray):
+        if result.ndim == 0:
+            result = result.reshape(1)
+    elif not isinstance(result, (list, tuple)):
+        result = [result]
+    return "ok", result
+
+
+def apply_function(source, value):
+    """("ok", result) or ("error", error object): evaluates the source of a
+    callable (a lambda) and calls it on the value."""
+    try:
+        fn = eval(compile(source, "<function>", "eval"), {"__builtins__": __builtins__})
+        if not callable(fn):
+            raise TypeError("the function's source must evaluate to a callable, not %s" % type(fn).__name__)
+        return "ok", fn(value)
+    except Exception as e:
+        return "error", describe(e)
+
+
+"""#
+}

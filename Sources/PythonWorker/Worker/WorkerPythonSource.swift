@@ -1,0 +1,192 @@
+/// Python source installed into every worker at start-up.
+///
+/// `_runtime_worker` holds the session's placeholders, runs the main file as
+/// `__main__`, redirects `sys.stdout`/`sys.stderr` to output events and turns
+/// exceptions into the contract's error object. `runtimeBridge` is the public
+/// module generated programs import (`save_placeholder(name, value)`).
+/// `_runtime_native.emit(kind, a, b)` is provided by the Swift worker.
+enum WorkerPythonSource {
+    /// The whole `_runtime_worker` module.
+    static let helper = core + values + display + statistics + models + runner
+
+    /// Placeholders, their lookup, output streams, DataFrame/datetime helpers for encoding.
+    static let core = #"""
+import builtins, io, os, signal, sys, traceback, types
+import _runtime_native
+import RuntimeJSON
+import WorkerFrames
+
+placeholders = {}
+main_globals = None
+workdir = None
+_HELPER = "<_runtime_worker>"
+
+
+def save_placeholder(name, value):
+    """Keeps `value` under `name` for clients to read, and announces it."""
+    if not isinstance(name, str) or not name:
+        raise TypeError("save_placeholder: name must be a non-empty str")
+    placeholders[name] = value
+    _runtime_native.emit("ready", name, type(value).__name__)
+
+
+def lookup(name):
+    """The placeholder `name`, else the main module's global of that name."""
+    if name in placeholders:
+        return True, placeholders[name]
+    if main_globals is not None and name in main_globals and not name.startswith("__"):
+        return True, main_globals[name]
+    return False, None
+
+
+class OutputStream(io.TextIOBase):
+    """A text stream that sends what is written as output events, a line at a time."""
+
+    def __init__(self, name):
+        self._name = name
+        self._pending = []
+        self._size = 0
+
+    @property
+    def name(self):
+        return "<" + self._name + ">"
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "strict"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError("write() argument must be str, not " + type(s).__name__)
+        if s:
+            self._pending.append(s)
+            self._size += len(s)
+            if "\n" in s or self._size >= 8192:
+                self.flush()
+        return len(s)
+
+    def flush(self):
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending = []
+            self._size = 0
+            _runtime_native.emit("output", self._name, text)
+
+
+def install_streams():
+    sys.stdout = OutputStream("stdout")
+    sys.stderr = OutputStream("stderr")
+    sys.__stdout__ = sys.stdout
+    sys.__stderr__ = sys.stderr
+
+
+def flush_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def frame_columns(df):
+    """A DataFrame's columns as numpy arrays, one Python call per column."""
+    return [column_values(df.iloc[:, j]) for j in range(df.shape[1])]
+
+
+def datetime_strings(array):
+    """A datetime64 array as nested lists of ISO 8601 strings (NaT as None)."""
+    import numpy as np
+    return np.where(np.isnat(array), None, np.datetime_as_string(array)).tolist()
+
+
+"""#
+
+    /// Interpreter set-up, running the main file as `__main__`, and error objects.
+    static let runner = #"""
+def prepare_interpreter():
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)
+    # matplotlib draws off-screen (display bundles render figures as PNG)
+    # unless the program's environment chose a backend.
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    install_streams()
+    reset_sigint()
+
+
+def reset_sigint():
+    # A process started in the background inherits SIGINT as ignored, and
+    # CPython then leaves it alone: set it ourselves so a stop interrupts.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _client_name(filename):
+    if workdir and filename.startswith(workdir + os.sep):
+        return filename[len(workdir) + 1:]
+    return filename
+
+
+def describe(exc):
+    """The contract's error object for an exception raised by the program."""
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    te.stack = traceback.StackSummary.from_list([f for f in te.stack if f.filename != _HELPER])
+    frames = [{"file": _client_name(f.filename), "line": f.lineno or 0, "function": f.name} for f in te.stack]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        te.filename = _client_name(exc.filename)
+        frames.append({"file": te.filename, "line": exc.lineno or 0, "function": "<module>"})
+    text = "".join(te.format())
+    message = str(exc)
+    if workdir:
+        text = text.replace(workdir + os.sep, "")
+        message = message.replace(workdir + os.sep, "")
+    return {"type": type(exc).__name__, "message": message, "traceback": frames, "text": text}
+
+
+def run(work, main_name):
+    """Runs `main_name` inside `work` as __main__. Returns None or an error object."""
+    global main_globals, workdir
+    workdir = os.path.realpath(work)
+    os.chdir(workdir)
+    sys.path.insert(0, workdir)
+    main_path = os.path.join(workdir, main_name)
+    sys.argv = [main_name]
+    module = types.ModuleType("__main__")
+    module.__file__ = main_path
+    module.__builtins__ = builtins
+    sys.modules["__main__"] = module
+    main_globals = module.__dict__
+    try:
+        with open(main_path, "rb") as f:
+            source = f.read()
+        code = compile(source, main_path, "exec")
+        exec(code, main_globals)
+    except SystemExit as e:
+        status = e.code
+        if status is None or status == 0:
+            return None
+        message = ("exit code %d" % status) if isinstance(status, int) else str(status)
+        return {"type": "SystemExit", "message": message, "traceback": describe(e)["traceback"],
+                "text": "SystemExit: " + message + "\n"}
+    except BaseException as e:
+        return describe(e)
+    finally:
+        flush_streams()
+    return None
+"""#
+
+    static let bridge = #"""
+"""Runtime bridge: what generated programs use to hand values to the runtime."""
+from _runtime_worker import save_placeholder
+
+__all__ = ["save_placeholder"]
+"""#
+}

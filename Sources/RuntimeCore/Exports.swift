@@ -1,0 +1,2 @@
+@_exported import RuntimeJSON
+@_exported import WorkerFrames

@@ -1,0 +1,142 @@
+import RuntimeJSON
+
+/// What the server asks a worker: the frames it writes to the worker's
+/// request channel. Each one is a JSON header (`op`, and `rid` for those
+/// that are answered) and, for inline model data, one raw part that carries
+/// the client's JSON bytes unchanged.
+package enum WorkerRequest: Sendable, Equatable {
+    /// Run the session's program (the first frame of every worker).
+    case run(RunOrder)
+    /// Encode a placeholder's value.
+    case read(WorkerReadRequest)
+    /// Compute the statistics of a dataset natively.
+    case statistics(name: String)
+    /// Call a model on new data.
+    case model(ModelOrder)
+    /// Call a Python function (a lambda's source) on a placeholder's value.
+    case apply(name: String, function: String)
+    /// Stop request `rid` if it is still queued or being served.
+    case cancel(rid: Int64)
+
+    /// Where the program runs and what it may do.
+    package struct RunOrder: Sendable, Equatable {
+        package var directory: String
+        package var mainFile: String
+        package var outputCap: Int
+        /// Folders the program may read besides its own and the environment's.
+        package var readable: [String]
+
+        package init(directory: String, mainFile: String, outputCap: Int, readable: [String]) {
+            self.directory = directory
+            self.mainFile = mainFile
+            self.outputCap = outputCap
+            self.readable = readable
+        }
+    }
+
+    /// A model call: inline JSON as the client sent it, or a file already
+    /// resolved against the session's folder and the allowed folders.
+    package struct ModelOrder: Sendable, Equatable {
+        package var name: String
+        package var data: JSONFragment?
+        package var path: String?
+        package var method: String?
+
+        package init(name: String, data: JSONFragment?, path: String?, method: String?) {
+            self.name = name
+            self.data = data
+            self.path = path
+            self.method = method
+        }
+    }
+
+    /// The frames of this request (header, then raw parts), `rid` for those answered.
+    package func frames(rid: Int64?) -> [UInt8] {
+        var header: [(String, JSONValue)] = []
+        var parts: [[UInt8]] = []
+        func add(_ op: String) {
+            header.append(("op", .string(op)))
+            if let rid { header.append(("rid", .int(rid))) }
+        }
+        switch self {
+        case .run(let order):
+            header = [("op", "run"), ("directory", .string(order.directory)), ("main", .string(order.mainFile)),
+                      ("outputCap", .int(Int64(clamping: order.outputCap))),
+                      ("readable", .array(order.readable.map { .string($0) }))]
+        case .read(let read):
+            add("get")
+            header += read.frameFields
+        case .statistics(let name):
+            add("stats")
+            header.append(("name", .string(name)))
+        case .model(let order):
+            add("model")
+            header.append(("name", .string(order.name)))
+            if let path = order.path { header.append(("path", .string(path))) }
+            if let method = order.method { header.append(("method", .string(method))) }
+            if let data = order.data {
+                header.append(("parts", ["data"]))
+                parts.append(data.bytes)
+            }
+        case .apply(let name, let function):
+            add("apply")
+            header += [("name", .string(name)), ("function", .string(function))]
+        case .cancel(let rid):
+            header = [("op", "cancel"), ("rid", .int(rid))]
+        }
+        return FrameIO.frames(header: .object(header), parts: parts)
+    }
+
+    /// Reads a request from its header and parts. The worker answers a
+    /// failure with an `INVALID_REQUEST` reply (to `rid` when there is one).
+    package static func decode(_ header: JSONValue, parts: [[UInt8]]) throws(RuntimeError) -> WorkerRequest {
+        func string(_ field: String) throws(RuntimeError) -> String {
+            guard let value = header[field]?.stringValue else {
+                throw RuntimeError(.invalidRequest, "\(field) is required and must be a string")
+            }
+            return value
+        }
+        func optionalString(_ field: String) throws(RuntimeError) -> String? {
+            switch header[field] {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            case let other?: throw RuntimeError(.invalidRequest, "\(field) must be a string, not \(other.kindName)")
+            }
+        }
+        guard case .object = header else { throw RuntimeError(.invalidRequest, "a request frame must be a JSON object") }
+        switch header["op"] {
+        case .string("run")?:
+            guard let directory = header["directory"]?.stringValue, let main = header["main"]?.stringValue else {
+                throw RuntimeError(.invalidRequest, "a run frame needs the strings directory and main")
+            }
+            return .run(RunOrder(directory: directory, mainFile: main, outputCap: header["outputCap"]?.intValue ?? Int.max,
+                                 readable: (header["readable"]?.arrayValue ?? []).compactMap(\.stringValue)))
+        case .string("get")?:
+            return .read(try WorkerReadRequest(frame: header))
+        case .string("stats")?:
+            return .statistics(name: try string("name"))
+        case .string("model")?:
+            let named = (header["parts"]?.arrayValue ?? []).compactMap(\.stringValue)
+            var data: JSONFragment?
+            if let index = named.firstIndex(of: "data") {
+                guard index < parts.count, let fragment = JSONFragment(validating: parts[index]) else {
+                    throw RuntimeError(.invalidRequest, "model.data: the data part is not JSON")
+                }
+                data = fragment
+            }
+            return .model(ModelOrder(name: try string("name"), data: data, path: try optionalString("path"),
+                                     method: try optionalString("method")))
+        case .string("apply")?:
+            return .apply(name: try string("name"), function: try string("function"))
+        case .string("cancel")?:
+            guard case .int(let rid)? = header["rid"] else {
+                throw RuntimeError(.invalidRequest, "a cancel frame needs the rid of the request to cancel")
+            }
+            return .cancel(rid: rid)
+        case .string(let op)?:
+            throw RuntimeError(.invalidRequest, "unknown worker request op '\(op)'")
+        case let other:
+            throw RuntimeError(.invalidRequest, "a worker request needs a string op, found \(other.map { "a \($0.kindName)" } ?? "nothing")")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import PythonWorker
+import RuntimeCore
+import RuntimeJSON
+import WorkerFrames
+
+/// The statistics core on plain Swift arrays, against definitions computed
+/// the slow, obvious way.
+@Suite struct StatsCoreTests {
+    /// A seeded generator so every run sees the same data.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    private func sortedQuantile(_ sorted: [Double], _ q: Double) -> Double {
+        let h = q * Double(sorted.count - 1)
+        let lo = Int(h.rounded(.down))
+        return lo + 1 < sorted.count ? Quantiles.lerp(sorted[lo], sorted[lo + 1], h - Double(lo)) : sorted[lo]
+    }
+
+    @Test(arguments: [1, 2, 3, 10, 31, 32, 33, 1000, 100_001])
+    func selectionMatchesSorting(_ count: Int) {
+        var rng = SplitMix(state: UInt64(count))
+        // Many ties as well as distinct values.
+        let values = (0..<count).map { _ in Double(Int.random(in: 0..<max(1, count / 3), using: &rng)) + (Bool.random(using: &rng) ? 0.5 : 0) }
+        let sorted = values.sorted()
+        let levels = Quantiles.quartileLevels + Quantiles.decileLevels + [0.37, 0.999]
+        let selected = Quantiles.quantiles(values, at: levels)
+        #expect(selected == levels.map { sortedQuantile(sorted, $0) })
+    }
+
+    @Test func histogramMatchesNumpysBinning() {
+        // numpy.histogram([1, 2, 2, 3, 3, 3, 10], bins=5) → counts [3, 3, 0, 0, 1], edges 1, 2.8, 4.6, 6.4, 8.2, 10
+        let buckets = Histogram.buckets([1, 2, 2, 3, 3, 3, 10], min: 1, max: 10, bins: 5)
+        #expect(buckets.map(\.count) == [3, 3, 0, 0, 1])
+        #expect(buckets.map(\.lower) == [1, 2.8, 4.6, 6.4, 8.2])
+        #expect(buckets.last?.upper == 10)
+        // A constant column: numpy uses [v - 0.5, v + 0.5].
+        let constant = Histogram.buckets([4, 4, 4], min: 4, max: 4, bins: 1)
+        #expect(constant == [HistogramBucket(lower: 3.5, upper: 4.5, count: 3)])
+        #expect(Histogram.buckets([], min: .nan, max: .nan, bins: 0).isEmpty)
+    }
+
+    @Test func histogramCountsAddUp() {
+        var rng = SplitMix(state: 7)
+        let values = (0..<10_000).map { _ in Double.random(in: -1e6...1e6, using: &rng) }
+        let buckets = Histogram.buckets(values, min: values.min() ?? 0, max: values.max() ?? 0, bins: 10)
+        #expect(buckets.reduce(0) { $0 + $1.count } == values.count)
+    }
+
+    @Test func distinctTreatsNegativeZeroAsZero() {
+        #expect(DistinctCounter.count([0.0, -0.0, 1, 1, 2.5, -2.5, .infinity, .infinity]) == 5)
+        #expect(DistinctCounter.count([]) == 0)
+        var rng = SplitMix(state: 3)
+        let values = (0..<200_000).map { _ in Double(UInt32.random(in: 0..<50_000, using: &rng)) }
+        #expect(DistinctCounter.count(values) == Set(values).count)
+    }
+
+    @Test func compensatedSumKeepsSmallTermsNextToLargeOnes() {
+        var sum = CompensatedSum()
+        sum.add(1e16)
+        for _ in 0..<10_000 { sum.add(1) }
+        sum.add(-1e16)
+        #expect(sum.value == 10_000)
+    }
+
+    @Test func summaryOfASmallColumn() {
+        let s = NumericSummarizer.summarize([4, -1, 0, 7, 2, 2])
+        #expect(s.count == 6 && s.zeros == 1 && s.negatives == 1 && s.infinite == 0 && s.distinct == 5)
+        #expect(s.sum == 14 && s.min == -1 && s.max == 7)
+        #expect(abs(s.mean - 14.0 / 6) < 1e-15)
+        let mean = 14.0 / 6
+        let m2 = [4, -1, 0, 7, 2, 2].reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) }
+        #expect(abs(s.variance - m2 / 5) < 1e-12)
+        #expect(s.quartiles == [-1, 0.5, 2, 3.5, 7])
+        #expect(s.deciles.first == -1 && s.deciles.last == 7)
+    }
+
+    @Test func stableOnLargeValuesWithTinySpread() {
+        let values = (0..<100_000).map { 1e9 + Double($0 % 7) * 1e-3 }
+        let s = NumericSummarizer.summarize(values)
+        // The exact answer: the values are 1e9 + k·1e-3, k = 0...6 nearly evenly.
+        let ks = (0..<100_000).map { Double($0 % 7) * 1e-3 }
+        let kMean = ks.reduce(0, +) / Double(ks.count)
+        let kVar = ks.reduce(0) { $0 + ($1 - kMean) * ($1 - kMean) } / Double(ks.count - 1)
+        #expect(abs(s.variance - kVar) / kVar < 1e-6)
+        #expect(abs(s.mean - (1e9 + kMean)) < 1e-6)
+    }
+
+    @Test func degenerateAndTinyColumns() {
+        let constant = NumericSummarizer.summarize([3, 3, 3, 3])
+        #expect(constant.variance == 0 && constant.skewness.isNaN && constant.kurtosis.isNaN)
+        let one = NumericSummarizer.summarize([5])
+        #expect(one.variance.isNaN && one.quartiles == [5, 5, 5, 5, 5] && one.histogram.count == 1)
+        let empty = NumericSummarizer.summarize([])
+        #expect(empty.count == 0 && empty.mean.isNaN && empty.histogram.isEmpty)
+        let infinite = NumericSummarizer.summarize([1, .infinity, 2])
+        #expect(infinite.infinite == 1 && !infinite.mean.isFinite && infinite.histogram.isEmpty)
+    }
+
+    @Test func parallelChunksAgreeWithOneChunk() {
+        var rng = SplitMix(state: 11)
+        let values = (0..<(NumericSummarizer.parallelThreshold * 3 + 17)).map { _ in Double.random(in: -5...5, using: &rng) }
+        let whole = FirstPass.compute(values)
+        var plain = CompensatedSum()
+        for x in values { plain.add(x) }
+        #expect(abs(whole.sum.value - plain.value) <= 1e-12 * abs(plain.value) + 1e-9)
+        #expect(whole.min == values.min() && whole.max == values.max())
+    }
+}
