@@ -85,7 +85,7 @@ save_placeholder("set", {1, 2})
                 }
             }
         }
-        #expect(await worker.answersPing(rid: rid + 1))
+        #expect(await worker.stillServes(rid: rid + 1))
     }
 
     @Test func windowsAreClampedToTheTable() async throws {
@@ -149,9 +149,9 @@ save_placeholder("set", {1, 2})
             #expect(reply["error"]?["code"]?.stringValue?.isEmpty == false, "\(label): \(reply)")
         }
         // A cancel for a request that is not in flight has no reply of its
-        // own: the next reply is the ping's.
+        // own: the next reply is the liveness read's.
         try worker.send(["op": "cancel", "rid": 12345])
-        #expect(await worker.answersPing(rid: 100))
+        #expect(await worker.stillServes(rid: 100))
         let read = try await worker.request(101, ["op": "get", "name": "l", "window": ["begin": 0, "size": 2]])
         #expect(read["result"]?["value"] == [0, 1])
     }

@@ -56,9 +56,15 @@ struct HostileFrameTests {
         ("a frame of unknown kind", "frame(json.dumps({'ev': 'pwn'}).encode())", "unknown kind"),
         ("a placeholder frame without a name", "frame(json.dumps({'ev': 'ready'}).encode())", "without a name"),
         // Once trapped the server (a pid past Int32), found by the soak.
-        ("a second hello with a huge pid", "frame(json.dumps({'ev': 'hello', 'pid': 2 ** 32}).encode())", "a second hello"),
+        ("a second hello with a huge pid", "frame(json.dumps({'ev': 'hello', 'pid': 2 ** 32}).encode())", "hello"),
         // Found in review: names were kept whatever their size, warnings logged whatever their number.
         ("a placeholder name of a megabyte", "frame(json.dumps({'ev': 'ready', 'name': 'n' * (1 << 20), 'type': 'int'}).encode())", "over 1024 bytes"),
+        // Encoded values travel as raw parts the parent splices unparsed: it still checks them.
+        ("a reply part that is not JSON",
+         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'value', 'valueType': 'int', 'parts': ['value']}).encode()); frame(b'{\"x\": ')",
+         "is not JSON"),
+        ("a reply announcing more parts than allowed",
+         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'result', 'parts': ['p'] * 9}).encode())", "parts"),
         ("warnings again and again", "[frame(json.dumps({'ev': 'warning', 'message': 'w'}).encode()) for _ in range(3)]", "more than one warning"),
     ])
     func aBrokenFrameEndsTheWorkerWithAViolation(_ what: String, _ source: String, _ reason: String) async throws {

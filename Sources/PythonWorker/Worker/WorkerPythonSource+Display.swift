@@ -1,5 +1,3 @@
-import RuntimeJSON
-import WorkerFrames
 extension WorkerPythonSource {
     /// `display` bundles (IPython's display protocol, matplotlib figures, PIL
     /// images) and the original server's jsonpickle encoding, for `get_placeholder`.

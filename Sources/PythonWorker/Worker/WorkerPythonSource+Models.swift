@@ -1,5 +1,3 @@
-import RuntimeJSON
-import WorkerFrames
 extension WorkerPythonSource {
     /// `run_model`: picks the model's function, turns the data's shapes into a
     /// DataFrame or array, and separates the caller's mistakes from the model's.

@@ -4,8 +4,6 @@ extension WorkerPythonSource {
 import os
 import sys
 import tempfile
-import RuntimeJSON
-import WorkerFrames
 
 
 def python_folders():

@@ -1,5 +1,3 @@
-import RuntimeJSON
-import WorkerFrames
 extension WorkerPythonSource {
     /// Column preparation for `get_stats`: decides each column's kind and
     /// hands Swift a buffer-readable array (per column, never per value).

@@ -1,5 +1,3 @@
-import RuntimeJSON
-import WorkerFrames
 extension WorkerPythonSource {
     /// Value helpers for `get_placeholder`: the exact forms of values the
     /// Swift encoder has no rule of its own for (timedelta, Decimal, complex,

@@ -13,8 +13,6 @@ enum WorkerPythonSource {
     static let core = #"""
 import builtins, io, os, signal, sys, traceback, types
 import _runtime_native
-import RuntimeJSON
-import WorkerFrames
 
 placeholders = {}
 main_globals = None

@@ -162,10 +162,11 @@ final class WorkerDriver: Sendable {
         return end
     }
 
-    /// Whether the worker still answers: a `ping` gets its `pong`.
-    func answersPing(rid: Int64) async -> Bool {
-        guard let reply = try? await request(rid, ["op": "ping"]) else { return false }
-        return reply["result"]?["pong"] == true && process.isRunning
+    /// Whether the worker still answers requests (and its process runs).
+    func stillServes(rid: Int64) async -> Bool {
+        // A read of a name no program saves: a live worker answers PLACEHOLDER_NOT_FOUND.
+        guard let reply = try? await request(rid, ["op": "get", "name": "__no_such_placeholder__"]) else { return false }
+        return reply["error"]?["code"] == "PLACEHOLDER_NOT_FOUND" && process.isRunning
     }
 
     /// Asks the worker to exit and closes the request channel, without
