@@ -108,7 +108,7 @@ public final class RuntimeConnection: Sendable {
     }
 
     private func deliver(_ message: JSONValue) {
-        if message["type"]?.stringValue == "[users]:INFO", message["id"] == nil {
+        if message.messageType == .usersInfo, message["id"] == nil {
             greetingPromise.fulfil(message)
             return
         }

@@ -16,7 +16,7 @@ struct AttachCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ok = try await ServerClient.with(client) { connection in
-            let subscribed = try await connection.request(["action": "subscribe", "sessionId": .string(sessionId), "since": 0])
+            let subscribed = try await connection.request(WireRequest.subscribe(sessionId: sessionId, since: 0).message())
             if client.json { Console.out(subscribed.jsonString + "\n") }
             let follower = SessionFollower(client: connection, sessionId: sessionId, printEvents: true, showProgress: false)
             guard let final = await follower.follow() else {

@@ -11,7 +11,7 @@ struct DeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServerClient.with(client) { connection in
-            let reply = try await connection.request(["action": "delete_session", "sessionId": .string(sessionId)])
+            let reply = try await connection.request(WireRequest.deleteSession(sessionId: sessionId).message())
             Console.out(client.json ? reply.jsonString + "\n" : "deleted \(sessionId)\n")
         }
     }

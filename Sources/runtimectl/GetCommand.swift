@@ -21,12 +21,8 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServerClient.with(client) { connection in
-            var request: [(String, JSONValue)] = [("action", "get_placeholder"),
-                                                  ("placeholder", ["sessionId": .string(sessionId), "name": .string(name)])]
-            if begin != nil || size != nil {
-                request.append(("window", ["begin": .int(Int64(begin ?? 0)), "size": .int(Int64(size ?? 1000))]))
-            }
-            let reply = try await connection.request(.object(request))
+            let window = begin != nil || size != nil ? RowWindow(begin: begin ?? 0, size: size ?? 1000) : nil
+            let reply = try await connection.request(WireRequest.getPlaceholder(sessionId: sessionId, name: name, window: window).message())
             if let save {
                 do {
                     let type = try DisplaySaver.save(reply, to: save)

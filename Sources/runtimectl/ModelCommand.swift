@@ -31,14 +31,13 @@ struct ModelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServerClient.with(client) { connection in
-            var model: [(String, JSONValue)] = [("sessionId", .string(sessionId)), ("name", .string(name))]
+            let input: ModelInput
             if let inline = try inlineData() {
-                model += [("is_data", true), ("data", inline)]
-            } else if let file {
-                model += [("is_data", false), ("data", .string(file))]
+                input = .inline(JSONFragment(inline))
+            } else {
+                input = .file(file ?? "")
             }
-            if let method { model.append(("method", .string(method))) }
-            let reply = try await connection.request(["action": "run_model", "model": .object(model)])
+            let reply = try await connection.request(WireRequest.runModel(sessionId: sessionId, name: name, input: input, method: method).message())
             if client.json { Console.out(reply.jsonString + "\n"); return }
             Console.out(TableRenderer.render(reply["predictions"] ?? .null))
         }

@@ -45,8 +45,6 @@ struct JSONLinesOutput: RunOutput {
     }
 
     func requestFailed(_ error: RuntimeError) {
-        let message: JSONValue = ["type": .string("[error]:\(error.code)"),
-                                  "error": ["code": .string(error.code.rawValue), "message": .string(error.message)]]
-        Console.out(message.jsonString + "\n")
+        Console.out(ProtocolError(error).wireMessage.jsonString + "\n")
     }
 }

@@ -11,14 +11,14 @@ struct SessionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServerClient.with(client) { connection in
-            let reply = try await connection.request(["action": "list_sessions"])
+            let reply = try await connection.request(WireRequest.listSessions.message())
             if client.json { Console.out(reply.jsonString + "\n"); return }
             var rows: [[String]] = []
             for session in reply["sessions"]?.arrayValue ?? [] {
                 let id = session["sessionId"]?.stringValue ?? "?"
                 // The list names each session; its status says how long it ran and what it saved.
-                let status = try? await connection.connection.request(["action": "status", "sessionId": .string(id)])
-                let details = status?["type"]?.stringValue == "[status]:STATUS" ? status : nil
+                let status = try? await connection.connection.request(WireRequest.status(sessionId: id).message())
+                let details = status?.messageType == .status ? status : nil
                 rows.append([
                     id,
                     details?["status"]?.stringValue ?? session["status"]?.stringValue ?? "?",

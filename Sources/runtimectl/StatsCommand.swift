@@ -14,7 +14,7 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServerClient.with(client) { connection in
-            let reply = try await connection.request(["action": "get_stats", "placeholder": ["sessionId": .string(sessionId), "name": .string(name)]])
+            let reply = try await connection.request(WireRequest.getStats(sessionId: sessionId, name: name).message())
             if client.json { Console.out(reply.jsonString + "\n"); return }
             Console.out(StatsRenderer.render(reply["value"] ?? .null))
         }

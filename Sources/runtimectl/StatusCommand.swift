@@ -11,7 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServerClient.with(client) { connection in
-            let reply = try await connection.request(["action": "status", "sessionId": .string(sessionId)])
+            let reply = try await connection.request(WireRequest.status(sessionId: sessionId).message())
             if client.json { Console.out(reply.jsonString + "\n"); return }
             var lines: [(String, String)] = [
                 ("session", sessionId),

@@ -11,10 +11,10 @@ struct StopCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServerClient.with(client) { connection in
-            let reply = try await connection.request(["action": "stop", "sessionId": .string(sessionId)])
+            let reply = try await connection.request(WireRequest.stop(sessionId: sessionId).message())
             if client.json { Console.out(reply.jsonString + "\n"); return }
             let status = reply["status"]?.stringValue ?? "?"
-            if reply["type"]?.stringValue == "[status]:EXECUTION_STOPPED" {
+            if reply.messageType == .executionStopped {
                 Console.out(reply["killed"]?.boolValue == true ? "stopped (worker killed)\n" : "stopped\n")
             } else {
                 Console.out("not running: \(status)\n")

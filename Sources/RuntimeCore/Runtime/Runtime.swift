@@ -28,7 +28,7 @@ public actor Runtime {
     private let folder: WorkFolder?
     private let slots: RunSlots
     /// Read without hopping onto the actor: a lookup sits on every request's path.
-    private let sessions = Mutex<[String: WorkerSession]>([:])
+    private let sessions = Mutex<[String: any Session]>([:])
     private var order: [String] = []
     private var executions: [String: Task<Void, Never>] = [:]
     private var isShutDown = false
@@ -85,6 +85,21 @@ public actor Runtime {
         return session
     }
 
+    /// Serves a session made elsewhere (a ``Session`` of your own: values
+    /// kept by another engine, a mock in tests) beside the runtime's own, under
+    /// its ``Session/id``: the server then answers for it like for any other.
+    /// ``deleteSession(id:)`` and ``shutdown()`` call its ``Session/close()``.
+    public func adopt(_ session: any Session) throws(RuntimeError) {
+        guard !isShutDown else { throw RuntimeError(.internalError, "the runtime is shutting down") }
+        let added = sessions.withLock { sessions -> Bool in
+            guard sessions[session.id] == nil else { return false }
+            sessions[session.id] = session
+            return true
+        }
+        guard added else { throw RuntimeError(.invalidRequest, "a session with id \(session.id) exists already") }
+        order.append(session.id)
+    }
+
     /// The session with this id.
     public nonisolated func session(id: String) throws(RuntimeError) -> any Session {
         guard let session = sessions.withLock({ $0[id] }) else { throw RuntimeError.sessionNotFound(id) }
@@ -103,7 +118,7 @@ public actor Runtime {
         order.removeAll { $0 == id }
         await session.close()
         await executions.removeValue(forKey: id)?.value
-        try? FileManager.default.removeItem(at: session.directory)
+        if let session = session as? WorkerSession { try? FileManager.default.removeItem(at: session.directory) }
     }
 
     /// Stops every run, ends every worker process and removes the work folder.

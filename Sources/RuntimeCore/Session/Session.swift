@@ -40,11 +40,19 @@ public protocol Session: AnyObject, Sendable {
     /// The session's Python worker, for engines that compute in it; nil for
     /// a session that has none (the default).
     var pythonWorker: (any PythonWorkerAccess)? { get }
+
+    /// Ends the session for good: stops its run and frees what it holds.
+    /// Called once, when the session is deleted or the runtime shuts down;
+    /// does nothing by default.
+    func close() async
 }
 
 extension Session {
     /// None by default.
     public var pythonWorker: (any PythonWorkerAccess)? { nil }
+
+    /// Nothing to free by default.
+    public func close() async {}
 
     /// The statistics of the dataset `name`, by `engine` (the native one by default).
     public func statistics(of name: String, using engine: any StatsEngine = NativeStatsEngine()) async throws(RuntimeError) -> JSONFragment {

@@ -5,18 +5,18 @@ import RuntimeProtocol
 /// what happened on stderr.
 enum EventPrinter {
     static func print(_ event: JSONValue) {
-        switch event["type"]?.stringValue {
-        case "[run]:OUTPUT":
+        switch event.messageType {
+        case .output?:
             let text = event["text"]?.stringValue ?? ""
             if event["stream"]?.stringValue == "stderr" { Console.err(text) } else { Console.out(text) }
-        case "[placeholder]:READY":
+        case .placeholderReady?:
             Console.err("• \(event["name"]?.stringValue ?? "?") (\(event["valueType"]?.stringValue ?? "?"))\n")
-        case "[state]:EXECUTION_FINISHED":
+        case .executionFinished?:
             Console.err("finished in \(DurationFormat.text(milliseconds: event["durationMs"]?.intValue ?? 0))\n")
-        case "[state]:EXECUTION_FAILED":
+        case .executionFailed?:
             let text = event["error"]?["text"]?.stringValue ?? event["error"]?["message"]?.stringValue ?? "failed"
             Console.err(text.hasSuffix("\n") ? text : text + "\n")
-        case "[state]:EXECUTION_STOPPED":
+        case .executionStoppedEvent?:
             Console.err(event["killed"]?.boolValue == true ? "stopped (worker killed)\n" : "stopped\n")
         default:
             break

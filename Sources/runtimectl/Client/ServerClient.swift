@@ -44,15 +44,15 @@ struct ServerClient {
             Console.err(ConnectionTrouble.lost(options.server) + "\n")
             throw CLIExit.cannotConnect
         }
-        if let type = reply["type"]?.stringValue, type.hasPrefix("[error]:") {
-            let code = reply["error"]?["code"]?.stringValue ?? "INTERNAL"
+        if let type = reply["type"]?.stringValue, type.hasPrefix(MessageType.errorPrefix) {
+            let code = reply["error"]?["code"]?.stringValue.flatMap(RuntimeError.Code.init(rawValue:)) ?? .internalError
             if options.json {
                 Console.out(reply.jsonString + "\n")
             } else {
-                Console.err("error: \(reply["error"]?["message"]?.stringValue ?? code) [\(code)]\n")
+                Console.err("error: \(reply["error"]?["message"]?.stringValue ?? code.rawValue) [\(code)]\n")
                 if let text = reply["error"]?["text"]?.stringValue { Console.err(text) }
             }
-            throw (code == "SESSION_NOT_FOUND" || code == "PLACEHOLDER_NOT_FOUND") ? CLIExit.notFound : CLIExit.failed
+            throw (code == .sessionNotFound || code == .placeholderNotFound) ? CLIExit.notFound : CLIExit.failed
         }
         return reply
     }

@@ -12,10 +12,8 @@ struct ServerRun {
 
     /// Returns whether everything went well.
     func run() async throws -> Bool {
-        let files: [JSONValue] = program.files.map { ["filename": .string($0.filename), "content": .string($0.content)] }
-        let started = try await client.request(["action": "run", "python": [
-            "number": .int(Int64(files.count)), "files": .array(files), "mainfile": .string(program.mainFile),
-        ]])
+        let started = try await client.request(
+            WireRequest.run(files: program.files, mainFile: program.mainFile, number: program.files.count).message())
         guard let sessionId = started["sessionId"]?.stringValue else { throw CLIExit.failed }
         let json = client.options.json
         if json { Console.out(started.jsonString + "\n") }
@@ -33,7 +31,7 @@ struct ServerRun {
         var ok = final["status"]?.stringValue == "finished"
         for name in placeholders {
             do {
-                let value = try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(sessionId), "name": .string(name)]])
+                let value = try await client.request(WireRequest.getPlaceholder(sessionId: sessionId, name: name, window: nil).message())
                 if json { Console.out(value.jsonString + "\n") } else { ValuePrinter.print(value) }
             } catch let exit as CLIExit where exit != .cannotConnect {
                 ok = false

@@ -29,7 +29,7 @@ struct SessionFollower {
             if count == 1 {
                 progress.update("stopping")
                 Console.err("\nstopping the run… (Ctrl-C again to detach and leave it)\n")
-                Task { _ = try? await connection.request(["action": "stop", "sessionId": .string(session)]) }
+                Task { _ = try? await connection.request(WireRequest.stop(sessionId: session).message()) }
             } else if count == 2 {
                 progress.stop()
                 Console.err("detached; session \(session) goes on without you. Re-attach with:\n  runtimectl attach \(session)\n")
@@ -42,11 +42,11 @@ struct SessionFollower {
             if printEvents {
                 if json { Console.out(event.jsonString + "\n") } else { EventPrinter.print(event) }
             }
-            if event["type"]?.stringValue == "[placeholder]:READY" {
+            if event.messageType == .placeholderReady {
                 saved += 1
                 progress.update("running, \(saved) placeholder\(saved == 1 ? "" : "s")")
             }
-            if event["type"]?.stringValue?.hasPrefix("[state]:") == true {
+            if event["type"]?.stringValue?.hasPrefix(MessageType.endEventPrefix) == true {
                 progress.stop()
                 return event
             }
