@@ -327,8 +327,8 @@ package final class WorkerProcess: Sendable {
             guard !hello.isFulfilled else { return "a second hello" }
             guard greeting.version == FrameProtocol.version else {
                 hello.fulfil(.failure(Failure(description: """
-                    the worker binary speaks frame protocol \(greeting.version), this runtime \(FrameProtocol.version): \
-                    install the runtime-worker built with this runtime
+                    the worker binary speaks frame protocol \(greeting.version) but this runtime speaks \
+                    frame protocol \(FrameProtocol.version): use the runtime-worker built with this runtime
                     """)))
                 return "a worker of another frame protocol (\(greeting.version))"
             }

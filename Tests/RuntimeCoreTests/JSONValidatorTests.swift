@@ -1,0 +1,46 @@
+import Testing
+import RuntimeJSON
+
+/// The validator accepts a worker's encoded values without parsing them: it
+/// must agree with the strict parser on what is JSON.
+@Suite struct JSONValidatorTests {
+    @Test(arguments: [
+        "0", "-0.5e+3", "\"a\\u00e9\\ud83d\\ude00\"", "[]", "{}", " [1, {\"a\": [true, false, null]}] ",
+        "\"é\"", "1E2", "[[[]]]",
+    ])
+    func acceptsJSON(_ text: String) {
+        #expect(JSONValidator.isValid(Array(text.utf8)))
+        #expect((try? JSONParser.parse(text)) != nil)
+    }
+
+    @Test(arguments: [
+        "", " ", "01", "1.", ".5", "-", "+1", "1e", "[1,]", "{\"a\":1,}", "{\"a\"}", "{1:2}", "[1 2]", "tru", "nul",
+        "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\nb\"", "[", "]", "1 2", "NaN", "\"abc",
+    ])
+    func refusesWhatIsNotJSON(_ text: String) {
+        #expect(!JSONValidator.isValid(Array(text.utf8)), "\(text)")
+    }
+
+    @Test func refusesInvalidUTF8AndDeepNesting() {
+        #expect(!JSONValidator.isValid([0x22, 0xFF, 0x22]))                 // not UTF-8
+        #expect(!JSONValidator.isValid([0x22, 0xC0, 0xAF, 0x22]))           // overlong
+        #expect(!JSONValidator.isValid([0x22, 0xED, 0xA0, 0x80, 0x22]))     // an encoded surrogate
+        #expect(!JSONValidator.isValid([0x22, 0xF4, 0x90, 0x80, 0x80, 0x22])) // past U+10FFFF
+        #expect(JSONValidator.isValid([0x22, 0xF0, 0x9F, 0x98, 0x80, 0x22]))  // 😀
+        let deep = String(repeating: "[", count: JSONParser.maximumDepth + 1) + String(repeating: "]", count: JSONParser.maximumDepth + 1)
+        #expect(!JSONValidator.isValid(Array(deep.utf8)))
+        let fine = String(repeating: "[", count: JSONParser.maximumDepth) + String(repeating: "]", count: JSONParser.maximumDepth)
+        #expect(JSONValidator.isValid(Array(fine.utf8)))
+    }
+
+    @Test func findsAMemberAsItWasWritten() throws {
+        let text = #"{"action": "run_model", "model": {"name": "m", "data" : [1.50, 2e0 ], "data": 7}, "id": 3}"#
+        let bytes = Array(text.utf8)
+        let range = try #require(JSONValidator.range(ofMemberAt: ["model", "data"], in: bytes))
+        #expect(String(decoding: bytes[range], as: UTF8.self) == "[1.50, 2e0 ]")
+        #expect(JSONValidator.range(ofMemberAt: ["model", "missing"], in: bytes) == nil)
+        #expect(JSONValidator.range(ofMemberAt: ["action", "data"], in: bytes) == nil)
+        let fragment = try #require(JSONFragment(validating: Array(bytes[range])))
+        #expect(try fragment.decoded() == [1.5, 2.0])
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+@testable import RuntimeCore
+
+/// A `runtime-worker` binary of another build speaks another frame protocol:
+/// the runtime refuses it at its hello, with an error that says what to do.
+@Suite(.timeLimit(.minutes(1)))
+struct WorkerVersionTests {
+    /// A stand-in worker that greets with protocol 1 (the untyped frames of
+    /// old builds) and then waits for its request channel to close.
+    private static let oldWorker = """
+        #!/usr/bin/python3
+        import json, os, struct, sys
+        body = json.dumps({"ev": "hello", "protocol": 1, "pid": os.getpid(), "version": "3.11", "executable": "python3",
+                           "prefix": "/usr", "preloaded": [], "preloadErrors": {}, "refused": []}).encode()
+        os.write(1, struct.pack(">I", len(body)) + body)
+        sys.stdin.buffer.read()
+        """
+
+    @Test func aWorkerOfAnotherFrameProtocolIsRefusedByName() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("old-worker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let script = folder.appendingPathComponent("runtime-worker")
+        try Self.oldWorker.write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        // The stand-in cannot confine itself: run it as a plain process.
+        let runtime = TestSupport.runtime {
+            $0.worker = WorkerLauncher(executable: script.path)
+            $0.containment.identity = .serverUser
+            $0.containment.allowRootWorkers = true
+        }
+        let (_, end) = try await TestSupport.runToEnd(runtime, ["main.py": "x = 1\n"])
+        #expect(end.status == .failed)
+        #expect(end.error?.type == "RuntimeUnavailable")
+        let message = end.error?.message ?? ""
+        #expect(message.contains("frame protocol 1"), "\(message)")
+        #expect(message.contains("frame protocol \(FrameProtocol.version)"), "\(message)")
+        await runtime.shutdown()
+    }
+}
