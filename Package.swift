@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "RuntimeCore", targets: ["RuntimeCore"]),
         .library(name: "RuntimeProtocol", targets: ["RuntimeProtocol"]),
+        .library(name: "PythonWorker", targets: ["PythonWorker"]),
         .library(name: "RuntimeService", targets: ["RuntimeService"]),
         .library(name: "RuntimeClient", targets: ["RuntimeClient"]),
         .executable(name: "runtime-worker", targets: ["runtime-worker"]),
