@@ -48,4 +48,28 @@ int sandbox_spawn_add_close_from(void *actions, int first);
 /// `POSIX_SPAWN_SETSID` (a GNU extension Swift's Glibc module does not export).
 short sandbox_spawn_flag_setsid(void);
 
+/// The most descriptors one fork-server message carries.
+#define SANDBOX_MAX_PASSED_FDS 8
+
+/// A close-on-exec `SOCK_SEQPACKET` UNIX socket pair: the fork server's control channel.
+int sandbox_socketpair_seqpacket(int fds[2]);
+
+/// Sends one message with up to ``SANDBOX_MAX_PASSED_FDS`` descriptors
+/// (SCM_RIGHTS). Returns the bytes sent, or -1 with errno.
+int sandbox_send_with_fds(int socket, const void *data, size_t length, const int *fds, int count);
+
+/// Receives one message and the descriptors it carries (close-on-exec; any
+/// past `maximum` are closed). Returns its length, 0 at end of file, -1 with
+/// errno, or -2 when the message or its descriptors were cut short.
+long sandbox_receive_with_fds(int socket, void *data, size_t capacity, int *fds, int maximum, int *count);
+
+/// fork(), except that the child's parent is the caller's parent
+/// (`CLONE_PARENT`): the server, not the fork server, reaps it.
+pid_t sandbox_clone_beside_parent(void);
+
+/// In a forked child: every signal at its default and unblocked, a session of
+/// its own, `fds` moved to 0 ... count-1 and every other descriptor closed.
+/// Returns 0, or -1 with errno.
+int sandbox_child_prepare(const int *fds, int count);
+
 #endif
