@@ -1,5 +1,11 @@
 /// A strict JSON parser (RFC 8259) producing ``JSONValue``: integers keep their
 /// exact value, object keys keep their order, and nesting is bounded.
+///
+/// Strict means nothing outside the grammar is accepted and nothing is repaired:
+/// strings must be well-formed UTF-8, and a `\u` escape of a surrogate must be
+/// one half of a pair; a number that overflows a `Double` is refused. It passes
+/// JSONTestSuite (`Tests/RuntimeCoreTests/JSONTestSuiteTests.swift` lists what
+/// it does with the implementation-defined cases).
 public struct JSONParser {
     /// Why a text is not JSON, with the byte offset where reading stopped.
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -166,6 +172,13 @@ public struct JSONParser {
     /// many escapes it holds. (Appending to a `String.UnicodeScalarView` at
     /// each escape rebuilt the whole string, quadratic for long text with many
     /// `\n`.)
+    ///
+    /// The text must be well-formed UTF-8 (RFC 8259 §8.1): each byte from 0x80
+    /// up starts a sequence that is checked where it stands, so an invalid one
+    /// is refused at its offset, never replaced with U+FFFD. ASCII pays
+    /// nothing more than one comparison. (`String(validating:)` at the end
+    /// would check in the same pass that makes the `String`, but it is
+    /// generic and about twice as slow as `String(decoding:)` here.)
     private mutating func parseString() throws(Failure) -> String {
         position += 1
         let start = position
@@ -178,7 +191,7 @@ public struct JSONParser {
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw fail("control character in string") }
-            position += 1
+            position += b < 0x80 ? 1 : try utf8SequenceLength()
         }
         guard position < bytes.count else { throw fail("unterminated string") }
         var utf8: [UInt8] = []
@@ -213,9 +226,34 @@ public struct JSONParser {
                 runStart = position
                 continue
             }
-            position += 1
+            position += b < 0x80 ? 1 : try utf8SequenceLength()
         }
         return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The length of the well-formed UTF-8 sequence of two to four bytes that
+    /// starts at `position` (Unicode table 3-7: no overlong form, no
+    /// surrogate, nothing past U+10FFFF), or a failure there.
+    private func utf8SequenceLength() throws(Failure) -> Int {
+        let length: Int
+        var second: ClosedRange<UInt8> = 0x80...0xBF
+        switch bytes[position] {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; second = 0xA0...0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; second = 0x80...0x9F
+        case 0xF0: length = 4; second = 0x90...0xBF
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; second = 0x80...0x8F
+        default: throw fail("invalid UTF-8 in string")
+        }
+        guard position + length <= bytes.count, second.contains(bytes[position + 1]) else {
+            throw fail("invalid UTF-8 in string")
+        }
+        for index in (position + 2)..<(position + length) where bytes[index] & 0xC0 != 0x80 {
+            throw fail("invalid UTF-8 in string")
+        }
+        return length
     }
 
     private mutating func parseHex4() throws(Failure) -> UInt32 {
@@ -236,25 +274,37 @@ public struct JSONParser {
         return value
     }
 
+    /// Reads the four hex digits of a `\u` escape and, after a high
+    /// surrogate, the escaped low surrogate that must follow it.
+    ///
+    /// RFC 8259 §8.2 leaves unpaired surrogates to the implementation; this
+    /// parser is strict and refuses them: a high surrogate (`\uD800`–`\uDBFF`)
+    /// must be followed at once by an escaped low one (`\uDC00`–`\uDFFF`),
+    /// and a low one must follow a high one. Such a string is not Unicode
+    /// text: replacing or dropping the escape would change what the client
+    /// sent without telling it.
     private mutating func parseUnicodeEscape() throws(Failure) -> Unicode.Scalar {
+        let escapeStart = position - 2
         let first = try parseHex4()
-        if (0xD800..<0xDC00).contains(first) {
-            // A high surrogate must be followed by an escaped low surrogate.
-            // A lone one becomes U+FFFD, and an escape after it that is not a
-            // low surrogate is left to be read as itself.
-            if position + 6 <= bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
-                let mark = position
-                position += 2
-                let second = try parseHex4()
-                if (0xDC00..<0xE000).contains(second),
-                    let scalar = Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
-                {
-                    return scalar
-                }
-                position = mark
+        let value: UInt32
+        switch first {
+        case 0xD800..<0xDC00:
+            guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                bytes[position + 1] == UInt8(ascii: "u")
+            else { throw Failure(message: "high surrogate escape without a low one", offset: escapeStart) }
+            position += 2
+            let second = try parseHex4()
+            guard (0xDC00..<0xE000).contains(second) else {
+                throw Failure(message: "high surrogate escape without a low one", offset: escapeStart)
             }
-            return "\u{FFFD}"
+            value = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        case 0xDC00..<0xE000:
+            throw Failure(message: "low surrogate escape without a high one", offset: escapeStart)
+        default:
+            value = first
         }
-        return Unicode.Scalar(first) ?? "\u{FFFD}"
+        // Always a scalar here (not a surrogate, at most U+10FFFF).
+        guard let scalar = Unicode.Scalar(value) else { throw Failure(message: "invalid \\u escape", offset: escapeStart) }
+        return scalar
     }
 }
