@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RuntimeJSON
 
@@ -42,5 +43,28 @@ import RuntimeJSON
         #expect(JSONValidator.range(ofMemberAt: ["action", "data"], in: bytes) == nil)
         let fragment = try #require(JSONFragment(validating: Array(bytes[range])))
         #expect(try fragment.decoded() == [1.5, 2.0])
+    }
+}
+
+/// The validator and the parser agree on every JSONTestSuite case.
+///
+/// Except one kind: numbers past a Double's range (`1e400`) are grammatical
+/// JSON, which the validator checks, but the parser refuses to make them
+/// infinite. A worker never writes one (its writer writes finite doubles).
+@Suite struct JSONValidatorSuiteTests {
+    static let overflowing: Set<String> = [
+        "i_number_huge_exp.json", "i_number_neg_int_huge_exp.json", "i_number_pos_double_huge_exp.json",
+        "i_number_real_neg_overflow.json", "i_number_real_pos_overflow.json",
+    ]
+
+    @Test func agreesWithTheParserOnTheWholeSuite() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/JSONTestSuite")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(names.count > 300)
+        for name in names {
+            let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(name)))
+            let parses = (try? JSONParser.parse(bytes)) != nil
+            #expect(JSONValidator.isValid(bytes) == parses || Self.overflowing.contains(name), "\(name): the parser says \(parses)")
+        }
     }
 }
