@@ -31,6 +31,7 @@ public enum RuntimeWorker {
         var python = "/usr/bin/python3"
         var preload: [String] = []
         var sandbox = WorkerSandboxOptions()
+        var zygote = false
         var index = 0
         while index < arguments.count {
             let name = arguments[index]
@@ -42,15 +43,20 @@ public enum RuntimeWorker {
                 preload = (value ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
                 index += 1
+            case "--zygote":
+                zygote = true
             default:
                 if sandbox.consume(name, value), WorkerSandboxOptions.takesValue(name) { index += 1 }
             }
             index += 1
         }
+        if zygote {
+            ForkServerMain(python: python, preload: preload).run()
+        }
         // First of all, while this process has one thread: from here on it is
         // the session's worker inside its own namespaces.
         let (confined, refused) = WorkerSandbox(options: sandbox).enter()
-        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused).run()
+        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused).run(prepared: nil)
     }
 }
 
@@ -64,7 +70,7 @@ final class WorkerContext: Sendable {
 }
 
 /// `_runtime_native.emit(kind, a, b)`: how Python code reaches the frame channel.
-private let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, UnsafeMutablePointer<PyObject>?) -> UnsafeMutablePointer<PyObject>? = { _, args in
+let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, UnsafeMutablePointer<PyObject>?) -> UnsafeMutablePointer<PyObject>? = { _, args in
     guard let args, let context = WorkerContext.current, PyTuple_Size(args) == 3 else {
         shim_raise_type_error("emit(kind, a, b) takes three str arguments")
         return nil
@@ -87,7 +93,7 @@ private let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, Unsaf
     return shim_newref_none()
 }
 
-private struct WorkerProcessMain {
+struct WorkerProcessMain {
     var python: String
     var preload: [String]
     var sandbox: WorkerSandboxOptions
@@ -96,7 +102,9 @@ private struct WorkerProcessMain {
     /// Sandbox measures the kernel refused, reported in the hello.
     var refused: [String]
 
-    func run() -> Never {
+    /// Runs the worker. `prepared` is the interpreter a fork server set up
+    /// before forking this process; nil starts one here.
+    func run(prepared: PreparedInterpreter?) -> Never {
         // The runtime hands a worker four descriptors: 0 requests, 1 frames,
         // 2 and 3 the program's raw stderr and stdout. Keep the frame channels
         // off 0 and 1, which the program and its subprocesses use: fd 1 becomes
@@ -122,23 +130,27 @@ private struct WorkerProcessMain {
             _exit(76)
         }
 
-        do {
-            try PythonInterpreter.initialize(programName: python)
-        } catch {
-            channel.send(.fatal("cannot start Python from \(python): \(error)"))
-            _exit(71)
+        let interpreter: PreparedInterpreter
+        if let prepared {
+            interpreter = prepared
+        } else {
+            do {
+                try PythonInterpreter.initialize(programName: python)
+            } catch {
+                channel.send(.fatal("cannot start Python from \(python): \(error)"))
+                _exit(71)
+            }
+            do {
+                interpreter = try PreparedInterpreter.prepare(preload: preload)
+            } catch {
+                channel.send(.fatal("cannot prepare the interpreter: \(error)"))
+                _exit(72)
+            }
+            PythonInterpreter.releaseAfterInitialization()
         }
-        let hello: WorkerHello
-        let handler: WorkerRequestHandler
-        let pythonFolders: [String]
-        do {
-            (hello, handler, pythonFolders) = try setUp(channel: channel)
-        } catch {
-            channel.send(.fatal("cannot prepare the interpreter: \(error)"))
-            _exit(72)
-        }
-        PythonInterpreter.releaseAfterInitialization()
-        channel.send(.hello(hello))
+        let handler = interpreter.handler
+        let pythonFolders = interpreter.pythonFolders
+        channel.send(.hello(interpreter.hello(pid: getpid(), refused: refused)))
 
         // Wait for the run on this thread, confine the files it may touch,
         // and only then start the thread that serves requests: Landlock binds
@@ -204,39 +216,6 @@ private struct WorkerProcessMain {
                 channel.send(.failure(RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")), rid: rid)
             }
         }
-    }
-
-    private func setUp(channel: WorkerChannel) throws -> (WorkerHello, WorkerRequestHandler, [String]) {
-        let native = try PythonObject.check(PyModule_New("_runtime_native"))
-        let emit = try PythonObject.check(shim_make_function("emit", emitCallback))
-        guard PyObject_SetAttrString(native.pointer, "emit", emit.pointer) == 0,
-            let modules = PyImport_GetModuleDict(),
-            PyDict_SetItemString(modules, "_runtime_native", native.pointer) == 0
-        else { throw PythonError.fetch() }
-        let helper = try PythonInterpreter.defineModule(named: "_runtime_worker", source: WorkerPythonSource.helper)
-        _ = try PythonInterpreter.defineModule(named: "runtimeBridge", source: WorkerPythonSource.bridge)
-        _ = try helper.attribute("prepare_interpreter").call([])
-        let sandboxModule = try PythonInterpreter.defineModule(named: "_runtime_sandbox", source: WorkerPythonSource.sandbox)
-
-        var loaded: [String] = []
-        var failures: [(String, String)] = []
-        for name in preload {
-            do {
-                _ = try PythonInterpreter.importModule(name)
-                loaded.append(name)
-            } catch {
-                failures.append((name, error.description))
-            }
-        }
-        let sys = try PythonInterpreter.importModule("sys")
-        let hello = WorkerHello(
-            pid: getpid(),
-            pythonVersion: try sys.attribute("version").stringValue ?? "",
-            pythonExecutable: try sys.attribute("executable").stringValue ?? "",
-            pythonPrefix: try sys.attribute("prefix").stringValue ?? "",
-            preloaded: loaded, preloadErrors: failures, refused: refused)
-        let folders = try sandboxModule.attribute("python_folders").call([]).stringValue ?? ""
-        return (hello, WorkerRequestHandler(helper: helper), folders.split(separator: "\n").map(String.init))
     }
 }
 

@@ -121,6 +121,30 @@ def prepare_interpreter():
     reset_sigint()
 
 
+def freeze_for_fork():
+    # In the fork server, before its first fork: what is alive now is shared
+    # by every worker; the collector must not touch (and so copy) it.
+    import gc
+    gc.collect()
+    gc.freeze()
+
+
+def after_fork():
+    # In a forked worker. random re-seeded itself (os.register_at_fork);
+    # numpy's global generator has no such hook: siblings would draw the
+    # same numbers.
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.random.seed()
+    # The child's signals were reset to their defaults: SIGINT interrupts the
+    # program again, SIGPIPE and SIGXFSZ are errors, not deaths (as Python
+    # sets them at start).
+    reset_sigint()
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
 def reset_sigint():
     # A process started in the background inherits SIGINT as ignored, and
     # CPython then leaves it alone: set it ourselves so a stop interrupts.

@@ -47,7 +47,7 @@ package final class WorkerContainment: Sendable {
     func plan(maximumFrameBytes: Int) throws(RuntimeError) -> WorkerSpawnPlan {
         let containment = configuration.containment
         if let refusal = containment.refusal() { throw RuntimeError(.internalError, refusal) }
-        var arguments = configuration.workerArguments
+        var arguments: [String] = []
         var uid: UInt32?
         var cgroup: WorkerCgroup?
         if containment.isolateProcesses {
@@ -70,7 +70,8 @@ package final class WorkerContainment: Sendable {
         }
         let uids = self.uids, taken = uid
         return WorkerSpawnPlan(
-            executable: configuration.worker.executable, arguments: arguments,
+            executable: configuration.worker.executable, arguments: configuration.workerArguments + arguments,
+            sandboxArguments: arguments,
             environment: containment.workerEnvironment(python: configuration.python),
             cgroup: cgroup, uid: uid, maximumFrameBytes: maximumFrameBytes,
             onEnd: { if let taken { uids?.give(taken) } })

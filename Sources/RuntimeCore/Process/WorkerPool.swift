@@ -16,12 +16,15 @@ package actor WorkerPool {
     private var reportedInterpreter = false
 
     private let ownsContainment: Bool
+    /// Forks workers from a prepared interpreter; nil spawns each one.
+    package let forkServer: ForkServer?
 
     package init(configuration: RuntimeConfiguration, containment: WorkerContainment, logger: Logger) {
         self.configuration = configuration
         self.containment = containment
         self.logger = logger
         ownsContainment = false
+        forkServer = Self.forkServer(for: configuration, logger: logger)
     }
 
     /// A pool on its own (benchmarks, tests), with cgroups of its own.
@@ -30,6 +33,15 @@ package actor WorkerPool {
         self.containment = WorkerContainment(configuration: configuration, name: "runtime-\(getpid())-pool-\(UInt32.random(in: 0...UInt32.max))")
         self.logger = logger
         ownsContainment = true
+        forkServer = Self.forkServer(for: configuration, logger: logger)
+    }
+
+    /// One fork server per runtime: its Python environment and preload set
+    /// are the configuration's, which never change while it runs.
+    private static func forkServer(for configuration: RuntimeConfiguration, logger: Logger) -> ForkServer? {
+        guard configuration.forkServer else { return nil }
+        return ForkServer(executable: configuration.worker.executable, arguments: configuration.workerArguments,
+                          environment: configuration.containment.workerEnvironment(python: configuration.python), logger: logger)
     }
 
     /// Idle workers ready now.
@@ -77,7 +89,7 @@ package actor WorkerPool {
         let plan = try containment.plan(maximumFrameBytes: configuration.maximumWorkerFrameBytes)
         let worker: WorkerProcess
         do {
-            worker = try WorkerProcess.spawn(plan)
+            worker = try await WorkerProcess.spawn(plan, forkServer: forkServer)
         } catch {
             throw RuntimeError(.internalError, error.description)
         }
@@ -111,6 +123,7 @@ package actor WorkerPool {
     package func shutdown() async {
         closed = true
         for task in starting.values { await task.value }
+        await forkServer?.stop()
         let idle = ready
         ready = []
         for worker in idle { await worker.terminate() }

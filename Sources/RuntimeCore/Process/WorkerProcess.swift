@@ -55,8 +55,10 @@ package final class WorkerProcess: Sendable {
         hello = Promise()
     }
 
-    /// Starts a worker process and the thread that reads its frames and output.
-    static func spawn(_ plan: WorkerSpawnPlan) throws(Failure) -> WorkerProcess {
+    /// Starts a worker process and the thread that reads its frames and
+    /// output: forked by `forkServer` when there is one that works, else
+    /// spawned from the worker executable.
+    static func spawn(_ plan: WorkerSpawnPlan, forkServer: ForkServer? = nil) async throws(Failure) -> WorkerProcess {
         WorkerProcess.ignoreSIGPIPE
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
@@ -71,10 +73,15 @@ package final class WorkerProcess: Sendable {
             pipes.append(pair)
         }
         let (request, frames, rawError, rawOutput) = (pipes[0], pipes[1], pipes[2], pipes[3])
-        let spawned = ChildSpawner.spawn(executable: plan.executable, arguments: plan.arguments,
-                                         descriptors: [request[0], frames[1], rawError[1], rawOutput[1]],
-                                         environment: plan.environment)
-        for fd in [request[0], frames[1], rawError[1], rawOutput[1]] { close(fd) }
+        let childEnds = [request[0], frames[1], rawError[1], rawOutput[1]]
+        var forked: pid_t?
+        if let forkServer {
+            forked = try? await forkServer.fork(sandboxArguments: plan.sandboxArguments, descriptors: childEnds)
+        }
+        let spawned: Result<pid_t, SpawnError> = forked.map { .success($0) }
+            ?? ChildSpawner.spawn(executable: plan.executable, arguments: plan.arguments,
+                                  descriptors: childEnds, environment: plan.environment)
+        for fd in childEnds { close(fd) }
         let pid: pid_t
         switch spawned {
         case .success(let p): pid = p

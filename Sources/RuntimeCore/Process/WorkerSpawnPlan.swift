@@ -6,6 +6,8 @@ import WorkerFrames
 struct WorkerSpawnPlan: Sendable {
     var executable: String
     var arguments: [String]
+    /// The sandbox's part of `arguments` (what a fork server's request carries).
+    var sandboxArguments: [String]
     var environment: [String: String]
     /// The worker's cgroups, removed once it has ended.
     var cgroup: WorkerCgroup?

@@ -10,6 +10,11 @@ public struct RuntimeConfiguration: Sendable {
     public var worker: WorkerLauncher
     /// Idle workers kept started and ready, so a run does not wait for an interpreter.
     public var warmWorkers: Int
+    /// Fork session workers from a fork server that has started the
+    /// interpreter and imported `preloadModules` once (milliseconds per
+    /// session, memory shared); false spawns each worker from the
+    /// executable (`--no-fork-server`). Either way a session is isolated the same.
+    public var forkServer: Bool
     /// Modules imported into idle workers ahead of time (e.g. `["numpy", "pandas"]`).
     public var preloadModules: [String]
     /// Runs executing at once; later ones wait as `queued`.
@@ -57,6 +62,7 @@ public struct RuntimeConfiguration: Sendable {
         python: PythonEnvironment = .resolve(),
         worker: WorkerLauncher = .locate(),
         warmWorkers: Int = 2,
+        forkServer: Bool = true,
         preloadModules: [String] = [],
         maximumParallelRuns: Int = max(4, ProcessInfo.processInfo.activeProcessorCount),
         programLimits: ProgramLimits = ProgramLimits(),
@@ -77,6 +83,7 @@ public struct RuntimeConfiguration: Sendable {
         self.python = python
         self.worker = worker
         self.warmWorkers = warmWorkers
+        self.forkServer = forkServer
         self.preloadModules = preloadModules
         self.maximumParallelRuns = maximumParallelRuns
         self.programLimits = programLimits
@@ -96,7 +103,7 @@ public struct RuntimeConfiguration: Sendable {
     }
 
     /// The worker's command-line arguments.
-    var workerArguments: [String] {
+    package var workerArguments: [String] {
         var arguments = worker.leadingArguments + ["--python", python.executable]
         if !preloadModules.isEmpty { arguments += ["--preload", preloadModules.joined(separator: ",")] }
         return arguments
