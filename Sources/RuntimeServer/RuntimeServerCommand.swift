@@ -31,6 +31,8 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @Option(help: "The Python to embed: a venv's bin/python.") var python: String?
     @Option(help: "Modules to import into warm workers, comma-separated; \"\" for none.") var preload = "numpy,pandas"
     @Option(help: "Idle workers kept ready.") var warmWorkers = 2
+    @Flag(help: "Spawn every worker from the executable instead of forking it from a fork server that has the preloads imported.")
+    var noForkServer = false
     @Option(help: "Runs executing at once; later ones are queued.") var maxParallelRuns = max(4, ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Sessions alive at once.") var maxSessions = 256
     @Option(help: "Seconds after which an ended, unused session is freed.") var idleSessionSeconds = 3600.0
@@ -79,6 +81,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
         var runtime = RuntimeConfiguration(python: .resolve(explicit: python), warmWorkers: warmWorkers)
         runtime.preloadModules = preload.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         runtime.maximumParallelRuns = maxParallelRuns
+        runtime.forkServer = !noForkServer
         runtime.programLimits = ProgramLimits(maximumFiles: maxFiles, maximumBytes: maxRunMb << 20)
         runtime.outputCapBytes = outputCapKb << 10
         runtime.defaultRowCap = rowCap

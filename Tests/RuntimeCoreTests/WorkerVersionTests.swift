@@ -27,6 +27,7 @@ struct WorkerVersionTests {
         // The stand-in cannot confine itself: run it as a plain process.
         let runtime = TestSupport.runtime {
             $0.worker = WorkerLauncher(executable: script.path)
+            $0.forkServer = false  // the stand-in is no fork server
             $0.containment.identity = .serverUser
             $0.containment.allowRootWorkers = true
         }

@@ -26,11 +26,16 @@ struct ServerContainmentTests {
         return (client, session)
     }
 
-    @Test func nothingOutlivesAServerKilledWithSIGKILL() async throws {
-        let server = try await ServerProcess.start()
+    /// With the fork server (forked workers) and without (spawned workers).
+    @Test(arguments: [false, true])
+    func nothingOutlivesAServerKilledWithSIGKILL(_ spawned: Bool) async throws {
+        let server = try await ServerProcess.start(arguments: spawned ? ["--no-fork-server"] : [])
         let (client, _) = try await startChildren(on: server)
         let below = server.descendants()
-        #expect(below.count >= 53, "the supervisor, the init, the worker and 50 children")
+        #expect(below.count >= (spawned ? 53 : 54), "the fork server, the supervisor, the init, the worker and 50 children")
+        // The fork server is among them (or not): it must end with the server too.
+        let forkServers = below.filter { ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").contains("--zygote") }
+        #expect(forkServers.isEmpty == spawned)
         server.kill()
         #expect(await Processes.waitUntil { below.allSatisfy { !Processes.isAlive($0) } },
                 "left running: \(below.filter(Processes.isAlive))")

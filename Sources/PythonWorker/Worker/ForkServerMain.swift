@@ -11,7 +11,7 @@ import WorkerFrames
 ///
 /// Started as `runtime-worker --zygote --python P --preload a,b` with its
 /// control socket (`SOCK_SEQPACKET`) as fd 0. It answers with one line
-/// `ready` (or `fatal REASON`) once prepared, then serves requests: each is
+/// `ready VERSION` (the frame protocol) or `fatal REASON` once prepared, then serves requests: each is
 /// the worker's sandbox arguments (NUL-separated) with the worker's four
 /// descriptors attached (`SCM_RIGHTS`: requests, frames, raw stderr, raw
 /// stdout), answered `ok PID` or `error REASON`. It ends when the runtime
@@ -52,7 +52,7 @@ struct ForkServerMain {
             _exit(73)
         }
         var saved = PyEval_SaveThread()
-        Self.reply("ready")
+        Self.reply("ready \(FrameProtocol.version)")
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             var fds = [Int32](repeating: -1, count: Int(SANDBOX_MAX_PASSED_FDS))

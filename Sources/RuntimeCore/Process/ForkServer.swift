@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import Logging
 import Synchronization
+import WorkerFrames
 
 /// The runtime's handle on its fork server (`runtime-worker --zygote`): a
 /// process that has started the interpreter and imported the preloaded
@@ -37,7 +38,7 @@ package final class ForkServer: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "runtime-fork-server")
     /// How long the fork server may take to prepare (import the preloads).
-    private let startLimit: Int32 = 120_000
+    private let startLimit: Int32 = 30_000
     /// How long one fork may take.
     private let forkLimit: Int32 = 20_000
 
@@ -156,9 +157,15 @@ package final class ForkServer: Sendable {
             $0.starts += 1
         }
         switch receiveLine(pair[0], timeout: startLimit) {
-        case .success("ready"):
+        case .success("ready \(FrameProtocol.version)"):
             logger.debug("fork server ready", metadata: ["pid": "\(pid)"])
             return .success(pair[0])
+        case .success(let line) where line.hasPrefix("ready"):
+            let reason = "the fork server speaks another frame protocol ('\(line)', this runtime \(FrameProtocol.version))"
+            endCurrent(kill: true)
+            state.withLock { $0.unusable = reason }
+            logger.warning("no fork server: workers are spawned instead", metadata: ["reason": "\(reason)"])
+            return .failure(Failure(description: reason))
         case .success(let line):
             let reason = line.hasPrefix("fatal ") ? String(line.dropFirst(6)) : "unexpected answer '\(line)'"
             endCurrent(kill: true)

@@ -60,6 +60,12 @@ public actor Runtime {
         await pool.waitUntilFilled()
     }
 
+    /// The fork server's pid while one runs, and how many were started (for
+    /// tests and diagnostics); nil without a fork server.
+    package var forkServerState: (pid: pid_t?, starts: Int, unusable: String?)? {
+        pool.forkServer.map { ($0.pid, $0.starts, $0.unusable) }
+    }
+
     /// Idle, ready workers at this moment.
     public func readyWorkers() async -> Int { await pool.readyCount }
 
