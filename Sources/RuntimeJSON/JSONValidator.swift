@@ -19,7 +19,8 @@ public enum JSONValidator {
 
     /// Where the value at `path` (object keys from the top) lies in
     /// `bytes`, which must be valid JSON; nil when a key is missing, a step
-    /// is not an object, or a key is written with escapes (the caller then
+    /// is not an object, or a key met on the way (the one sought, or one
+    /// before it in its object) is written with escapes (the caller then
     /// encodes the parsed value instead). The first of duplicate keys wins,
     /// as in ``JSONValue``'s subscript.
     public static func range(ofMemberAt path: [String], in bytes: [UInt8]) -> Range<Int>? {
@@ -71,6 +72,10 @@ public enum JSONValidator {
                 let keyStart = position + 1
                 guard string() else { return false }
                 let raw = bytes[keyStart..<(position - 1)]
+                // An escaped key may spell `key` and would then be the member
+                // the parser's first-wins lookup picks: give up (the caller
+                // encodes the parsed value) rather than find a later duplicate.
+                guard !raw.contains(UInt8(ascii: "\\")) else { return false }
                 skipWhitespace()
                 guard !atEnd, current == UInt8(ascii: ":") else { return false }
                 position += 1

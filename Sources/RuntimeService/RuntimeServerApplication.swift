@@ -18,6 +18,7 @@ import ServiceLifecycle
 public struct RuntimeServerService: Service, CustomStringConvertible {
     private let application: any Service
     private let lifecycle: RuntimeLifecycle
+    private let handler: ProtocolHandler
     private let logger: Logger
 
     /// - Parameter onServerRunning: called with the bound port once listening (useful with port 0).
@@ -26,6 +27,7 @@ public struct RuntimeServerService: Service, CustomStringConvertible {
         let runtime = Runtime(configuration: configuration.runtime, logger: logger)
         let metrics = ServerMetrics()
         let handler = ProtocolHandler(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
+        self.handler = handler
         self.logger = logger
         self.lifecycle = RuntimeLifecycle(runtime: runtime, handler: handler, configuration: configuration, logger: logger)
         self.application = makeApplication(configuration: configuration, runtime: runtime, handler: handler, metrics: metrics,
@@ -34,6 +36,18 @@ public struct RuntimeServerService: Service, CustomStringConvertible {
             logger.warning("listening on a non-loopback address with no token: anyone who can reach it can run code",
                            metadata: ["host": "\(configuration.host)"])
         }
+    }
+
+    /// Serves `session`, a ``Session`` of your own, beside the runtime's (see
+    /// ``Runtime/adopt(_:)``), as `owner`'s: that user's clients find it in
+    /// `list_sessions` and reach it by its id with every action, like a session
+    /// they started; to everyone else it does not exist. Every client of an
+    /// open server is ``ServerUser/anonymous``; of a server with one token,
+    /// ``ServerUser/tokenHolder``.
+    public func adopt(_ session: any Session, owner: ServerUser) async throws(RuntimeError) {
+        try await handler.runtime.adopt(session)
+        handler.owners.record(session.id, owner: owner)
+        handler.activity.touch(session.id)
     }
 
     /// Just the name: ServiceLifecycle logs services by their description,

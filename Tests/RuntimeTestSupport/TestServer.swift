@@ -11,11 +11,13 @@ import FoundationNetworking
 /// A real server on a free loopback port, run in-process.
 public final class TestServer: Sendable {
     public let port: Int
+    private let service: RuntimeServerService
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(port: Int, service: RuntimeServerService, group: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
+        self.service = service
         self.group = group
         self.task = task
     }
@@ -45,13 +47,19 @@ public final class TestServer: Sendable {
             bound.fulfil(nil)
         }
         guard let port = await bound.value else { throw StartFailed() }
-        return TestServer(port: port, group: group, task: task)
+        return TestServer(port: port, service: server, group: group, task: task)
     }
 
     public var url: String { "ws://127.0.0.1:\(port)/" }
 
     public func connect(token: String? = nil, path: String = "/") async throws -> RuntimeConnection {
         try await RuntimeConnection.connect(to: "ws://127.0.0.1:\(port)\(path)", token: token)
+    }
+
+    /// Serves a session of the test's own beside the server's (see
+    /// `RuntimeServerService.adopt(_:owner:)`); an open server's clients are all `anonymous`.
+    public func adopt(_ session: any Session, owner: ServerUser = .anonymous) async throws {
+        try await service.adopt(session, owner: owner)
     }
 
     /// Graceful shutdown, as SIGTERM would do; returns once the server has stopped.

@@ -93,7 +93,9 @@ public actor Runtime {
 
     /// Serves a session made elsewhere (a ``Session`` of your own: values
     /// kept by another engine, a mock in tests) beside the runtime's own, under
-    /// its ``Session/id``: the server then answers for it like for any other.
+    /// its ``Session/id``. A server's clients reach it only through
+    /// `RuntimeServerService.adopt(_:owner:)`, which also says whose it is
+    /// (a session no user owns is not found by anyone).
     /// ``deleteSession(id:)`` and ``shutdown()`` call its ``Session/close()``.
     public func adopt(_ session: any Session) throws(RuntimeError) {
         guard !isShutDown else { throw RuntimeError(.internalError, "the runtime is shutting down") }
