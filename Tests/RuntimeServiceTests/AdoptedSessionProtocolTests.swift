@@ -131,10 +131,10 @@ struct AdoptedSessionProtocolTests {
         let id = JSONValue.string(session.id)
 
         let stats = try await client.request(["action": "get_stats", "placeholder": ["sessionId": id, "name": "numbers"]])
-        #expect(stats.type == "[error]:NOT_A_DATASET" && stats["action"] == "get_stats")
+        #expect(stats.type == "[error]:INVALID_REQUEST" && stats["action"] == "get_stats")
         #expect(stats["error"]?["message"] == .string("session \(session.id) has no Python worker to compute statistics in"))
         let model = try await client.request(["action": "run_model", "model": ["sessionId": id, "name": "numbers", "data": [1]]])
-        #expect(model.type == "[error]:NOT_A_MODEL" && model["action"] == "run_model")
+        #expect(model.type == "[error]:INVALID_REQUEST" && model["action"] == "run_model")
         #expect(model["error"]?["message"] == .string("session \(session.id) has no Python worker to call models in"))
         // The session is still served after the refusals.
         #expect(try await client.request(["action": "status", "sessionId": id])["status"] == "finished")

@@ -51,7 +51,7 @@ public struct PythonModelInvoker: ModelInvoker {
     public func predict(model name: String, input: ModelInput, method: String?,
                         in session: any Session) async throws(RuntimeError) -> JSONFragment {
         guard let worker = session.pythonWorker else {
-            throw RuntimeError(.notAModel, "session \(session.id) has no Python worker to call models in")
+            throw RuntimeError(.invalidRequest, "session \(session.id) has no Python worker to call models in")
         }
         switch input {
         case .inline(let data):

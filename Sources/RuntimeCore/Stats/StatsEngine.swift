@@ -16,7 +16,7 @@ public struct NativeStatsEngine: StatsEngine {
 
     public func statistics(of name: String, in session: any Session) async throws(RuntimeError) -> JSONFragment {
         guard let worker = session.pythonWorker else {
-            throw RuntimeError(.notADataset, "session \(session.id) has no Python worker to compute statistics in")
+            throw RuntimeError(.invalidRequest, "session \(session.id) has no Python worker to compute statistics in")
         }
         return try await worker.nativeStatistics(of: name)
     }
