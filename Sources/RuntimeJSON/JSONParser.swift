@@ -231,28 +231,9 @@ public struct JSONParser {
         return String(decoding: utf8, as: UTF8.self)
     }
 
-    /// The length of the well-formed UTF-8 sequence of two to four bytes that
-    /// starts at `position` (Unicode table 3-7: no overlong form, no
-    /// surrogate, nothing past U+10FFFF), or a failure there.
+    /// The length of the well-formed UTF-8 sequence at `position`, or a failure there.
     private func utf8SequenceLength() throws(Failure) -> Int {
-        let length: Int
-        var second: ClosedRange<UInt8> = 0x80...0xBF
-        switch bytes[position] {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; second = 0xA0...0xBF
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; second = 0x80...0x9F
-        case 0xF0: length = 4; second = 0x90...0xBF
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; second = 0x80...0x8F
-        default: throw fail("invalid UTF-8 in string")
-        }
-        guard position + length <= bytes.count, second.contains(bytes[position + 1]) else {
-            throw fail("invalid UTF-8 in string")
-        }
-        for index in (position + 2)..<(position + length) where bytes[index] & 0xC0 != 0x80 {
-            throw fail("invalid UTF-8 in string")
-        }
+        guard let length = UTF8Sequence.length(in: bytes, at: position) else { throw fail("invalid UTF-8 in string") }
         return length
     }
 

@@ -219,26 +219,9 @@ public enum JSONValidator {
             return false
         }
 
-        /// One multi-byte UTF-8 sequence, well-formed by the Unicode
-        /// standard's table 3-7 (no overlongs, surrogates or values past U+10FFFF).
+        /// One multi-byte UTF-8 sequence, well-formed by the Unicode standard.
         mutating func utf8Sequence() -> Bool {
-            let lead = current
-            let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
-            default: return false
-            }
-            guard bytes.count - position >= length else { return false }
-            let second = bytes[position + 1]
-            guard second >= low, second <= high else { return false }
-            for offset in 2..<max(2, length) where bytes[position + offset] & 0xC0 != 0x80 { return false }
+            guard let length = UTF8Sequence.length(in: bytes, at: position) else { return false }
             position += length
             return true
         }
