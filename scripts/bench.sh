@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# Sets the project up and runs the benchmarks in a release build.
-# Suites: startup, stats, server, all (default). BENCH_ITERATIONS (default 100) sets
-# the samples per run-latency figure, BENCH_ROUND_TRIPS (default 10000) per round trip.
+# Sets the project up, builds the main package in release (RuntimeServer and
+# runtime-worker) and runs the benchmark package (Benchmarks/, a SwiftPM
+# package of its own that depends on this one by path) against them.
+#
+#   scripts/bench.sh [startup|containment|stats|server|wire|all] [--quick]
+#
+# all (the default) is startup, containment, stats and server; server is the
+# wire table plus a whole run through the server. --quick (or BENCH_QUICK=1)
+# is a smoke run with few samples. BENCH_ITERATIONS (default 100) sets the
+# samples per run-latency figure, BENCH_ROUND_TRIPS (default 2000) the round
+# trips per server row, each side, after the warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh >&2
+./scripts/setup.sh --no-build >&2
 swift build -c release --product runtime-worker >&2
 swift build -c release --product RuntimeServer >&2
-swift build -c release --product RuntimeBenchmarks >&2
-exec .build/release/RuntimeBenchmarks "$@"
+swift build -c release --package-path Benchmarks >&2
+bin=$(swift build -c release --package-path Benchmarks --show-bin-path)
+export BENCH_REPOSITORY="$PWD"
+export RUNTIME_WORKER="$PWD/.build/release/runtime-worker"
+export RUNTIME_SERVER="$PWD/.build/release/RuntimeServer"
+exec "$bin/RuntimeBenchmarks" "$@"

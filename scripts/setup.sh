@@ -3,7 +3,7 @@
 #   - Debian packages: libpython3-dev (the embedded CPython), python3-venv, pkg-config
 #   - ./.venv from Debian's /usr/bin/python3 (the Python libpython3.11 belongs to),
 #     with requirements.txt from PyPI
-#   - swift build
+#   - swift build (not with --no-build)
 # With --test it also installs what the test suite needs: Debian's chromium and
 # chromium-driver, and requirements-test.txt (Selenium) into ./.venv.
 # Safe to run again: each step is skipped when already done.
@@ -11,9 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_test=0
+build=1
 for argument in "$@"; do
   case "$argument" in
     --test) with_test=1 ;;
+    --no-build) build=0 ;;
     *) echo "setup.sh: unknown option $argument" >&2; exit 2 ;;
   esac
 done
@@ -51,5 +53,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-say "building"
-swift build
+if ((build)); then
+  say "building"
+  swift build
+fi

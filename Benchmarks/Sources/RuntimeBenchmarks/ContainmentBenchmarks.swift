@@ -6,7 +6,7 @@ import RuntimeCore
 /// session with every measure on, beside the same with process isolation off
 /// (the spawn path as it was before), in the same run.
 struct ContainmentBenchmarks {
-    var iterations: Int
+    var settings: Settings
     var logger: Logger
 
     private static let mainSource = "import helper\nfrom runtimeBridge import save_placeholder\nsave_placeholder('x', helper.value())\n"
@@ -17,8 +17,9 @@ struct ContainmentBenchmarks {
         """
 
     func run() async throws -> Report {
+        try settings.check([settings.worker])
         var report = Report()
-        var contained = RuntimeConfiguration(warmWorkers: 1)
+        var contained = settings.runtimeConfiguration(warmWorkers: 1)
         var bare = contained
         bare.containment.isolateProcesses = false
         report.add(try await runToFinished(contained, name: "run to finished, 2 files, warm pool, contained"),
@@ -31,7 +32,7 @@ struct ContainmentBenchmarks {
     }
 
     private func runToFinished(_ configuration: RuntimeConfiguration, name: String) async throws -> Sample {
-        try await RunLatency(iterations: iterations, logger: logger)
+        try await RunLatency(iterations: settings.iterations, logger: logger)
             .runToFinished(configuration, files: ["main.py": Self.mainSource, "helper.py": "def value():\n    return 42\n"], name: name)
     }
 
@@ -47,20 +48,15 @@ struct ContainmentBenchmarks {
             let program = try Program(files: [SourceFile(filename: "main.py", content: Self.pandasSource)], mainFile: "main.py")
             for _ in 0..<10 {
                 let session = try await runtime.run(program)
-                guard await session.waitUntilEnded().status == .finished else { throw RuntimeError(.internalError, "benchmark run failed") }
+                let end = await session.waitUntilEnded()
+                guard end.status == .finished else {
+                    await runtime.shutdown()
+                    throw BenchmarkFailure("benchmark run \(end.status): \(end.error?.text ?? "")")
+                }
             }
-            figures.append(Double(Self.descendantsPSS()) / 10 / 1024)
+            figures.append(Double(ProcessTree.descendantsPSS(of: getpid())) / 10 / 1024)
             await runtime.shutdown()
         }
         return Sample(name: name, microseconds: figures, unit: .mebibytes)
-    }
-
-    /// The summed PSS (KiB) of every process below this one.
-    private static func descendantsPSS() -> Int {
-        ProcessTree.descendants(of: getpid()).reduce(0) { total, pid in
-            let rollup = (try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? ""
-            let pss = rollup.split(separator: "\n").first { $0.hasPrefix("Pss:") }
-            return total + (pss.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0)
-        }
     }
 }

@@ -1,9 +1,15 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 
 /// The floor: a plain WebSocket echo server on Hummingbird, the same stack as
-/// RuntimeServer, doing nothing but sending each message back.
+/// RuntimeServer, doing nothing but answering each message.
+///
+/// On `/` it sends each message back as it came. On `/sized?bytes=N` it
+/// answers each message with a text message of exactly N bytes (built once per
+/// connection), so that a request can be set beside an echo whose reply has
+/// the size of the server's reply to it.
 enum EchoServer {
     static func run(port: Int) async throws {
         var logger = Logger(label: "echo")
@@ -11,12 +17,20 @@ enum EchoServer {
         let router = Router()
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 24, autoPing: .disabled))) { _, _, _ in
-                .upgrade([:]) { inbound, outbound, _ in
-                    for try await message in inbound.messages(maxSize: 1 << 24) {
-                        switch message {
-                        case .text(let text): try await outbound.write(.text(text))
-                        case .binary(let buffer): try await outbound.write(.binary(buffer))
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 26, autoPing: .disabled))) { head, _, _ in
+                let replyBytes = sizedReplyBytes(path: head.path ?? "/")
+                return .upgrade([:]) { inbound, outbound, _ in
+                    if let replyBytes {
+                        let reply = ByteBuffer(bytes: paddedJSON(bytes: replyBytes))
+                        for try await _ in inbound.messages(maxSize: 1 << 26) {
+                            try await outbound.write(.custom(.init(fin: true, opcode: .text, data: reply)))
+                        }
+                    } else {
+                        for try await message in inbound.messages(maxSize: 1 << 26) {
+                            switch message {
+                            case .text(let text): try await outbound.write(.text(text))
+                            case .binary(let buffer): try await outbound.write(.binary(buffer))
+                            }
                         }
                     }
                 }
@@ -25,5 +39,18 @@ enum EchoServer {
             logger: logger
         )
         try await app.runService()
+    }
+
+    /// N from `/sized?bytes=N`; nil for any other path.
+    static func sizedReplyBytes(path: String) -> Int? {
+        guard path.hasPrefix("/sized?bytes=") else { return nil }
+        return Int(path.dropFirst("/sized?bytes=".count)).map { max(0, $0) }
+    }
+
+    /// `{"pad":"xxx…"}` of exactly `bytes` bytes (plain x's below 12 bytes).
+    static func paddedJSON(bytes: Int) -> [UInt8] {
+        let open = Array(#"{"pad":""#.utf8), close = Array(#""}"#.utf8)
+        guard bytes >= open.count + close.count else { return Array(repeating: UInt8(ascii: "x"), count: bytes) }
+        return open + Array(repeating: UInt8(ascii: "x"), count: bytes - open.count - close.count) + close
     }
 }

@@ -67,7 +67,7 @@ struct Report {
         rows.append((ours.name, ours, baseline))
         let line = "\(ours.name): median \(Report.format(ours.median, ours.unit)), p99 \(Report.format(ours.p99, ours.unit))"
             + (baseline.map { " | \($0.name): median \(Report.format($0.median, $0.unit))" } ?? "")
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        progress(line)
     }
 
     static func format(_ us: Double, _ unit: Sample.Unit = .microseconds) -> String {

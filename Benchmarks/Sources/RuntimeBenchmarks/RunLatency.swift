@@ -11,17 +11,22 @@ struct RunLatency {
         let runtime = Runtime(configuration: configuration, logger: logger)
         let program = try Program(files: files.map { SourceFile(filename: $0.key, content: $0.value) },
                                   mainFile: files.first?.key ?? "main.py")
-        let sample = try await Measure.timed(name, count: iterations) {
-            await runtime.warmUp()
-            let start = Measure.now()
-            let session = try await runtime.run(program)
-            let end = await session.waitUntilEnded()
-            let elapsed = Double(Measure.now() - start) / 1000
-            guard end.status == .finished else { throw RuntimeError(.internalError, "benchmark run \(end.status)") }
-            try await runtime.deleteSession(id: session.id)
-            return elapsed
+        do {
+            let sample = try await Measure.timed(name, count: iterations) {
+                await runtime.warmUp()
+                let start = Measure.now()
+                let session = try await runtime.run(program)
+                let end = await session.waitUntilEnded()
+                let elapsed = Double(Measure.now() - start) / 1000
+                guard end.status == .finished else { throw BenchmarkFailure("benchmark run \(end.status): \(end.error?.text ?? "")") }
+                try await runtime.deleteSession(id: session.id)
+                return elapsed
+            }
+            await runtime.shutdown()
+            return sample
+        } catch {
+            await runtime.shutdown()
+            throw error
         }
-        await runtime.shutdown()
-        return sample
     }
 }

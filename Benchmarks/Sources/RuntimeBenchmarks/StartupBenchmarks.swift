@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import RuntimeCore
 
-/// Worker start, pool hand-out and run-to-finished latency, each beside a
-/// plain `python main.py` subprocess measured in the same run.
+/// Worker start and run-to-finished latency, each beside a plain
+/// `python main.py` subprocess measured in the same run.
 struct StartupBenchmarks {
-    var iterations: Int
+    var settings: Settings
     var logger: Logger
 
     private static let mainSource = "import helper\nfrom runtimeBridge import save_placeholder\nsave_placeholder('x', helper.value())\n"
@@ -13,8 +13,10 @@ struct StartupBenchmarks {
     private static let helperSource = "def value():\n    return 42\n"
 
     func run() async throws -> Report {
+        try settings.check([settings.worker])
         var report = Report()
-        let python = PythonEnvironment.resolve().executable
+        let python = settings.python
+        let iterations = settings.iterations
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -24,19 +26,29 @@ struct StartupBenchmarks {
         try Self.mainSource.write(to: folder.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
         try Self.pandasSource.write(to: folder.appendingPathComponent("main_pandas.py"), atomically: true, encoding: .utf8)
 
-        let bare = RuntimeConfiguration(warmWorkers: 1)
-        var preloaded = RuntimeConfiguration(warmWorkers: 1)
+        let bare = settings.runtimeConfiguration(warmWorkers: 1)
+        var preloaded = bare
         preloaded.preloadModules = ["pandas"]
+        let starts = settings.quick ? 5 : 30, pandasStarts = settings.quick ? 3 : 10
 
-        let pythonStart = try await Measure.repeated("python -c pass", count: 30) {
+        let pythonStart = try await Measure.repeated("python -c pass", count: starts) {
             try Measure.runProcess(python, ["-c", "pass"])
         }
-        report.add(try await workerStart(bare, name: "worker start (spawn to ready)", count: 30), against: pythonStart)
-        let pandasStart = try await Measure.repeated("python -c 'import pandas'", count: 10) {
+        var spawned = bare
+        spawned.forkServer = false
+        report.add(try await workerStart(spawned, name: "worker start, spawned: Runtime() + warmUp(), one worker to ready", count: starts),
+                   against: pythonStart)
+        report.add(try await workerStart(bare, name: "worker start, fork server: Runtime() + warmUp(), one worker to ready", count: starts),
+                   against: pythonStart)
+        let pandasStart = try await Measure.repeated("python -c 'import pandas'", count: pandasStarts) {
             try Measure.runProcess(python, ["-c", "import pandas"])
         }
-        report.add(try await workerStart(preloaded, name: "worker start, pandas preloaded", count: 10), against: pandasStart)
-        report.add(try await handOut(bare, count: 100))
+        var preloadedSpawned = preloaded
+        preloadedSpawned.forkServer = false
+        report.add(try await workerStart(preloadedSpawned, name: "worker start, spawned, pandas preloaded", count: pandasStarts),
+                   against: pandasStart)
+        report.add(try await workerStart(preloaded, name: "worker start, fork server, pandas preloaded", count: pandasStarts),
+                   against: pandasStart)
 
         let plain = try await Measure.repeated("python main.py", count: iterations) {
             try Measure.runProcess(python, ["main.py"], in: folder)
@@ -52,35 +64,26 @@ struct StartupBenchmarks {
         return report
     }
 
+    /// A fresh runtime's `warmUp()`: one worker started and contained (its
+    /// hello, preloads imported), spawned or forked from the runtime's fork
+    /// server, which a fresh runtime starts first. The runtime's own set-up
+    /// (its work folder) is inside the figure; the pool is not public, so a
+    /// worker cannot be timed alone from outside RuntimeCore.
     private func workerStart(_ configuration: RuntimeConfiguration, name: String, count: Int) async throws -> Sample {
         try await Measure.timed(name, count: count, warmup: 1) {
-            let pool = WorkerPool(configuration: configuration, logger: logger)
             let start = Measure.now()
-            let worker = try await pool.take()
+            let runtime = Runtime(configuration: configuration, logger: logger)
+            await runtime.warmUp()
             let elapsed = Double(Measure.now() - start) / 1000
-            await worker.terminate()
-            await pool.shutdown()
+            let ready = await runtime.readyWorkers()
+            await runtime.shutdown()
+            guard ready == configuration.warmWorkers else { throw BenchmarkFailure("\(ready) workers ready, not \(configuration.warmWorkers)") }
             return elapsed
         }
-    }
-
-    private func handOut(_ configuration: RuntimeConfiguration, count: Int) async throws -> Sample {
-        let pool = WorkerPool(configuration: configuration, logger: logger)
-        let sample = try await Measure.timed("pool hand-out (a ready worker)", count: count) {
-            await pool.fill()
-            await pool.waitUntilFilled()
-            let start = Measure.now()
-            let worker = try await pool.take()
-            let elapsed = Double(Measure.now() - start) / 1000
-            await worker.terminate()
-            return elapsed
-        }
-        await pool.shutdown()
-        return sample
     }
 
     private func runToFinished(_ configuration: RuntimeConfiguration, main: String, name: String) async throws -> Sample {
-        try await RunLatency(iterations: iterations, logger: logger)
+        try await RunLatency(iterations: settings.iterations, logger: logger)
             .runToFinished(configuration, files: ["main.py": main, "helper.py": Self.helperSource], name: name)
     }
 }

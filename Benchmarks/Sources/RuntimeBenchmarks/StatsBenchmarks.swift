@@ -7,6 +7,7 @@ import RuntimeCore
 /// run. pandas is timed inside Python (no transport counted for it); ours is
 /// timed end to end through the runtime (worker round trip and JSON included).
 struct StatsBenchmarks {
+    var settings: Settings
     var logger: Logger
 
     private static let program = #"""
@@ -40,25 +41,39 @@ struct StatsBenchmarks {
     """#
 
     func run() async throws -> Report {
+        try settings.check([settings.worker])
         var report = Report()
-        let runtime = Runtime(configuration: RuntimeConfiguration(warmWorkers: 0), logger: logger)
-        let session = try await runtime.run(Program(files: [SourceFile(filename: "main.py", content: Self.program)], mainFile: "main.py"))
-        let end = await session.waitUntilEnded()
-        guard end.status == .finished else { throw RuntimeError(.internalError, "benchmark program: \(end.error?.text ?? "")") }
-        let engine = NativeStatsEngine(), invoker = PythonModelInvoker()
-        for (dataset, label, count) in [("f64_1m", "float64, 1M rows", 10), ("i64_1m", "int64, 1M rows", 10),
-                                        ("f64_10m", "float64, 10M rows", 5), ("i64_10m", "int64, 10M rows", 5),
-                                        ("ten_by_1m", "10 float64 columns × 1M rows", 5)] {
-            let pandas = try await Measure.timed("pandas (\(label))", count: count, warmup: 1) {
-                let reply = try await invoker.predict(model: "pandas_timer", input: .inline([[.string(dataset)]]), method: nil, in: session)
-                return (reply[0]?.doubleValue ?? .nan) * 1e6
-            }
-            let ours = try await Measure.repeated("get_stats, \(label)", count: count, warmup: 1) {
-                _ = try await engine.statistics(of: dataset, in: session)
-            }
-            report.add(ours, against: pandas)
+        let runtime = Runtime(configuration: settings.runtimeConfiguration(warmWorkers: 0), logger: logger)
+        do {
+            try await measure(runtime, into: &report)
+        } catch {
+            await runtime.shutdown()
+            throw error
         }
         await runtime.shutdown()
         return report
+    }
+
+    private func measure(_ runtime: Runtime, into report: inout Report) async throws {
+        let session = try await runtime.run(Program(files: [SourceFile(filename: "main.py", content: Self.program)], mainFile: "main.py"))
+        let end = await session.waitUntilEnded()
+        guard end.status == .finished else { throw BenchmarkFailure("benchmark program: \(end.error?.text ?? "\(end.status)")") }
+        let cases: [(String, String, Int)] = [
+            ("f64_1m", "float64, 1M rows", 10), ("i64_1m", "int64, 1M rows", 10),
+            ("f64_10m", "float64, 10M rows", 5), ("i64_10m", "int64, 10M rows", 5),
+            ("ten_by_1m", "10 float64 columns × 1M rows", 5),
+        ]
+        for (dataset, label, count) in cases {
+            let count = settings.quick ? 2 : count
+            let pandas = try await Measure.timed("pandas (\(label))", count: count, warmup: 1) {
+                let reply = try await session.predict(model: "pandas_timer", input: .inline([[.string(dataset)]]))
+                guard let seconds = try reply.decoded()[0]?.doubleValue else { throw BenchmarkFailure("pandas timer answered \(reply)") }
+                return seconds * 1e6
+            }
+            let ours = try await Measure.repeated("get_stats, \(label)", count: count, warmup: 1) {
+                _ = try await session.statistics(of: dataset)
+            }
+            report.add(ours, against: pandas)
+        }
     }
 }

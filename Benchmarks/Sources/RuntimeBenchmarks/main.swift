@@ -1,35 +1,59 @@
 import Foundation
 import Logging
 
-// Benchmarks: run with `./scripts/bench.sh [startup|stats|server|all]` (release
-// build). Figures go to stdout as Markdown tables; progress goes to stderr.
-// `RuntimeBenchmarks echo-server PORT` is the echo floor the server suite starts.
-let arguments = CommandLine.arguments.dropFirst()
+// Benchmarks: run with `./scripts/bench.sh [startup|containment|stats|server|wire|all] [--quick]`
+// (Docs/Benchmarks.md). Figures go to stdout as Markdown tables; progress goes to stderr.
+// `RuntimeBenchmarks echo-server PORT` is the echo floor the server suites start.
+var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "echo-server", let port = arguments.dropFirst().first.flatMap({ Int($0) }) {
     try await EchoServer.run(port: port)
     exit(0)
 }
+let quickFlag = arguments.contains("--quick")
+arguments.removeAll { $0 == "--quick" }
+let suites = ["startup", "containment", "stats", "server", "wire", "all"]
+let suite = arguments.first ?? "all"
+guard suites.contains(suite), arguments.count <= 1 else {
+    progress("usage: RuntimeBenchmarks [\(suites.joined(separator: "|"))] [--quick]   (or BENCH_QUICK=1)")
+    exit(2)
+}
 
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
-let environment = ProcessInfo.processInfo.environment
-let iterations = Int(environment["BENCH_ITERATIONS"] ?? "") ?? 100
-let roundTrips = Int(environment["BENCH_ROUND_TRIPS"] ?? "") ?? 10_000
-let suite = arguments.first ?? "all"
+let settings = Settings.fromEnvironment(quickFlag: quickFlag)
+progress("bench: worker \(settings.worker), server \(settings.server), python \(settings.python)"
+    + (settings.quick ? " (quick)" : ""))
 
-if suite == "startup" || suite == "all" {
-    let startup = try await StartupBenchmarks(iterations: iterations, logger: logger).run()
-    startup.print(title: "Start-up and run latency (µs unless noted)")
-}
-if suite == "containment" || suite == "all" {
-    let containment = try await ContainmentBenchmarks(iterations: iterations, logger: logger).run()
-    containment.print(title: "Contained sessions beside uncontained ones (same run)")
-}
-if suite == "stats" || suite == "all" {
-    let stats = try await StatsBenchmarks(logger: logger).run()
-    stats.print(title: "get_stats beside pandas (same data, same run)")
-}
-if suite == "server" || suite == "all" {
-    let server = try await ServerBenchmarks(roundTrips: roundTrips, runs: iterations, logger: logger).run()
-    server.print(title: "Through the server over loopback, beside a plain WebSocket echo")
+do {
+    if suite == "startup" || suite == "all" {
+        let startup = try await StartupBenchmarks(settings: settings, logger: logger).run()
+        startup.print(title: "Start-up and run latency (µs unless noted)")
+    }
+    if suite == "containment" || suite == "all" {
+        let containment = try await ContainmentBenchmarks(settings: settings, logger: logger).run()
+        containment.print(title: "Contained sessions beside uncontained ones (same run)")
+    }
+    if suite == "stats" || suite == "all" {
+        let stats = try await StatsBenchmarks(settings: settings, logger: logger).run()
+        stats.print(title: "get_stats beside pandas (same data, same run)")
+    }
+    if suite == "server" || suite == "wire" || suite == "all" {
+        let servers = try BenchServers.start(settings)
+        do {
+            let loadBefore = WireTable.loadAverage()
+            let wire = try await WireBenchmarks(settings: settings, servers: servers, logger: logger).run()
+            wire.print(loadBefore: loadBefore, loadAfter: WireTable.loadAverage())
+            if suite != "wire" {
+                let server = try await ServerBenchmarks(settings: settings, servers: servers, logger: logger).run()
+                server.print(title: "A run through the server, beside the echo of its message")
+            }
+        } catch {
+            servers.stop()
+            throw error
+        }
+        servers.stop()
+    }
+} catch {
+    progress("bench: failed: \(error)")
+    exit(1)
 }
