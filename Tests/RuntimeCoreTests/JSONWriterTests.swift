@@ -70,6 +70,24 @@ import Testing
         let lines: JSONValue = .string(String(repeating: "line \"quoted\"\n", count: 200_000))
         #expect(try JSONParser.parse(lines.jsonBytes) == lines)
     }
+
+    /// Doubles are written exactly as `description` formats them (the
+    /// shortest text that reads back).
+    @Test func doublesAreWrittenAsTheirDescription() {
+        var generator = SplitMix(seed: 7)
+        for _ in 0..<20_000 {
+            let d = Double(bitPattern: generator.next())
+            guard d.isFinite, d != d.rounded() || abs(d) >= 1e16 else { continue }
+            var writer = JSONWriter()
+            writer.writeDouble(d)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == d.description)
+        }
+        for d in [0.1, 1.0 / 3.0, -2.5e-300, Double.leastNonzeroMagnitude, 1.7976931348623157e308, 123456.789] {
+            var writer = JSONWriter()
+            writer.writeDouble(d)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == d.description)
+        }
+    }
 }
 
 /// A small seeded generator, so that the random cases are the same each run.
