@@ -104,7 +104,9 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/RuntimeTestSupport"
         ),
-        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeJSON", "WorkerFrames", "RuntimeTestSupport"],
+        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeJSON", "WorkerFrames", "RuntimeTestSupport",
+                                                          .product(name: "Logging", package: "swift-log"),
+                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PythonWorkerTests", dependencies: ["PythonWorker", "RuntimeJSON", "WorkerFrames", "RuntimeCore", "RuntimeTestSupport"]),
         .testTarget(
