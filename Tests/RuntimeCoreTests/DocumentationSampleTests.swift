@@ -22,7 +22,7 @@ struct DescribeStatsEngine: StatsEngine {
 
     func statistics(of name: String, in session: any Session) async throws(RuntimeError) -> JSONFragment {
         guard let worker = session.pythonWorker else {
-            throw RuntimeError(.notADataset, "session \(session.id) has no Python worker")
+            throw RuntimeError(.invalidRequest, "session \(session.id) has no Python worker")
         }
         do {
             return try await worker.apply(function: Self.describe, to: name)
@@ -36,7 +36,7 @@ struct ProbabilityInvoker: ModelInvoker {
     func predict(model name: String, input: ModelInput, method: String?,
                  in session: any Session) async throws(RuntimeError) -> JSONFragment {
         guard let worker = session.pythonWorker else {
-            throw RuntimeError(.notAModel, "session \(session.id) has no Python worker")
+            throw RuntimeError(.invalidRequest, "session \(session.id) has no Python worker")
         }
         guard case .inline(let data) = input else {
             throw RuntimeError(.pathNotAllowed, "this server takes inline data only")
@@ -294,7 +294,7 @@ struct DocumentationSampleTests {
 
         try await runtime.adopt(StaticSession(id: "fixtures", values: ["answer": 42, "primes": [2, 3, 5, 7]]))
 
-        // added: the adopted session, served like the runtime's own.
+        // added: the adopted session, found like the runtime's own.
         let fixtures = try runtime.session(id: "fixtures")
         #expect(await fixtures.snapshot().placeholders == ["answer", "primes"])
         #expect(try await fixtures.placeholders().last?.read(window: nil).value == [2, 3, 5, 7])
@@ -304,7 +304,7 @@ struct DocumentationSampleTests {
             ($0 as? RuntimeError)?.code == .notADataset
         }
         await #expect { try await fixtures.statistics(of: "primes") } throws: {
-            ($0 as? RuntimeError)?.code == .notADataset
+            ($0 as? RuntimeError)?.code == .invalidRequest
         }
         let native = try await session.statistics(of: "table", using: MeanStatsEngine()).decoded()
         #expect(native["columns"]?.arrayValue?.count == 2)  // the worker's session goes to the native engine

@@ -60,8 +60,8 @@ public struct PythonModelInvoker: ModelInvoker {
 
     /// Calls the model in the session's worker, a data file's path resolved
     /// first (symlinks followed) and refused with `PATH_NOT_ALLOWED` outside
-    /// the session's folder and ``allowedDataFolders``; `NOT_A_MODEL` for a
-    /// session without a Python worker.
+    /// the session's folder and ``allowedDataFolders``; `INVALID_REQUEST`
+    /// for a session without a Python worker.
     public func predict(model name: String, input: ModelInput, method: String?,
                         in session: any Session) async throws(RuntimeError) -> JSONFragment {
         guard let worker = session.pythonWorker else {

@@ -28,9 +28,9 @@ public struct WorkerLauncher: Sendable, Equatable {
 
     /// This executable itself in worker mode; it must call `RuntimeWorker.runIfRequested()` (module `PythonWorker`) first thing.
     ///
-    /// `PythonWorker` is a target of this package, not a product: only an
-    /// executable inside the package can link it. Other programs start the
-    /// `runtime-worker` executable (``locate(environment:)``).
+    /// Your executable then depends on the `PythonWorker` product as well as
+    /// `RuntimeCore`, and links CPython (it never starts an interpreter but
+    /// in worker mode).
     public static var currentExecutable: WorkerLauncher {
         let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return WorkerLauncher(executable: own, leadingArguments: [FrameProtocol.workerFlag])

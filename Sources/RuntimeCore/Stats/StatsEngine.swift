@@ -23,8 +23,8 @@ public struct NativeStatsEngine: StatsEngine {
     public init() {}
 
     /// The statistics, computed in the session's worker
-    /// (``PythonWorkerAccess/nativeStatistics(of:)``); `NOT_A_DATASET` for a
-    /// session without a Python worker.
+    /// (``PythonWorkerAccess/nativeStatistics(of:)``); `INVALID_REQUEST` for
+    /// a session without a Python worker.
     public func statistics(of name: String, in session: any Session) async throws(RuntimeError) -> JSONFragment {
         guard let worker = session.pythonWorker else {
             throw RuntimeError(.invalidRequest, "session \(session.id) has no Python worker to compute statistics in")
