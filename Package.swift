@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // `swift package generate-documentation` (scripts/docs.sh); no target depends on it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -104,7 +106,9 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/RuntimeTestSupport"
         ),
-        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeJSON", "WorkerFrames", "RuntimeTestSupport"],
+        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeJSON", "WorkerFrames", "RuntimeTestSupport",
+                                                          .product(name: "Logging", package: "swift-log"),
+                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PythonWorkerTests", dependencies: ["PythonWorker", "RuntimeJSON", "WorkerFrames", "RuntimeCore", "RuntimeTestSupport"]),
         .testTarget(

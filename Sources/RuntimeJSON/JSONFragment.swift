@@ -55,11 +55,18 @@ package enum JSONMember: Sendable {
 extension JSONFragment: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// A string literal, encoded: `"text"`.
     public init(stringLiteral value: String) { self.init(.string(value)) }
+    /// An integer literal, encoded.
     public init(integerLiteral value: Int64) { self.init(.int(value)) }
+    /// A boolean literal, encoded: `true` or `false`.
     public init(booleanLiteral value: Bool) { self.init(.bool(value)) }
+    /// A floating-point literal, encoded.
     public init(floatLiteral value: Double) { self.init(.double(value)) }
+    /// An array literal of ``JSONValue`` elements, encoded: `[[1.0, 2.0]]`.
     public init(arrayLiteral elements: JSONValue...) { self.init(.array(elements)) }
+    /// A dictionary literal, encoded as an object with its keys in the order written.
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(.object(elements)) }
+    /// `nil`, encoded: `null`.
     public init(nilLiteral: ()) { self.init(.null) }
 }

@@ -9,8 +9,11 @@
 public struct JSONParser {
     /// Why a text is not JSON, with the byte offset where reading stopped.
     public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// What is wrong, e.g. `unexpected end of input`.
         public var message: String
+        /// The byte offset in the text where reading stopped.
         public var offset: Int
+        /// The message and the offset: `expected ':' at byte 7`.
         public var description: String { "\(message) at byte \(offset)" }
     }
 

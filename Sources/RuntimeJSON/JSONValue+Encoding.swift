@@ -19,5 +19,6 @@ extension JSONValue {
 }
 
 extension JSONValue: CustomStringConvertible {
+    /// The compact JSON text (``jsonString``).
     public var description: String { jsonString }
 }

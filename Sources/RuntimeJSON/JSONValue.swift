@@ -1,18 +1,31 @@
 /// A JSON value that keeps what the wire contract needs exactly: integers of any
 /// size (as their decimal digits) and the order of an object's keys.
+///
+/// Write values as literals (`["name": "x", "sizes": [1, 2.5, nil]]`), read
+/// them with the subscripts and the typed accessors (``stringValue``,
+/// ``intValue``, ``arrayValue``, ...), parse text with ``JSONParser`` and
+/// write it with ``jsonString`` or ``jsonBytes``.
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// An integer that fits in 64 bits.
     case int(Int64)
     /// An integer of any size, as its decimal digits (with an optional leading `-`).
     case bigInt(String)
+    /// A number with a fraction or an exponent. Non-finite values cannot be
+    /// written as JSON: they are written as `null`.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
     /// An object as ordered key/value pairs.
     case object([(String, JSONValue)])
 
+    /// Whether two values are the same JSON: numbers compare by value (`1`
+    /// equals `1.0`, NaN equals NaN), objects by their keys and values in order.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
@@ -29,6 +42,8 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Hashes the value so that values equal by ``==(_:_:)`` hash alike
+    /// (an integer as the double it equals).
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)
@@ -57,11 +72,13 @@ extension JSONValue {
         return items[index]
     }
 
+    /// The string, when this is one.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
+    /// The boolean, when this is one.
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil
@@ -76,6 +93,8 @@ extension JSONValue {
         }
     }
 
+    /// The value as a `Double` when it is a number of any kind (a big
+    /// integer rounded to the nearest double).
     public var doubleValue: Double? {
         switch self {
         case .int(let i): return Double(i)
@@ -85,16 +104,19 @@ extension JSONValue {
         }
     }
 
+    /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
+    /// The key/value pairs in their order, when this is an object.
     public var objectValue: [(String, JSONValue)]? {
         if case .object(let o) = self { return o }
         return nil
     }
 
+    /// Whether this is `null`.
     public var isNull: Bool {
         if case .null = self { return true }
         return false
@@ -116,11 +138,18 @@ extension JSONValue {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// A string literal: ``string(_:)``.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer literal: ``int(_:)``.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// A boolean literal: ``bool(_:)``.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// A floating-point literal: ``double(_:)``.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// An array literal: ``array(_:)``.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A dictionary literal: ``object(_:)``, keys in the order written.
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
+    /// `nil`: ``null``.
     public init(nilLiteral: ()) { self = .null }
 }

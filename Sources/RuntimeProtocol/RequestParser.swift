@@ -10,7 +10,7 @@ public enum RequestParser {
     }
 
     /// Parses a message straight from the bytes the WebSocket delivered:
-    /// once into a ``JSONValue`` for the checks, and inline model data is
+    /// once into a ``/RuntimeJSON/JSONValue`` for the checks, and inline model data is
     /// cut from the same bytes, so it reaches the worker as the client sent it.
     public static func parse(bytes: [UInt8]) -> Result<Envelope, ProtocolError> {
         let json: JSONValue

@@ -73,7 +73,7 @@ extension PlaceholderValue {
     }
 
     /// The `[placeholder]:VALUE` reply (without `id`), parsed: for callers
-    /// that print or inspect it. The server sends ``wireMembers(sessionId:)``.
+    /// that print or inspect it. The server sends `wireMembers(sessionId:)`.
     public func wireMessage(sessionId: String) -> JSONValue {
         (try? WireMessage(wireMembers(sessionId: sessionId)).fragment.decoded()) ?? .null
     }

@@ -6,10 +6,15 @@ import RuntimeJSON
 public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One frame of the traceback, innermost last.
     public struct Frame: Sendable, Equatable {
+        /// The file: a program's file by the name the client gave it
+        /// (`main.py`, `pkg/util.py`), or a library's path.
         public var file: String
+        /// The line number, from 1.
         public var line: Int
+        /// The function's name; `<module>` for a module's top level.
         public var function: String
 
+        /// A frame at `line` of `function` in `file`.
         public init(file: String, line: Int, function: String) {
             self.file = file
             self.line = line
@@ -17,11 +22,17 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
+    /// The exception's type name, e.g. `ZeroDivisionError`; for a run the
+    /// runtime ended, its own name (`WorkerCrashed`, `RuntimeUnavailable`).
     public var type: String
+    /// The exception's message (`str(exception)`).
     public var message: String
+    /// The stack, outermost frame first.
     public var traceback: [Frame]
+    /// The traceback formatted as Python prints it.
     public var text: String
 
+    /// An error; without `text`, the text is `Type: message` on one line.
     public init(type: String, message: String, traceback: [Frame] = [], text: String? = nil) {
         self.type = type
         self.message = message
@@ -29,6 +40,7 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
         self.text = text ?? "\(type): \(message)\n"
     }
 
+    /// `Type: message`, or the type alone when there is no message.
     public var description: String { message.isEmpty ? type : "\(type): \(message)" }
 
     /// A worker that died under the run.

@@ -6,7 +6,9 @@ import RuntimeJSON
 /// (``programError``) and the underlying cause.
 ///
 /// The worker sends it in its reply frames, `RuntimeCore` throws it from the
-/// ``Session`` APIs, and the server turns it into the `[error]:CODE` reply.
+/// `Session` APIs, and the server turns it into the `[error]:CODE` reply.
+/// Its APIs use typed throws (`throws(RuntimeError)`), so a `catch` block
+/// reads ``code`` without a cast.
 public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     /// An error code of the wire contract. A struct over a private enum, so
     /// new codes can be added without breaking anyone's `switch`.
@@ -32,6 +34,7 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
 
         /// The wire name, e.g. `SESSION_NOT_FOUND`.
         public var rawValue: String { value.rawValue }
+        /// The wire name (``rawValue``).
         public var description: String { rawValue }
 
         /// The message is not JSON, or not a JSON object (wire only).
@@ -71,14 +74,18 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The wire contract's error code.
     public var code: Code
+    /// What went wrong, for people: the server sends it as the error's `message`.
     public var message: String
-    /// The Python error behind it, for ``Code/modelError``.
+    /// The Python error behind it, for ``Code/modelError`` (and a function
+    /// that raised in `apply(function:to:)`).
     public var programError: ProgramError?
     /// What went wrong underneath (a system call, a parser), for logs and callers;
     /// never sent on the wire.
     public var cause: (any Error)?
 
+    /// An error with `code` and `message`; `programError` and `cause` as above.
     public init(_ code: Code, _ message: String, programError: ProgramError? = nil, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
@@ -86,6 +93,7 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// `CODE: message`.
     public var description: String { "\(code): \(message)" }
 
     /// The seed's wording for an unknown session.

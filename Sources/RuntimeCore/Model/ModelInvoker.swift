@@ -18,7 +18,16 @@ public enum ModelInput: Sendable, Equatable {
 public protocol ModelInvoker: Sendable {
     /// The model's predictions (a one-element list for a single instance),
     /// encoded by the placeholder rules, as JSON text.
-    /// - Parameter method: another method than `predict` (e.g. `predict_proba`).
+    ///
+    /// - Parameters:
+    ///   - name: the placeholder (or main-module global) holding the model.
+    ///   - input: the data to call it on.
+    ///   - method: another method than `predict` (e.g. `predict_proba`), or nil.
+    ///   - session: the session the model lives in.
+    /// - Throws: ``/WorkerFrames/RuntimeError`` with the contract's code:
+    ///   `NOT_A_MODEL`, `MODEL_ERROR` (the Python error in
+    ///   ``/WorkerFrames/RuntimeError/programError``), `INVALID_REQUEST`
+    ///   for data the model cannot take, `PATH_NOT_ALLOWED`, ...
     func predict(model name: String, input: ModelInput, method: String?,
                  in session: any Session) async throws(RuntimeError) -> JSONFragment
 
@@ -44,10 +53,15 @@ public struct PythonModelInvoker: ModelInvoker {
     /// The allowed data folders: sessions' programs may read them too.
     public var readableFolders: [URL] { allowedDataFolders }
 
+    /// An invoker that reads data files from the session's folder and `allowedDataFolders`.
     public init(allowedDataFolders: [URL] = []) {
         self.allowedDataFolders = allowedDataFolders
     }
 
+    /// Calls the model in the session's worker, a data file's path resolved
+    /// first (symlinks followed) and refused with `PATH_NOT_ALLOWED` outside
+    /// the session's folder and ``allowedDataFolders``; `INVALID_REQUEST`
+    /// for a session without a Python worker.
     public func predict(model name: String, input: ModelInput, method: String?,
                         in session: any Session) async throws(RuntimeError) -> JSONFragment {
         guard let worker = session.pythonWorker else {

@@ -4,7 +4,9 @@ import WorkerFrames
 
 /// How a worker process ended.
 public enum WorkerExit: Sendable, Equatable, CustomStringConvertible {
+    /// It exited with this code.
     case exited(code: Int32)
+    /// A signal killed it.
     case signalled(signal: Int32)
 
     init(waitStatus status: Int32) {
@@ -17,6 +19,8 @@ public enum WorkerExit: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// How it ended, as an error message says it: `exited with code 1`,
+    /// `was killed by signal 9 (SIGKILL)`.
     public var description: String {
         switch self {
         case .exited(let code): return "exited with code \(code)"

@@ -43,6 +43,8 @@ public struct Containment: Sendable, Equatable {
     /// The uids a root server gives sessions by default.
     public static let defaultUIDRange: ClosedRange<UInt32> = 200_000...265_535
 
+    /// Every measure on; `identity` nil picks the default for the server's
+    /// user (see ``identity``).
     public init(identity: Identity? = nil, allowRootWorkers: Bool = false, environmentAllowList: [String] = [],
                 maximumProcesses: Int? = 512, network: Network = .full, isolateProcesses: Bool = true) {
         self.identity = identity ?? (geteuid() == 0 ? .uidRange(Containment.defaultUIDRange) : .serverUser)

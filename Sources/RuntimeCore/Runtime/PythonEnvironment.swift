@@ -19,13 +19,17 @@ public struct PythonEnvironment: Sendable, Equatable, CustomStringConvertible {
 
     /// The interpreter path handed to CPython as `program_name`.
     public var executable: String
+    /// Where the choice came from (for logs: the server logs it at start).
     public var source: Source
 
+    /// The environment whose interpreter is `executable`, e.g. a virtual
+    /// environment's `bin/python` (made from `/usr/bin/python3`).
     public init(executable: String, source: Source) {
         self.executable = executable
         self.source = source
     }
 
+    /// The path and where it came from: `/srv/.venv/bin/python (VIRTUAL_ENV)`.
     public var description: String { "\(executable) (\(source.rawValue))" }
 
     /// The system Python that libpython3.11 belongs to.

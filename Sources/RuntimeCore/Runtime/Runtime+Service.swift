@@ -7,8 +7,10 @@ extension Runtime: Service {
     /// ended, the work folder removed.
     ///
     /// ```swift
-    /// let runtime = Runtime()
-    /// let group = ServiceGroup(services: [runtime, myServer], gracefulShutdownSignals: [.sigterm], logger: logger)
+    /// let logger = Logger(label: "my-app")
+    /// let runtime = Runtime(configuration: configuration, logger: logger)
+    /// let group = ServiceGroup(services: [runtime /* , your services */],
+    ///                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
     /// try await group.run()
     /// ```
     public nonisolated func run() async throws {

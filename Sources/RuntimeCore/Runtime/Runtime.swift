@@ -33,6 +33,10 @@ public actor Runtime {
     private var executions: [String: Task<Void, Never>] = [:]
     private var isShutDown = false
 
+    /// A runtime: its work folder is made (and folders left by runtimes that
+    /// died are removed) at once; workers start when the first run, a
+    /// ``warmUp()`` or the service's `run()` asks for them.
+    ///
     /// - Parameters:
     ///   - configuration: see ``RuntimeConfiguration``; every field has a default.
     ///   - logger: where the runtime logs; libraries never bootstrap logging.

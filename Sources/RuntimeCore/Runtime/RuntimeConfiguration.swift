@@ -58,6 +58,10 @@ public struct RuntimeConfiguration: Sendable {
     /// Computes dataset statistics (`get_stats`).
     public var statsEngine: any StatsEngine
 
+    /// A configuration; every argument left out takes the default its
+    /// property describes. `python` and `worker` are looked up when the
+    /// configuration is made (``PythonEnvironment/resolve(explicit:environment:searchFrom:)``,
+    /// ``WorkerLauncher/locate(environment:)``).
     public init(
         python: PythonEnvironment = .resolve(),
         worker: WorkerLauncher = .locate(),

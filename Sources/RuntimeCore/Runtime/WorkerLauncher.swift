@@ -10,6 +10,7 @@ public struct WorkerLauncher: Sendable, Equatable {
     /// when the executable is your program calling `RuntimeWorker.runIfRequested()` of `PythonWorker`).
     public var leadingArguments: [String]
 
+    /// A launcher for the worker at `executable` (an absolute path).
     public init(executable: String, leadingArguments: [String] = []) {
         self.executable = executable
         self.leadingArguments = leadingArguments
@@ -26,6 +27,10 @@ public struct WorkerLauncher: Sendable, Equatable {
     }
 
     /// This executable itself in worker mode; it must call `RuntimeWorker.runIfRequested()` (module `PythonWorker`) first thing.
+    ///
+    /// Your executable then depends on the `PythonWorker` product as well as
+    /// `RuntimeCore`, and links CPython (it never starts an interpreter but
+    /// in worker mode).
     public static var currentExecutable: WorkerLauncher {
         let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return WorkerLauncher(executable: own, leadingArguments: [FrameProtocol.workerFlag])

@@ -3,7 +3,9 @@ import WorkerFrames
 /// A value a program saved with `runtimeBridge.save_placeholder(name, value)`.
 /// The live Python object stays in the session's worker; reading it encodes it.
 public protocol Placeholder: Sendable {
+    /// The id of the session holding the value.
     var sessionId: String { get }
+    /// The name the program saved it under.
     var name: String { get }
     /// `type(value).__name__` when it was saved.
     var valueType: String { get }
@@ -29,10 +31,16 @@ extension Placeholder {
 }
 
 /// Rows `begin ..< begin + size` of a table or array.
+///
+/// A window that starts past the end is empty; one that reaches past it is
+/// cut at the last row (``PlaceholderValue/window`` says what was sent).
 public struct RowWindow: Sendable, Equatable {
+    /// The first row, from 0.
     public var begin: Int
+    /// How many rows, at most.
     public var size: Int
 
+    /// Rows `begin ..< begin + size`.
     public init(begin: Int, size: Int) {
         self.begin = begin
         self.size = size
@@ -78,10 +86,11 @@ extension Session {
 ///
 /// The worker encodes a value once; the parts the server passes on (the
 /// value, dtypes, categories, display bundle) stay JSON text
-/// (``JSONFragment``) and are spliced into the reply unparsed. The
+/// (``/RuntimeJSON/JSONFragment``) and are spliced into the reply unparsed. The
 /// `value`, `dtypes`, `categories` and `display` properties parse them for
 /// callers that look inside.
 public struct PlaceholderValue: Sendable, Equatable {
+    /// The name that was read.
     public var name: String
     /// `type(value).__name__`: `int`, `DataFrame`, `ndarray`, ...
     public var valueType: String
@@ -108,11 +117,14 @@ public struct PlaceholderValue: Sendable, Equatable {
 
     /// The rows a windowed read sent.
     public struct Window: Sendable, Equatable {
+        /// The first row sent.
         public var begin: Int
+        /// The rows sent: fewer than asked for when the window reached past the end.
         public var size: Int
         /// The total number of rows.
         public var max: Int
 
+        /// Rows `begin ..< begin + size` of `max`.
         public init(begin: Int, size: Int, max: Int) {
             self.begin = begin
             self.size = size
@@ -137,7 +149,7 @@ public struct PlaceholderValue: Sendable, Equatable {
         self.format = format
     }
 
-    /// A value given as a ``JSONValue`` (encoded here, once).
+    /// A value given as a ``/RuntimeJSON/JSONValue`` (encoded here, once).
     public init(name: String, valueType: String, value: JSONValue, window: Window? = nil, truncated: Bool = false,
                 rowCount: Int? = nil, dtypes: JSONValue? = nil, categories: JSONValue? = nil, display: JSONValue? = nil,
                 format: String? = nil) {

@@ -6,8 +6,10 @@ import WorkerFrames
 public struct SourceFile: Sendable, Equatable {
     /// A relative path of plain segments, e.g. `main.py` or `pkg/util.py`.
     public var filename: String
+    /// The file's text, written as UTF-8.
     public var content: String
 
+    /// A file; its name is checked when a ``Program`` is made of it.
     public init(filename: String, content: String) {
         self.filename = filename
         self.content = content
@@ -19,12 +21,23 @@ public struct SourceFile: Sendable, Equatable {
 /// The initialiser validates everything the contract asks of a `run` request,
 /// so a `Program` that exists can be written to disk safely.
 public struct Program: Sendable, Equatable {
+    /// The files, as given.
     public let files: [SourceFile]
+    /// The main file's name, normalised (`./main.py` is `main.py`).
     public let mainFile: String
 
+    /// A program, once every file name, the main file and the limits are
+    /// checked.
+    ///
     /// - Parameters:
+    ///   - files: the program's files; at least one, no name twice, no name
+    ///     that is also a folder of another.
+    ///   - mainFile: the file run as `__main__`; one of `files`.
     ///   - declaredCount: the request's `number`, when it sent one; it must equal `files.count`.
     ///   - limits: how many files and bytes a program may have.
+    /// - Throws: ``/WorkerFrames/RuntimeError`` with `INVALID_FILENAME` (a
+    ///   refused or repeated name, see ``validate(filename:field:)``),
+    ///   `INVALID_REQUEST` (no files, a wrong count) or `LIMIT_EXCEEDED`.
     public init(files: [SourceFile], mainFile: String, declaredCount: Int? = nil,
                 limits: ProgramLimits = ProgramLimits()) throws(RuntimeError) {
         if let declaredCount, declaredCount != files.count {
@@ -97,9 +110,12 @@ public struct Program: Sendable, Equatable {
 
 /// Size limits on a program.
 public struct ProgramLimits: Sendable, Equatable {
+    /// Files a program may have.
     public var maximumFiles: Int
+    /// Bytes of file contents (UTF-8) a program may have, all files together.
     public var maximumBytes: Int
 
+    /// Limits of 1000 files and 32 MiB unless given.
     public init(maximumFiles: Int = 1000, maximumBytes: Int = 32 << 20) {
         self.maximumFiles = maximumFiles
         self.maximumBytes = maximumBytes

@@ -25,7 +25,8 @@ public protocol PythonWorkerAccess: Sendable {
     /// Calls a Python callable, given as source (`"lambda df: df.describe()"`),
     /// on the value of `name`, and encodes what it returns by the placeholder
     /// rules. A function that raises is `INVALID_REQUEST` with the Python
-    /// error in ``RuntimeError/programError``.
+    /// error in ``/WorkerFrames/RuntimeError/programError``. Only builtins
+    /// are in the function's globals (`__import__("numpy")` reaches a module).
     func apply(function source: String, to name: String) async throws(RuntimeError) -> JSONFragment
 }
 

@@ -2,8 +2,11 @@ import RuntimeJSON
 import WorkerFrames
 /// One run of a program in its own worker process, and the values it saved.
 ///
-/// Sessions outlive the client that started them; they end when deleted (or
-/// when the runtime frees them after their idle lifetime).
+/// Sessions outlive the client that started them: a session and the values
+/// it saved live until ``Runtime/deleteSession(id:)`` or
+/// ``Runtime/shutdown()`` (the server also deletes ended sessions nobody has
+/// asked about for its idle lifetime). A session is also yours to implement:
+/// ``Runtime/adopt(_:)`` serves it beside the runtime's own.
 public protocol Session: AnyObject, Sendable {
     /// The session's id (what the wire calls `sessionId`).
     var id: String { get }
@@ -54,13 +57,17 @@ extension Session {
     /// Nothing to free by default.
     public func close() async {}
 
-    /// The statistics of the dataset `name`, by `engine` (the native one by default).
+    /// The statistics of the dataset `name`, by `engine`: the native one
+    /// unless given, whatever the runtime's configuration says (pass
+    /// `runtime.configuration.statsEngine` to answer as the server does).
     public func statistics(of name: String, using engine: any StatsEngine = NativeStatsEngine()) async throws(RuntimeError) -> JSONFragment {
         try await engine.statistics(of: name, in: self)
     }
 
-    /// The predictions of the model `name` on `input`, by `invoker` (the
-    /// Python one by default, reading data files from the session's folder only).
+    /// The predictions of the model `name` on `input`, by `invoker`: the
+    /// Python one unless given, reading data files from the session's folder
+    /// only, whatever the runtime's configuration says (pass
+    /// `runtime.configuration.modelInvoker` to answer as the server does).
     public func predict(model name: String, input: ModelInput, method: String? = nil,
                         using invoker: any ModelInvoker = PythonModelInvoker()) async throws(RuntimeError) -> JSONFragment {
         try await invoker.predict(model: name, input: input, method: method, in: self)

@@ -6,9 +6,14 @@ import WorkerFrames
 public enum SessionStatus: String, Sendable, CaseIterable {
     /// Accepted, waiting for a free run slot or worker.
     case queued
+    /// The program is running in its worker.
     case running
+    /// The program ran to its end (`SystemExit` with code 0 or None included).
     case finished
+    /// The program raised, or the runtime ended the run (its worker crashed,
+    /// a limit struck); ``SessionSnapshot/error`` says why.
     case failed
+    /// Stopped on request (``Session/stop()``).
     case stopped
 
     /// Whether the run is over.
@@ -20,7 +25,9 @@ public enum SessionStatus: String, Sendable, CaseIterable {
 
 /// A session's state at one moment: what the `status` request reports.
 public struct SessionSnapshot: Sendable, Equatable {
+    /// The session's id.
     public var sessionId: String
+    /// Where the run is.
     public var status: SessionStatus
     /// Names saved with `save_placeholder`, in the order they were first saved.
     public var placeholders: [String]
@@ -40,6 +47,7 @@ public struct SessionSnapshot: Sendable, Equatable {
     /// limit, crashed, or cut off): why its values can no longer be read.
     public var valuesLost: String? = nil
 
+    /// A snapshot, for a ``Session`` of your own to report.
     public init(sessionId: String, status: SessionStatus, placeholders: [String] = [], startedAt: Date? = nil,
                 finishedAt: Date? = nil, durationMs: Int? = nil, error: ProgramError? = nil, killed: Bool = false,
                 lastSequence: Int = 0, valuesLost: String? = nil) {
