@@ -3,7 +3,7 @@
 # runtime-worker) and runs the benchmark package (Benchmarks/, a SwiftPM
 # package of its own that depends on this one by path) against them.
 #
-#   scripts/bench.sh [startup|containment|stats|server|wire|all] [--quick]
+#   scripts/bench.sh [startup|containment|stats|server|wire|forkserver|all] [--quick]
 #
 # all (the default) is startup, containment, stats and server; server is the
 # wire table plus a whole run through the server. --quick (or BENCH_QUICK=1)

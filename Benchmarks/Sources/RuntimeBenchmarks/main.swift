@@ -11,7 +11,7 @@ if arguments.first == "echo-server", let port = arguments.dropFirst().first.flat
 }
 let quickFlag = arguments.contains("--quick")
 arguments.removeAll { $0 == "--quick" }
-let suites = ["startup", "containment", "stats", "server", "wire", "all"]
+let suites = ["startup", "containment", "stats", "server", "wire", "forkserver", "all"]
 let suite = arguments.first ?? "all"
 guard suites.contains(suite), arguments.count <= 1 else {
     progress("usage: RuntimeBenchmarks [\(suites.joined(separator: "|"))] [--quick]   (or BENCH_QUICK=1)")
@@ -36,6 +36,10 @@ do {
     if suite == "stats" || suite == "all" {
         let stats = try await StatsBenchmarks(settings: settings, logger: logger).run()
         stats.print(title: "get_stats beside pandas (same data, same run)")
+    }
+    if suite == "forkserver" || suite == "all" {
+        let forkServer = try await ForkServerBenchmarks(settings: settings, logger: logger).run()
+        forkServer.print(title: "Sessions forked from the fork server beside spawned ones (same run; numpy and pandas preloaded)")
     }
     if suite == "server" || suite == "wire" || suite == "all" {
         let servers = try BenchServers.start(settings)

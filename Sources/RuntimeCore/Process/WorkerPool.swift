@@ -14,6 +14,11 @@ package actor WorkerPool {
     private var nextTask = 0
     private var closed = false
     private var reportedInterpreter = false
+    /// Start request to hello, and whether forked, of the latest workers.
+    private var startTimes: [(Duration, Bool)] = []
+
+    /// The latest workers' start times (up to 256), oldest first.
+    package var recentStartTimes: [(Duration, Bool)] { startTimes }
 
     private let ownsContainment: Bool
     /// Forks workers from a prepared interpreter; nil spawns each one.
@@ -88,6 +93,7 @@ package actor WorkerPool {
     private func startWorker() async throws(RuntimeError) -> WorkerProcess {
         let plan = try containment.plan(maximumFrameBytes: configuration.maximumWorkerFrameBytes)
         let worker: WorkerProcess
+        let started = ContinuousClock.now
         do {
             worker = try await WorkerProcess.spawn(plan, forkServer: forkServer)
         } catch {
@@ -95,6 +101,8 @@ package actor WorkerPool {
         }
         switch await worker.hello.value {
         case .success(let hello):
+            startTimes.append((ContinuousClock.now - started, worker.forked))
+            if startTimes.count > 256 { startTimes.removeFirst(startTimes.count - 256) }
             for refused in hello.refused {
                 logger.warning("session containment weakened: the kernel refused a measure",
                                metadata: ["measure": "\(refused)", "worker": "\(worker.pid)"])

@@ -42,10 +42,13 @@ package final class WorkerProcess: Sendable {
     let cgroup: WorkerCgroup?
     /// The uid the worker's session runs as, when the server switches.
     let uid: UInt32?
+    /// Whether a fork server made it (else it was spawned).
+    let forked: Bool
     private let maximumFrameBytes: Int
 
-    private init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int) {
+    private init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int, forked: Bool) {
         self.pid = pid
+        self.forked = forked
         self.cgroup = cgroup
         self.uid = uid
         self.maximumFrameBytes = maximumFrameBytes
@@ -92,7 +95,7 @@ package final class WorkerProcess: Sendable {
             throw Failure(description: "cannot start worker \(plan.executable): \(String(cString: strerror(error.code)))")
         }
         let worker = WorkerProcess(pid: pid, requestFD: request[1], cgroup: plan.cgroup, uid: plan.uid,
-                                   maximumFrameBytes: plan.maximumFrameBytes)
+                                   maximumFrameBytes: plan.maximumFrameBytes, forked: forked != nil)
         let onEnd = plan.onEnd
         let reader = Thread {
             worker.readFrames(from: frames[0], output: rawOutput[0], errors: rawError[0])

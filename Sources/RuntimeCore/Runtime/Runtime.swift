@@ -70,6 +70,15 @@ public actor Runtime {
         pool.forkServer.map { ($0.pid, $0.starts, $0.unusable) }
     }
 
+    /// How this runtime starts workers: its fork server, and how long the
+    /// latest workers took to start.
+    public func diagnostics() async -> RuntimeDiagnostics {
+        let times = await pool.recentStartTimes
+        return RuntimeDiagnostics(
+            forkServer: pool.forkServer.map { .init(pid: $0.pid, starts: $0.starts, unusable: $0.unusable) },
+            workerStartTimes: times.map(\.0), workersForked: times.map(\.1))
+    }
+
     /// Idle, ready workers at this moment.
     public func readyWorkers() async -> Int { await pool.readyCount }
 
