@@ -13,6 +13,16 @@ package struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Appends one byte of punctuation (`[`, `,`, ...).
+    package mutating func append(byte: UInt8) {
+        bytes.append(byte)
+    }
+
+    /// Reserves room for `count` more bytes.
+    package mutating func reserve(_ count: Int) {
+        bytes.reserveCapacity(bytes.count + count)
+    }
+
     /// Appends bytes that are already JSON text (or punctuation between values).
     package mutating func append(_ raw: [UInt8]) {
         bytes.append(contentsOf: raw)

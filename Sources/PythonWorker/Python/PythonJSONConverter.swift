@@ -89,6 +89,35 @@ struct PythonJSONConverter {
         return value
     }
 
+    /// Encodes a whole value to JSON text (the rules of
+    /// ``convertTopLevel(_:)``): a DataFrame of numeric columns is written
+    /// straight from its arrays' memory, anything else through the tree.
+    func encodeTopLevel(_ object: PythonObject) throws(ReadInterruption) -> JSONFragment {
+        if isInstance(object, dataFrameType) {
+            try budget?.check()
+            let columns = try encode(try tolist(object, "columns"), depth: 1)
+            let index = try encode(try tolist(object, "index"), depth: 1)
+            var arrays: [PythonObject] = []
+            if let list = try? helper.attribute("frame_columns").call([object]) {
+                try? list.forEach { arrays.append($0) }
+            }
+            PyErr_Clear()
+            let writer = NumericFrameWriter(exact: exact, budget: budget)
+            if let fragment = try writer.write(columns: columns, index: index, arrays: arrays) { return fragment }
+        }
+        return JSONFragment(try convertTopLevel(object))
+    }
+
+    /// `object.attribute.tolist()`, or None when that fails.
+    private func tolist(_ object: PythonObject, _ attribute: String) throws(ReadInterruption) -> PythonObject {
+        do {
+            return try object.attribute(attribute).call(method: "tolist")
+        } catch {
+            PyErr_Clear()
+            return .none
+        }
+    }
+
     /// Converts a value found inside a container (non-finite floats stay doubles,
     /// which encode as `null`). For converters without a budget, which are
     /// never interrupted; with one, use ``convertTopLevel(_:)``.

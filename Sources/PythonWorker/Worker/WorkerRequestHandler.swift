@@ -105,20 +105,20 @@ struct WorkerRequestHandler: @unchecked Sendable {
                 reply.categories = info.categories.map(JSONFragment.init)
             }
             guard let total = converter.rowCount(of: object) else {
-                reply.value = JSONFragment(try converter.convertTopLevel(object))
+                reply.value = try converter.encodeTopLevel(object)
                 return .success(.value(reply))
             }
             let rows = request.rows(total: total)
             if request.window != nil {
                 let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
-                reply.value = JSONFragment(try converter.convertTopLevel(page))
+                reply.value = try converter.encodeTopLevel(page)
                 reply.window = EncodedValue.Window(begin: rows.lowerBound, size: rows.count, max: total)
             } else if rows.count < total {
                 let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
-                reply.value = JSONFragment(try converter.convertTopLevel(page))
+                reply.value = try converter.encodeTopLevel(page)
                 reply.truncated = true
             } else {
-                reply.value = JSONFragment(try converter.convertTopLevel(object))
+                reply.value = try converter.encodeTopLevel(object)
             }
             reply.rowCount = total
             return .success(.value(reply))
