@@ -7,14 +7,14 @@
 /// before it, which made a table with a text column quadratic to encode.
 package struct JSONWriter {
     /// The text written so far.
-    package private(set) var bytes: [UInt8] = []
+    @usableFromInline package private(set) var bytes: [UInt8] = []
 
     package init(reservingCapacity capacity: Int = 64) {
         bytes.reserveCapacity(capacity)
     }
 
     /// Appends one byte of punctuation (`[`, `,`, ...).
-    package mutating func append(byte: UInt8) {
+    @inlinable package mutating func append(byte: UInt8) {
         bytes.append(byte)
     }
 
@@ -77,14 +77,14 @@ package struct JSONWriter {
         }
     }
 
-    private mutating func writeASCII(_ text: StaticString) {
+    @usableFromInline mutating func writeASCII(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Decimal digits without an intermediate `String`, most significant
     /// first. (Only `append` touches the buffer: in debug builds it is
     /// pre-specialised for bytes, where `swapAt` or slices are generic calls.)
-    package mutating func writeInteger(_ value: Int64) {
+    @inlinable package mutating func writeInteger(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         // The magnitude as unsigned, so that Int64.min has one too.
         var magnitude = value.magnitude
@@ -99,7 +99,7 @@ package struct JSONWriter {
 
     /// Non-finite doubles, which JSON cannot carry, are written as `null`;
     /// integral doubles keep a fraction so that they read back as doubles.
-    package mutating func writeDouble(_ d: Double) {
+    @inlinable package mutating func writeDouble(_ d: Double) {
         guard d.isFinite else { writeASCII("null"); return }
         if d == d.rounded(), abs(d) < 1e16 {
             writeInteger(Int64(d))

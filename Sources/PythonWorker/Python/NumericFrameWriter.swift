@@ -12,90 +12,101 @@ struct NumericFrameWriter {
     let exact: Bool
     let budget: ReadBudget?
 
-    /// One column's memory while its buffer view is held.
-    private struct Column {
-        var view: Py_buffer
-        var count: Int
-        var stride: Int
-        var write: (UnsafeRawPointer, inout JSONWriter) -> Void
+    /// How one column's elements are read and written.
+    private enum Element {
+        case bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64
+
+        init?(kind: String, itemSize: Int) {
+            switch (kind, itemSize) {
+            case ("b", 1): self = .bool
+            case ("i", 1): self = .int8
+            case ("i", 2): self = .int16
+            case ("i", 4): self = .int32
+            case ("i", 8): self = .int64
+            case ("u", 1): self = .uint8
+            case ("u", 2): self = .uint16
+            case ("u", 4): self = .uint32
+            case ("u", 8): self = .uint64
+            case ("f", 4): self = .float32
+            case ("f", 8): self = .float64
+            default: return nil
+            }
+        }
     }
 
     /// The frame's JSON, or nil (nothing done) when a column is not a
     /// numeric or boolean 1-D buffer this writer reads.
     func write(columns: JSONValue, index: JSONValue, arrays: [PythonObject]) throws(ReadInterruption) -> JSONFragment? {
         guard !arrays.isEmpty else { return nil }
-        var held: [Column] = []
-        defer { for index in held.indices { PyBuffer_Release(&held[index].view) } }
+        var views: [Py_buffer] = []
+        defer { for index in views.indices { PyBuffer_Release(&views[index]) } }
+        var bases: [UnsafeRawPointer?] = [], strides: [Int] = [], elements: [Element] = []
+        var rows = -1
         for array in arrays {
-            guard let column = Self.column(array, exact: exact) else { return nil }
-            held.append(column)
+            guard let dtype = try? array.attribute("dtype"),
+                  let kind = try? dtype.attribute("kind").stringValue,
+                  let order = try? dtype.attribute("byteorder").stringValue, order != ">"
+            else { PyErr_Clear(); return nil }
+            var view = Py_buffer()
+            guard "biuf".contains(kind), PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
+                PyErr_Clear()
+                return nil
+            }
+            views.append(view)
+            guard view.ndim == 1, let shape = view.shape, let stride = view.strides,
+                  let element = Element(kind: kind, itemSize: Int(view.itemsize)),
+                  rows < 0 || rows == Int(shape[0])
+            else { return nil }
+            rows = Int(shape[0])
+            bases.append(view.buf.map { UnsafeRawPointer($0) })
+            strides.append(Int(stride[0]))
+            elements.append(element)
         }
-        let rows = held[0].count
-        guard held.allSatisfy({ $0.count == rows }) else { return nil }
-        var writer = JSONWriter(reservingCapacity: rows * held.count * 20 + 64)
+        var writer = JSONWriter(reservingCapacity: rows * arrays.count * 20 + 64)
         writer.append(Array(#"{"columns":"#.utf8))
         writer.write(columns)
         writer.append(Array(#","index":"#.utf8))
         writer.write(index)
         writer.append(Array(#","data":["#.utf8))
+        let width = elements.count
         for row in 0..<rows {
             if row > 0 { writer.append(byte: UInt8(ascii: ",")) }
             writer.append(byte: UInt8(ascii: "["))
-            for (number, column) in held.enumerated() {
-                if number > 0 { writer.append(byte: UInt8(ascii: ",")) }
-                guard let base = column.view.buf else { writer.append(Array("null".utf8)); continue }
-                column.write(UnsafeRawPointer(base).advanced(by: row * column.stride), &writer)
+            for column in 0..<width {
+                if column > 0 { writer.append(byte: UInt8(ascii: ",")) }
+                guard let base = bases[column] else { writer.append(Array("null".utf8)); continue }
+                write(elements[column], at: base.advanced(by: row * strides[column]), into: &writer)
             }
             writer.append(byte: UInt8(ascii: "]"))
             // The views keep the arrays' memory valid while the budget lets
             // other threads take the GIL (numpy does not resize exported arrays).
-            try budget?.tick(held.count)
+            try budget?.tick(width)
         }
         writer.append(Array("]}".utf8))
         return JSONFragment(trusted: writer.bytes)
     }
 
-    private static func column(_ array: PythonObject, exact: Bool) -> Column? {
-        guard let dtype = try? array.attribute("dtype"),
-              let kind = try? dtype.attribute("kind").stringValue,
-              let order = try? dtype.attribute("byteorder").stringValue, order != ">",
-              "biuf".contains(kind)
-        else { PyErr_Clear(); return nil }
-        var view = Py_buffer()
-        guard PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else { PyErr_Clear(); return nil }
-        guard view.ndim == 1, let shape = view.shape, let strides = view.strides,
-              let write = writer(kind: kind, itemSize: Int(view.itemsize), exact: exact)
-        else {
-            PyBuffer_Release(&view)
-            return nil
-        }
-        return Column(view: view, count: Int(shape[0]), stride: Int(strides[0]), write: write)
-    }
-
-    private static func writer(kind: String, itemSize: Int, exact: Bool) -> ((UnsafeRawPointer, inout JSONWriter) -> Void)? {
-        switch (kind, itemSize) {
-        case ("b", 1): return { $1.append(Array(($0.load(as: UInt8.self) != 0 ? "true" : "false").utf8)) }
-        case ("i", 1): return { $1.writeInteger(Int64($0.load(as: Int8.self))) }
-        case ("i", 2): return { $1.writeInteger(Int64($0.loadUnaligned(as: Int16.self))) }
-        case ("i", 4): return { $1.writeInteger(Int64($0.loadUnaligned(as: Int32.self))) }
-        case ("i", 8): return { $1.writeInteger($0.loadUnaligned(as: Int64.self)) }
-        case ("u", 1): return { $1.writeInteger(Int64($0.load(as: UInt8.self))) }
-        case ("u", 2): return { $1.writeInteger(Int64($0.loadUnaligned(as: UInt16.self))) }
-        case ("u", 4): return { $1.writeInteger(Int64($0.loadUnaligned(as: UInt32.self))) }
-        case ("u", 8):
-            return {
-                let v = $0.loadUnaligned(as: UInt64.self)
-                if v <= UInt64(Int64.max) { $1.writeInteger(Int64(v)) } else { $1.append(Array(String(v).utf8)) }
-            }
-        case ("f", 4): return { writeDouble(Double($0.loadUnaligned(as: Float.self)), into: &$1, exact: exact) }
-        case ("f", 8): return { writeDouble($0.loadUnaligned(as: Double.self), into: &$1, exact: exact) }
-        default: return nil
+    private func write(_ element: Element, at pointer: UnsafeRawPointer, into writer: inout JSONWriter) {
+        switch element {
+        case .bool: writer.append(Array((pointer.load(as: UInt8.self) != 0 ? "true" : "false").utf8))
+        case .int8: writer.writeInteger(Int64(pointer.load(as: Int8.self)))
+        case .int16: writer.writeInteger(Int64(pointer.loadUnaligned(as: Int16.self)))
+        case .int32: writer.writeInteger(Int64(pointer.loadUnaligned(as: Int32.self)))
+        case .int64: writer.writeInteger(pointer.loadUnaligned(as: Int64.self))
+        case .uint8: writer.writeInteger(Int64(pointer.load(as: UInt8.self)))
+        case .uint16: writer.writeInteger(Int64(pointer.loadUnaligned(as: UInt16.self)))
+        case .uint32: writer.writeInteger(Int64(pointer.loadUnaligned(as: UInt32.self)))
+        case .uint64:
+            let v = pointer.loadUnaligned(as: UInt64.self)
+            if v <= UInt64(Int64.max) { writer.writeInteger(Int64(v)) } else { writer.append(Array(String(v).utf8)) }
+        case .float32: writeDouble(Double(pointer.loadUnaligned(as: Float.self)), into: &writer)
+        case .float64: writeDouble(pointer.loadUnaligned(as: Double.self), into: &writer)
         }
     }
 
     /// A float inside a table: non-finite ones are `null`, or with `exact`
     /// the strings `"NaN"`, `"Infinity"`, `"-Infinity"` (as the tree path).
-    private static func writeDouble(_ d: Double, into writer: inout JSONWriter, exact: Bool) {
+    private func writeDouble(_ d: Double, into writer: inout JSONWriter) {
         if d.isFinite || !exact {
             writer.writeDouble(d)
         } else {
