@@ -1,6 +1,7 @@
 /// Checks that bytes hold exactly one JSON value (RFC 8259, strict: UTF-8
 /// only, no lone surrogate escapes, nesting at most
-/// ``JSONParser/maximumDepth``) without building anything.
+/// ``JSONParser/maximumDepth``, no fraction or exponent beyond a `Double`'s
+/// range) without building anything: it accepts what ``JSONParser`` reads.
 ///
 /// This is how bytes from an untrusted source (a worker's encoded value) are
 /// accepted as a ``JSONFragment``: one pass, no allocation, several times
@@ -141,24 +142,43 @@ public enum JSONValidator {
             return position - start
         }
 
+        /// A number, refused (as ``JSONParser`` refuses it) when it is not an
+        /// integer and is beyond a `Double`'s range: `1e400` would be infinity.
         mutating func number() -> Bool {
+            let start = position
             if !atEnd, current == UInt8(ascii: "-") { position += 1 }
             guard !atEnd else { return false }
+            var integerDigits = 1
             if current == UInt8(ascii: "0") {
                 position += 1
-            } else if digits() == 0 {
-                return false
+            } else {
+                integerDigits = digits()
+                guard integerDigits > 0 else { return false }
             }
+            var isInteger = true
             if !atEnd, current == UInt8(ascii: ".") {
+                isInteger = false
                 position += 1
                 guard digits() > 0 else { return false }
             }
+            var exponent = 0
             if !atEnd, current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+                isInteger = false
                 position += 1
-                if !atEnd, current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
+                var sign = 1
+                if !atEnd, current == UInt8(ascii: "+") || current == UInt8(ascii: "-") {
+                    if current == UInt8(ascii: "-") { sign = -1 }
+                    position += 1
+                }
+                let digitsStart = position
                 guard digits() > 0 else { return false }
+                for digit in bytes[digitsStart..<position] { exponent = min(exponent * 10 + Int(digit - UInt8(ascii: "0")), 1_000_000) }
+                exponent *= sign
             }
-            return true
+            // Below 10^308 a double is finite; past that, read it (rare: no
+            // allocation for the numbers of ordinary data).
+            guard !isInteger, integerDigits + exponent > 308 else { return true }
+            return Double(String(decoding: bytes[start..<position], as: UTF8.self))?.isFinite ?? false
         }
 
         mutating func hexQuad() -> UInt32? {
