@@ -1,30 +1,28 @@
-// libFuzzer target: RuntimeCore's JSON parser and encoder.
+// libFuzzer target `json`: RuntimeJSON's parser, encoder, validator and
+// fragments.
 //
-// Built by scripts/fuzz.sh together with Sources/RuntimeCore/JSON/*.swift into
-// one module (no other project file, no package dependency).
+// Built by scripts/fuzz.sh with swiftc: the RuntimeJSON module (every file of
+// Sources/RuntimeJSON, as Package.swift says) as a library, then this file.
+// Only public API is used.
 //
 // For every input:
 //   - `JSONParser.parse` returns or throws; it never traps;
 //   - the bytes and the same bytes as a `String` (when they are UTF-8) parse alike;
-//   - a value that parses re-encodes (`jsonString`, `jsonBytes`) to a text that
-//     parses again to the same value, kind for kind and scalar for scalar, and
-//     encoding that value again gives the same bytes (the encoding is stable).
+//   - `JSONValidator.isValid` agrees with the parser: valid iff it parses; and
+//     `JSONFragment(validating:)` likewise, keeping the bytes as they are and
+//     decoding to the same value as the parser gives;
+//   - a value that parses re-encodes (`jsonString`, `jsonBytes`) to a text
+//     that the validator accepts and that parses again to the same value, kind
+//     for kind and scalar for scalar, and encoding that value again gives the
+//     same bytes (the encoding is stable);
+//   - for a valid top-level object, `JSONValidator.range(ofMemberAt: [key], in:)`
+//     cuts out bytes that parse to the value of the first member whose key
+//     has those scalars; and when no key of the text is written with an
+//     escape, it finds every key.
 // Anything else stops the run with `fatalError`, which libFuzzer reports as a
 // crash and saves the input.
-//
-// The encoder documents one loss: a non-finite double is written as `null`.
-// The parser reads a number too large for a Double (`1e400`) as ±infinity, so
-// such a value comes back as `null` (`[1e400]` reads back as `[null]`). That
-// is reported on issue 8 as a parser bug; until the parser refuses (or keeps)
-// such numbers, the round trip expects `null` there, unless FUZZ_STRICT_NUMBERS
-// is set in the environment (then `[1e400]` is a crash: use it to check a fix,
-// and drop the exception here once the parser is fixed).
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-private let strictNumbers = getenv("FUZZ_STRICT_NUMBERS") != nil
+import RuntimeJSON
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func jsonParserFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -32,7 +30,8 @@ public func jsonParserFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -
     let parsed = try? JSONParser.parse(bytes)
 
     // The String entry point must agree with the bytes one on valid UTF-8.
-    if let text = String(validating: bytes, as: UTF8.self) {
+    let text = String(validating: bytes, as: UTF8.self)
+    if let text {
         let fromText = try? JSONParser.parse(text)
         switch (parsed, fromText) {
         case (nil, nil): break
@@ -41,29 +40,62 @@ public func jsonParserFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -
         }
     }
 
-    guard let value = parsed else { return 0 }
-    let expected = strictNumbers ? value : RoundTrip.nonFiniteAsNull(value)
+    let valid = checkValidator(bytes, parsed: parsed)
 
-    let text = value.jsonString
+    guard let value = parsed else { return 0 }
+    let encodedText = value.jsonString
     let encoded = value.jsonBytes
-    guard encoded == Array(text.utf8) else { fatalError("jsonBytes differs from jsonString's UTF-8") }
+    guard encoded == Array(encodedText.utf8) else { fatalError("jsonBytes differs from jsonString's UTF-8") }
+    guard JSONValidator.isValid(encoded) else { fatalError("the validator refuses an encoding: \(encodedText)") }
+    guard JSONFragment(value).bytes == encoded else { fatalError("JSONFragment(value) is not the value's encoding") }
 
     let reparsed: JSONValue
     do {
         reparsed = try JSONParser.parse(encoded)
     } catch {
-        fatalError("the encoding of a parsed value does not parse: \(error); text: \(text)")
+        fatalError("the encoding of a parsed value does not parse: \(error); text: \(encodedText)")
     }
-    guard RoundTrip.identical(reparsed, expected) else {
+    guard RoundTrip.identical(reparsed, value), reparsed == value else {
         fatalError("round trip changed the value: \(RoundTrip.describe(value)) became \(RoundTrip.describe(reparsed))")
     }
-    guard reparsed == value || !strictNumbers else {
-        fatalError("round trip is not == to the original: \(RoundTrip.describe(value)) became \(RoundTrip.describe(reparsed))")
-    }
     guard reparsed.jsonBytes == encoded else {
-        fatalError("encoding is not stable: \(text) then \(reparsed.jsonString)")
+        fatalError("encoding is not stable: \(encodedText) then \(reparsed.jsonString)")
     }
+
+    if valid, case .object(let members) = value { checkMembers(members, in: bytes) }
     return 0
+}
+
+/// The validator and fragments agree with the parser; whether the bytes are valid.
+private func checkValidator(_ bytes: [UInt8], parsed: JSONValue?) -> Bool {
+    let valid = JSONValidator.isValid(bytes)
+    guard valid == (parsed != nil) else {
+        fatalError(valid ? "the validator accepts what the parser refuses" : "the validator refuses what the parser reads as \(RoundTrip.describe(parsed!))")
+    }
+    let fragment = JSONFragment(validating: bytes)
+    guard (fragment != nil) == valid else { fatalError("JSONFragment(validating:) and JSONValidator.isValid disagree") }
+    guard let fragment else { return false }
+    guard fragment.bytes == bytes else { fatalError("a fragment changed the bytes it validated") }
+    guard let parsed, let decoded = try? fragment.decoded(), RoundTrip.identical(decoded, parsed) else {
+        fatalError("a valid fragment does not decode to what the parser reads")
+    }
+    return true
+}
+
+/// `range(ofMemberAt:)` for each key of a top-level object.
+private func checkMembers(_ members: [(String, JSONValue)], in bytes: [UInt8]) {
+    let escaped = bytes.contains(UInt8(ascii: "\\"))
+    for (key, _) in members {
+        guard let range = JSONValidator.range(ofMemberAt: [key], in: bytes) else {
+            if escaped { continue }
+            fatalError("range(ofMemberAt:) misses the key \(RoundTrip.describe(.string(key))) of a text without escapes")
+        }
+        guard let first = members.first(where: { RoundTrip.sameScalars($0.0, key) })?.1 else { continue }
+        let slice = Array(bytes[range])
+        guard let member = try? JSONParser.parse(slice), RoundTrip.identical(member, first) else {
+            fatalError("range(ofMemberAt: \(RoundTrip.describe(.string(key)))) cuts out \(String(decoding: slice, as: UTF8.self)), not the first member's value \(RoundTrip.describe(first))")
+        }
+    }
 }
 
 /// Comparisons stricter than `JSONValue.==`, which calls `1` and `1.0` equal and
@@ -102,15 +134,5 @@ enum RoundTrip {
 
     static func sameScalars(_ a: String, _ b: String) -> Bool {
         a.unicodeScalars.elementsEqual(b.unicodeScalars)
-    }
-
-    /// The value as the encoder documents it will come back: non-finite doubles as `null`.
-    static func nonFiniteAsNull(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .double(let d) where !d.isFinite: return .null
-        case .array(let items): return .array(items.map(nonFiniteAsNull))
-        case .object(let pairs): return .object(pairs.map { ($0.0, nonFiniteAsNull($0.1)) })
-        default: return value
-        }
     }
 }
