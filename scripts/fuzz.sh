@@ -10,10 +10,11 @@
 #                   is the client's bytes of model.data
 #   frame           FrameIO.readMessage + WorkerMessage.decode on any byte stream
 #                   from a "worker"
+#   worker-request  WorkerRequest.decode on any header and parts
 #
 # Everything is compiled with -sanitize=fuzzer,address into .build-fuzz/
 # (git-ignored), from the modules as Package.swift defines them, two ways:
-#   - json and frame need only RuntimeJSON and WorkerFrames: each
+#   - json, frame, worker-request need only RuntimeJSON and WorkerFrames: each
 #     module is compiled with swiftc as a static library (every .swift file of
 #     its folder, one -package-name so `package` API is visible), in
 #     dependency order, then linked with the harness. Which modules, in which
@@ -39,7 +40,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds < 1)); then
   echo "usage: scripts/fuzz.sh [SECONDS per target, default 20]" >&2
   exit 2
 fi
-read -r -a targets <<< "${FUZZ_TARGETS:-json request frame}"
+read -r -a targets <<< "${FUZZ_TARGETS:-json request frame worker-request}"
 
 out=.build-fuzz
 mkdir -p "$out/modules"
@@ -52,14 +53,15 @@ harness_of() {
   case "$1" in
     json) echo Fuzz/JSONParserFuzz.swift ;;
     frame) echo Fuzz/FrameDecoderFuzz.swift ;;
+    worker-request) echo Fuzz/WorkerRequestFuzz.swift ;;
     request) echo Fuzz/RequestParserFuzz.swift ;;
-    *) echo "fuzz.sh: unknown target $1 (json, request, frame)" >&2; exit 2 ;;
+    *) echo "fuzz.sh: unknown target $1 (json, request, frame, worker-request)" >&2; exit 2 ;;
   esac
 }
 modules_of() {
   case "$1" in
     json) echo RuntimeJSON ;;
-    frame) echo WorkerFrames ;;
+    frame | worker-request) echo WorkerFrames ;;
     request) echo "" ;;  # SwiftPM
   esac
 }
