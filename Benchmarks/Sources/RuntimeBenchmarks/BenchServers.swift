@@ -71,6 +71,20 @@ struct BenchServers {
         return id
     }
 
+    /// Microseconds from sending the `run` message to the session's end
+    /// event; the run must finish, and its session is deleted afterwards
+    /// (outside the time).
+    static func timedRun(_ message: JSONValue, on connection: RuntimeConnection) async throws -> Double {
+        let start = Measure.now()
+        let reply = try await connection.request(message)
+        guard let id = reply["sessionId"]?.stringValue else { throw BenchmarkFailure("run refused: \(reply.jsonString)") }
+        let end = await waitForEnd(connection, sessionId: id)
+        let elapsed = Double(Measure.now() - start) / 1000
+        guard end?["status"]?.stringValue == "finished" else { throw BenchmarkFailure("run ended: \(end?.jsonString ?? "–")") }
+        _ = try await connection.request(["action": "delete_session", "sessionId": .string(id)])
+        return elapsed
+    }
+
     /// The session's end event (`[state]:…`), or nil if the connection ended first.
     static func waitForEnd(_ connection: RuntimeConnection, sessionId: String) async -> JSONValue? {
         for await event in connection.events where event["sessionId"]?.stringValue == sessionId {

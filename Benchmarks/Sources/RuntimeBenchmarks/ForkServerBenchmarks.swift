@@ -61,16 +61,7 @@ struct ForkServerBenchmarks {
 
     /// Run to its end event, `runs` times back to back, each in a new session.
     private static func runToFinished(_ name: String, _ message: JSONValue, runs: Int, on rt: RuntimeConnection) async throws -> Sample {
-        try await Measure.timed(name, count: runs, warmup: 3) {
-            let start = Measure.now()
-            let reply = try await rt.request(message)
-            guard let id = reply["sessionId"]?.stringValue else { throw BenchmarkFailure("run refused: \(reply.jsonString)") }
-            let end = await BenchServers.waitForEnd(rt, sessionId: id)
-            let elapsed = Double(Measure.now() - start) / 1000
-            guard end?["status"]?.stringValue == "finished" else { throw BenchmarkFailure("run ended: \(end?.jsonString ?? "–")") }
-            _ = try await rt.request(["action": "delete_session", "sessionId": .string(id)])
-            return elapsed
-        }
+        try await Measure.timed(name, count: runs, warmup: 3) { try await BenchServers.timedRun(message, on: rt) }
     }
 
     /// `status` of a finished session B, asked again and again while session

@@ -23,14 +23,7 @@ struct ServerBenchmarks {
             report.add(try await Measure.timed("run to finished, trivial program", count: runs, warmup: 5) {
                 // Give the warm pool its refill time outside the measurement, as a person's pause would.
                 try await Task.sleep(for: .milliseconds(60))
-                let start = Measure.now()
-                let reply = try await rt.request(trivial)
-                guard let id = reply["sessionId"]?.stringValue else { throw BenchmarkFailure("run refused: \(reply.jsonString)") }
-                let end = await BenchServers.waitForEnd(rt, sessionId: id)
-                let elapsed = Double(Measure.now() - start) / 1000
-                guard end?["status"]?.stringValue == "finished" else { throw BenchmarkFailure("run ended: \(end?.jsonString ?? "–")") }
-                _ = try await rt.request(["action": "delete_session", "sessionId": .string(id)])
-                return elapsed
+                return try await BenchServers.timedRun(trivial, on: rt)
             }, against: echoRun)
         } catch {
             await rt.close()
