@@ -112,6 +112,10 @@ def datetime_strings(array):
     /// Interpreter set-up, running the main file as `__main__`, and error objects.
     static let runner = #"""
 def prepare_interpreter():
+    # A session's modules are imported once: writing their bytecode to
+    # __pycache__ in the session's folder costs a file per module and helps
+    # no later run.
+    sys.dont_write_bytecode = True
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)
     # matplotlib draws off-screen (display bundles render figures as PNG)

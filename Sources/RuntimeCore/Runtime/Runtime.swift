@@ -92,7 +92,7 @@ public actor Runtime {
             try ProgramFiles.write(program, into: directory)
         } catch {
             try? FileManager.default.removeItem(at: directory)
-            throw RuntimeError(.internalError, "cannot write the program's files: \(error.localizedDescription)")
+            throw RuntimeError(.internalError, "cannot write the program's files: \(error)", cause: error)
         }
         let session = WorkerSession(id: id, directory: directory, program: program,
                                     configuration: configuration, logger: logger)
