@@ -64,7 +64,10 @@ package final class SessionCgroups: Sendable {
     /// Creates a worker's cgroups with its limits; nil where none are available.
     func makeGroup(named name: String, memoryLimit: Int?, maximumProcesses: Int?) -> WorkerCgroup? {
         var folders: [Hierarchy] = []
-        for hierarchy in hierarchies {
+        // Joining a v1 hierarchy waits for an RCU grace period (milliseconds,
+        // on every worker's start): a memory group with no limit to enforce
+        // is not joined at all.
+        for hierarchy in hierarchies where hierarchy.kind != .memory || memoryLimit != nil {
             let folder = (hierarchy.folder as NSString).appendingPathComponent(name)
             guard mkdir(folder, 0o755) == 0 || errno == EEXIST else { continue }
             folders.append(Hierarchy(kind: hierarchy.kind, folder: folder))
