@@ -18,11 +18,6 @@ package struct JSONWriter {
         bytes.append(byte)
     }
 
-    /// Reserves room for `count` more bytes.
-    package mutating func reserve(_ count: Int) {
-        bytes.reserveCapacity(bytes.count + count)
-    }
-
     /// Appends bytes that are already JSON text (or punctuation between values).
     package mutating func append(_ raw: [UInt8]) {
         bytes.append(contentsOf: raw)
@@ -77,7 +72,8 @@ package struct JSONWriter {
         }
     }
 
-    @usableFromInline mutating func writeASCII(_ text: StaticString) {
+    /// Appends ASCII text known at compile time (punctuation, literals).
+    @inlinable package mutating func writeASCII(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 

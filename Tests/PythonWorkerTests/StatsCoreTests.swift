@@ -2,24 +2,13 @@ import Foundation
 import Testing
 @testable import PythonWorker
 import RuntimeCore
+import RuntimeTestSupport
 import RuntimeJSON
 import WorkerFrames
 
 /// The statistics core on plain Swift arrays, against definitions computed
 /// the slow, obvious way.
 @Suite struct StatsCoreTests {
-    /// A seeded generator so every run sees the same data.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     private func sortedQuantile(_ sorted: [Double], _ q: Double) -> Double {
         let h = q * Double(sorted.count - 1)
         let lo = Int(h.rounded(.down))
@@ -28,7 +17,7 @@ import WorkerFrames
 
     @Test(arguments: [1, 2, 3, 10, 31, 32, 33, 1000, 100_001])
     func selectionMatchesSorting(_ count: Int) {
-        var rng = SplitMix(state: UInt64(count))
+        var rng = SplitMix(seed: UInt64(count))
         // Many ties as well as distinct values.
         let values = (0..<count).map { _ in Double(Int.random(in: 0..<max(1, count / 3), using: &rng)) + (Bool.random(using: &rng) ? 0.5 : 0) }
         let sorted = values.sorted()
@@ -50,7 +39,7 @@ import WorkerFrames
     }
 
     @Test func histogramCountsAddUp() {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix(seed: 7)
         let values = (0..<10_000).map { _ in Double.random(in: -1e6...1e6, using: &rng) }
         let buckets = Histogram.buckets(values, min: values.min() ?? 0, max: values.max() ?? 0, bins: 10)
         #expect(buckets.reduce(0) { $0 + $1.count } == values.count)
@@ -59,7 +48,7 @@ import WorkerFrames
     @Test func distinctTreatsNegativeZeroAsZero() {
         #expect(DistinctCounter.count([0.0, -0.0, 1, 1, 2.5, -2.5, .infinity, .infinity]) == 5)
         #expect(DistinctCounter.count([]) == 0)
-        var rng = SplitMix(state: 3)
+        var rng = SplitMix(seed: 3)
         let values = (0..<200_000).map { _ in Double(UInt32.random(in: 0..<50_000, using: &rng)) }
         #expect(DistinctCounter.count(values) == Set(values).count)
     }
@@ -107,7 +96,7 @@ import WorkerFrames
     }
 
     @Test func parallelChunksAgreeWithOneChunk() {
-        var rng = SplitMix(state: 11)
+        var rng = SplitMix(seed: 11)
         let values = (0..<(NumericSummarizer.parallelThreshold * 3 + 17)).map { _ in Double.random(in: -5...5, using: &rng) }
         let whole = FirstPass.compute(values)
         var plain = CompensatedSum()

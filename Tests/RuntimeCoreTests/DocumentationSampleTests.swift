@@ -61,7 +61,7 @@ final class StaticSession: Session {
     func waitUntilEnded() async -> SessionSnapshot { await snapshot() }
     func stop() async -> SessionSnapshot { await snapshot() }
     func placeholders() async -> [any Placeholder] {
-        values.keys.sorted().map { StaticPlaceholder(session: self, name: $0, valueType: values[$0]?.kindName ?? "") }
+        values.keys.sorted().map { SessionPlaceholder(session: self, name: $0, valueType: values[$0]?.kindName ?? "") }
     }
     func readPlaceholder(named name: String, window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
         guard let value = values[name] else {
@@ -71,16 +71,6 @@ final class StaticSession: Session {
     }
 }
 
-struct StaticPlaceholder: Placeholder {
-    let session: any Session
-    let name: String
-    let valueType: String
-    var sessionId: String { session.id }
-
-    func read(window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
-        try await session.readPlaceholder(named: name, window: window)
-    }
-}
 
 struct MeanStatsEngine: StatsEngine {
     let native = NativeStatsEngine()

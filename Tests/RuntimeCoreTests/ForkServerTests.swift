@@ -44,7 +44,7 @@ struct ForkServerTests {
         #expect(randomA != randomB)
         #expect(numpyA != numpyB)
         #expect(try await sessionA.value("preloaded") == true)
-        let state = try #require(await runtime.forkServerState)
+        let state = try #require(await runtime.diagnostics().forkServer)
         #expect(state.pid != nil && state.unusable == nil, "\(String(describing: state.unusable))")
         await runtime.shutdown()
     }
@@ -72,7 +72,7 @@ struct ForkServerTests {
         let runtime = Self.runtime { $0.warmWorkers = 0 }
         let (_, first) = try await TestSupport.runToEnd(runtime, ["main.py": "x = 1\n"])
         #expect(first.status == .finished)
-        let original = try #require(await runtime.forkServerState?.pid)
+        let original = try #require(await runtime.diagnostics().forkServer?.pid)
         var sessions: [any Session] = []
         for index in 0..<12 {
             if index == 4 { #expect(kill(original, SIGKILL) == 0) }
@@ -83,7 +83,7 @@ struct ForkServerTests {
             #expect(end.status == .finished, "run \(index): \(String(describing: end.error))")
             #expect(try await session.value("i") == .int(Int64(index)))
         }
-        let state = try #require(await runtime.forkServerState)
+        let state = try #require(await runtime.diagnostics().forkServer)
         #expect(state.starts >= 2, "the fork server was not started again")
         #expect(state.pid != original)
         await runtime.shutdown()
@@ -100,7 +100,7 @@ struct ForkServerTests {
             #expect(end.status == .finished, "run \(index): \(String(describing: end.error))")
         }
         #expect(try await sessions[99].value("i") == 99)
-        #expect(await runtime.forkServerState?.starts == 1)
+        #expect(await runtime.diagnostics().forkServer?.starts == 1)
         await runtime.shutdown()
     }
 
@@ -108,7 +108,7 @@ struct ForkServerTests {
         let runtime = Self.runtime()
         let session = try await runtime.run(TestSupport.program(["main.py": "import time\nprint('up', flush=True)\ntime.sleep(60)\n"]))
         #expect(await session.waitForOutput(containing: "up"))
-        let forkServer = try #require(await runtime.forkServerState?.pid)
+        let forkServer = try #require(await runtime.diagnostics().forkServer?.pid)
         let worker = try #require(await session.workerPID())
         await runtime.shutdown()
         #expect(!Processes.isAlive(forkServer))
@@ -120,7 +120,7 @@ struct ForkServerTests {
         let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": "from runtimeBridge import save_placeholder\nsave_placeholder('x', 2)\n"])
         #expect(end.status == .finished)
         #expect(try await session.value("x") == 2)
-        #expect(await runtime.forkServerState == nil)
+        #expect(await runtime.diagnostics().forkServer == nil)
         await runtime.shutdown()
     }
 }

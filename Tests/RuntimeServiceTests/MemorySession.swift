@@ -55,7 +55,7 @@ final class MemorySession: Session {
     func stop() async -> SessionSnapshot { fixedSnapshot }
 
     func placeholders() async -> [any Placeholder] {
-        values.map { MemoryPlaceholder(session: self, name: $0.name, valueType: $0.valueType) }
+        values.map { SessionPlaceholder(session: self, name: $0.name, valueType: $0.valueType) }
     }
 
     /// A list is a table of rows: a window pages it, `rowCount` is its length.
@@ -80,18 +80,6 @@ final class MemorySession: Session {
     }
 }
 
-/// A value of a ``MemorySession``.
-struct MemoryPlaceholder: Placeholder {
-    let session: any Session
-    let name: String
-    let valueType: String
-
-    var sessionId: String { session.id }
-
-    func read(window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
-        try await session.readPlaceholder(named: name, window: window)
-    }
-}
 
 /// A ``StatsEngine`` of the tests' own: the count and sum of a
 /// ``MemorySession``'s list of numbers. Records every dataset it was asked about.

@@ -98,10 +98,10 @@ struct ForkServerBenchmarks {
         }
         let diagnostics = await runtime.diagnostics()
         await runtime.shutdown()
-        if forked, diagnostics.workersForked.contains(false) {
+        if forked, diagnostics.workerStarts.contains(where: { !$0.forked }) {
             throw BenchmarkFailure("the fork server was not used: \(diagnostics.forkServer?.unusable ?? "?")")
         }
-        let times = diagnostics.workerStartTimes.dropFirst(3).map { Double($0.components.attoseconds) / 1e12 + Double($0.components.seconds) * 1e6 }
+        let times = diagnostics.workerStarts.dropFirst(3).map { Double($0.duration.components.attoseconds) / 1e12 + Double($0.duration.components.seconds) * 1e6 }
         return Sample(name: forked ? "fork request to the worker's hello" : "spawn to the worker's hello", microseconds: Array(times))
     }
 

@@ -35,8 +35,12 @@ struct NumericFrameWriter {
     }
 
     /// The frame's JSON, or nil (nothing done) when a column is not a
-    /// numeric or boolean 1-D buffer this writer reads.
-    func write(columns: JSONValue, index: JSONValue, arrays: [PythonObject]) throws(ReadInterruption) -> JSONFragment? {
+    /// numeric or boolean 1-D buffer this writer reads. `header` gives the
+    /// frame's column names and index; it is asked only once every column
+    /// is known to be readable, so a frame that falls back to the general
+    /// path does not encode them twice.
+    func write(arrays: [PythonObject],
+               header: () throws(ReadInterruption) -> (columns: JSONValue, index: JSONValue)) throws(ReadInterruption) -> JSONFragment? {
         guard !arrays.isEmpty else { return nil }
         var views: [Py_buffer] = []
         defer { for index in views.indices { PyBuffer_Release(&views[index]) } }
@@ -62,19 +66,20 @@ struct NumericFrameWriter {
             strides.append(Int(stride[0]))
             elements.append(element)
         }
+        let (columns, index) = try header()
         var writer = JSONWriter(reservingCapacity: rows * arrays.count * 20 + 64)
-        writer.append(Array(#"{"columns":"#.utf8))
+        writer.writeASCII(#"{"columns":"#)
         writer.write(columns)
-        writer.append(Array(#","index":"#.utf8))
+        writer.writeASCII(#","index":"#)
         writer.write(index)
-        writer.append(Array(#","data":["#.utf8))
+        writer.writeASCII(#","data":["#)
         let width = elements.count
         for row in 0..<rows {
             if row > 0 { writer.append(byte: UInt8(ascii: ",")) }
             writer.append(byte: UInt8(ascii: "["))
             for column in 0..<width {
                 if column > 0 { writer.append(byte: UInt8(ascii: ",")) }
-                guard let base = bases[column] else { writer.append(Array("null".utf8)); continue }
+                guard let base = bases[column] else { writer.writeASCII("null"); continue }
                 write(elements[column], at: base.advanced(by: row * strides[column]), into: &writer)
             }
             writer.append(byte: UInt8(ascii: "]"))
@@ -82,13 +87,13 @@ struct NumericFrameWriter {
             // other threads take the GIL (numpy does not resize exported arrays).
             try budget?.tick(width)
         }
-        writer.append(Array("]}".utf8))
+        writer.writeASCII("]}")
         return JSONFragment(trusted: writer.bytes)
     }
 
     private func write(_ element: Element, at pointer: UnsafeRawPointer, into writer: inout JSONWriter) {
         switch element {
-        case .bool: writer.append(Array((pointer.load(as: UInt8.self) != 0 ? "true" : "false").utf8))
+        case .bool: writer.writeASCII(pointer.load(as: UInt8.self) != 0 ? "true" : "false")
         case .int8: writer.writeInteger(Int64(pointer.load(as: Int8.self)))
         case .int16: writer.writeInteger(Int64(pointer.loadUnaligned(as: Int16.self)))
         case .int32: writer.writeInteger(Int64(pointer.loadUnaligned(as: Int32.self)))

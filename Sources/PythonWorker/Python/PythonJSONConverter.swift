@@ -95,15 +95,16 @@ struct PythonJSONConverter {
     func encodeTopLevel(_ object: PythonObject) throws(ReadInterruption) -> JSONFragment {
         if isInstance(object, dataFrameType) {
             try budget?.check()
-            let columns = try encode(try tolist(object, "columns"), depth: 1)
-            let index = try encode(try tolist(object, "index"), depth: 1)
             var arrays: [PythonObject] = []
             if let list = try? helper.attribute("frame_columns").call([object]) {
                 try? list.forEach { arrays.append($0) }
             }
             PyErr_Clear()
             let writer = NumericFrameWriter(exact: exact, budget: budget)
-            if let fragment = try writer.write(columns: columns, index: index, arrays: arrays) { return fragment }
+            let fragment = try writer.write(arrays: arrays) { () throws(ReadInterruption) in
+                (try encode(try tolist(object, "columns"), depth: 1), try encode(try tolist(object, "index"), depth: 1))
+            }
+            if let fragment { return fragment }
         }
         return JSONFragment(try convertTopLevel(object))
     }

@@ -15,10 +15,10 @@ package actor WorkerPool {
     private var closed = false
     private var reportedInterpreter = false
     /// Start request to hello, and whether forked, of the latest workers.
-    private var startTimes: [(Duration, Bool)] = []
+    private var starts: [RuntimeDiagnostics.WorkerStart] = []
 
     /// The latest workers' start times (up to 256), oldest first.
-    package var recentStartTimes: [(Duration, Bool)] { startTimes }
+    package var recentStarts: [RuntimeDiagnostics.WorkerStart] { starts }
 
     private let ownsContainment: Bool
     /// Forks workers from a prepared interpreter; nil spawns each one.
@@ -101,8 +101,8 @@ package actor WorkerPool {
         }
         switch await worker.hello.value {
         case .success(let hello):
-            startTimes.append((ContinuousClock.now - started, worker.forked))
-            if startTimes.count > 256 { startTimes.removeFirst(startTimes.count - 256) }
+            starts.append(.init(duration: ContinuousClock.now - started, forked: worker.forked))
+            if starts.count > 256 { starts.removeFirst(starts.count - 256) }
             for refused in hello.refused {
                 logger.warning("session containment weakened: the kernel refused a measure",
                                metadata: ["measure": "\(refused)", "worker": "\(worker.pid)"])

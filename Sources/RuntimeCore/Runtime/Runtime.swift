@@ -64,19 +64,12 @@ public actor Runtime {
         await pool.waitUntilFilled()
     }
 
-    /// The fork server's pid while one runs, and how many were started (for
-    /// tests and diagnostics); nil without a fork server.
-    package var forkServerState: (pid: pid_t?, starts: Int, unusable: String?)? {
-        pool.forkServer.map { ($0.pid, $0.starts, $0.unusable) }
-    }
-
     /// How this runtime starts workers: its fork server, and how long the
     /// latest workers took to start.
     public func diagnostics() async -> RuntimeDiagnostics {
-        let times = await pool.recentStartTimes
-        return RuntimeDiagnostics(
+        RuntimeDiagnostics(
             forkServer: pool.forkServer.map { .init(pid: $0.pid, starts: $0.starts, unusable: $0.unusable) },
-            workerStartTimes: times.map(\.0), workersForked: times.map(\.1))
+            workerStarts: await pool.recentStarts)
     }
 
     /// Idle, ready workers at this moment.

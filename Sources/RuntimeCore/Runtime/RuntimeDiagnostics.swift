@@ -11,11 +11,16 @@ public struct RuntimeDiagnostics: Sendable {
         public var unusable: String?
     }
 
+    /// One worker's start.
+    public struct WorkerStart: Sendable {
+        /// From the start request (fork or spawn) to the worker's hello.
+        public var duration: Duration
+        /// Whether the fork server made it (else it was spawned).
+        public var forked: Bool
+    }
+
     /// Nil when workers are spawned (`RuntimeConfiguration.forkServer` is false).
     public var forkServer: ForkServer?
-    /// How long the most recent workers (up to 256) took from the start
-    /// request (fork or spawn) to their hello, oldest first.
-    public var workerStartTimes: [Duration]
-    /// Whether those workers were forked (else spawned), in the same order.
-    public var workersForked: [Bool]
+    /// The most recent workers' starts (up to 256), oldest first.
+    public var workerStarts: [WorkerStart]
 }

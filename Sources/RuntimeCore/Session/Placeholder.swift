@@ -177,15 +177,29 @@ public struct PlaceholderValue: Sendable, Equatable {
     public var display: JSONValue? { encodedDisplay.flatMap { try? $0.decoded() } }
 }
 
-/// The default ``Placeholder``: a name in a session.
-struct SessionPlaceholder: Placeholder {
-    let session: any Session
-    let name: String
-    let valueType: String
+/// The default ``Placeholder``: a name in a session, read through the
+/// session's ``Session/readPlaceholder(named:window:)``. A ``Session`` of
+/// your own returns these from ``Session/placeholders()``.
+public struct SessionPlaceholder: Placeholder {
+    /// The session the value lives in.
+    public let session: any Session
+    /// The name the program saved it under.
+    public let name: String
+    /// `type(value).__name__` when it was saved.
+    public let valueType: String
 
-    var sessionId: String { session.id }
+    /// A placeholder called `name` in `session`.
+    public init(session: any Session, name: String, valueType: String) {
+        self.session = session
+        self.name = name
+        self.valueType = valueType
+    }
 
-    func read(window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
+    /// The session's id.
+    public var sessionId: String { session.id }
+
+    /// Reads the value through the session.
+    public func read(window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
         try await session.readPlaceholder(named: name, window: window)
     }
 }

@@ -17,12 +17,8 @@ struct MessageAssembler {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Feeds one data frame; returns a finished message or an oversize notice.
-    mutating func feed(bytes: [UInt8], isContinuation: Bool, fin: Bool) -> Output? {
-        feed(bytes[...], isContinuation: isContinuation, fin: fin)
-    }
-
-    /// Feeds one data frame's bytes (a WebSocket buffer's view: copied once, into the message).
+    /// Feeds one data frame's bytes (a WebSocket buffer's view, copied once,
+    /// into the message); returns a finished message or an oversize notice.
     mutating func feed<Bytes: Collection<UInt8>>(_ bytes: Bytes, isContinuation: Bool, fin: Bool) -> Output? {
         if !isContinuation {
             buffer.removeAll(keepingCapacity: true)
