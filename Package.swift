@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "PythonWorker", targets: ["PythonWorker"]),
         .library(name: "RuntimeService", targets: ["RuntimeService"]),
         .library(name: "RuntimeClient", targets: ["RuntimeClient"]),
+        .library(name: "RuntimeRay", targets: ["RuntimeRay"]),
         .executable(name: "runtime-worker", targets: ["runtime-worker"]),
         .executable(name: "RuntimeServer", targets: ["RuntimeServer"]),
         .executable(name: "runtimectl", targets: ["runtimectl"]),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // The Ray backend's REST calls to the Ray dashboard (RuntimeRay).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // `swift package generate-documentation` (scripts/docs.sh); no target depends on it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -80,11 +83,25 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The Ray backend: session workers as Ray jobs, through the Ray Jobs
+        // REST API of the dashboard. Pure HTTP/JSON, no Python.
+        .target(
+            name: "RuntimeRay",
+            dependencies: [
+                "RuntimeCore",
+                "RuntimeJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(name: "runtime-worker", dependencies: ["PythonWorker"]),
         .executableTarget(
             name: "RuntimeServer",
             dependencies: [
                 "RuntimeService",
+                "RuntimeRay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,6 +133,9 @@ let package = Package(
             dependencies: ["RuntimeService", "RuntimeProtocol", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "RuntimeRayTests", dependencies: ["RuntimeRay", "RuntimeCore", "RuntimeJSON",
+                                                         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeService", "RuntimeTestSupport"]),
     ]
 )

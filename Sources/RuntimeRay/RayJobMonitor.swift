@@ -1,0 +1,194 @@
+import Logging
+import RuntimeCore
+import Synchronization
+
+/// Watches one Ray job for everyone who waits on it: a single poll task runs
+/// while someone waits and the job has not ended, and every answer goes to
+/// every waiter. The task ends when the job ends, when the last waiter
+/// leaves (is cancelled), or at ``finish(reason:)``.
+final class RayJobMonitor: Sendable {
+    /// What is known of the job.
+    struct Snapshot: Sendable {
+        /// The latest answer about it.
+        var info: RayJobInfo?
+        /// Why it ended, once it has (or can no longer be watched).
+        var end: String?
+    }
+
+    private struct Waiter {
+        var isSatisfied: @Sendable (Snapshot) -> Bool
+        var continuation: CheckedContinuation<Snapshot, Never>
+    }
+
+    private struct State {
+        var snapshot = Snapshot()
+        var waiters: [Int: Waiter] = [:]
+        var lastWaiter = 0
+        /// The running poll task, and which one it is (a cancelled one that
+        /// still answers is not the current one).
+        var poller: (generation: Int, task: Task<Void, Never>)?
+        var generations = 0
+        /// When the dashboard started failing to answer, and how often it has since.
+        var failingSince: ContinuousClock.Instant?
+        var failures = 0
+    }
+
+    let id: String
+    private let client: RayJobsClient
+    private let interval: Duration
+    private let unreachableLimit: Duration
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// A monitor of the job `id`, asking every `interval`; a dashboard that
+    /// fails to answer for `unreachableLimit` ends the watch.
+    init(id: String, client: RayJobsClient, interval: Duration, unreachableLimit: Duration, logger: Logger) {
+        self.id = id
+        self.client = client
+        self.interval = interval
+        self.unreachableLimit = unreachableLimit
+        self.logger = logger
+    }
+
+    /// What is known now, without asking Ray.
+    var snapshot: Snapshot { state.withLock { $0.snapshot } }
+
+    /// Waits until `isSatisfied` holds for what is known or the job has
+    /// ended, and returns what is known then. Returns at once, with what is
+    /// known, when the calling task is cancelled.
+    func wait(until isSatisfied: @escaping @Sendable (Snapshot) -> Bool) async -> Snapshot {
+        let waiter = state.withLock { state in
+            state.lastWaiter += 1
+            return state.lastWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Snapshot, Never>) in
+                // Checked under the lock, as the cancellation handler runs under it:
+                // a cancellation either is seen here or finds the waiter to resume.
+                let now: Snapshot? = state.withLock { state in
+                    if state.snapshot.end != nil || isSatisfied(state.snapshot) || Task.isCancelled {
+                        return state.snapshot
+                    }
+                    state.waiters[waiter] = Waiter(isSatisfied: isSatisfied, continuation: continuation)
+                    startPolling(&state)
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let (left, snapshot) = state.withLock { state in
+                let left = state.waiters.removeValue(forKey: waiter)
+                if state.waiters.isEmpty { stopPolling(&state) }
+                return (left, state.snapshot)
+            }
+            left?.continuation.resume(returning: snapshot)
+        }
+    }
+
+    /// Ends the watch: `reason` is the end unless the job had already ended,
+    /// every waiter returns, and the poll task stops.
+    func finish(reason: String) {
+        let (waiters, snapshot) = state.withLock { state in
+            if state.snapshot.end == nil { state.snapshot.end = reason }
+            stopPolling(&state)
+            let waiters = Array(state.waiters.values)
+            state.waiters = [:]
+            return (waiters, state.snapshot)
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: snapshot) }
+    }
+
+    private func startPolling(_ state: inout State) {
+        guard state.poller == nil, state.snapshot.end == nil else { return }
+        state.generations += 1
+        let generation = state.generations
+        state.poller = (generation, Task { await self.poll(generation: generation) })
+    }
+
+    private func stopPolling(_ state: inout State) {
+        state.poller?.task.cancel()
+        state.poller = nil
+    }
+
+    /// The poll task: asks, shares the answer, sleeps, until there is nobody
+    /// left to tell or nothing left to learn.
+    private func poll(generation: Int) async {
+        while true {
+            let answer: Result<RayJobInfo?, RuntimeError>
+            do {
+                answer = .success(try await client.info(id))
+            } catch {
+                answer = .failure(error)
+            }
+            let (done, goOn) = state.withLock { state -> ([(Waiter, Snapshot)], Bool) in
+                guard state.poller?.generation == generation else { return ([], false) }
+                record(answer, in: &state)
+                var done: [(Waiter, Snapshot)] = []
+                for (key, waiter) in state.waiters
+                where state.snapshot.end != nil || waiter.isSatisfied(state.snapshot) {
+                    done.append((waiter, state.snapshot))
+                    state.waiters[key] = nil
+                }
+                if state.snapshot.end != nil || state.waiters.isEmpty {
+                    state.poller = nil
+                    return (done, false)
+                }
+                return (done, true)
+            }
+            for (waiter, snapshot) in done { waiter.continuation.resume(returning: snapshot) }
+            guard goOn else { return }
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return  // cancelled by whoever stopped the polling
+            }
+        }
+    }
+
+    private func record(_ answer: Result<RayJobInfo?, RuntimeError>, in state: inout State) {
+        switch answer {
+        case .success(let info?):
+            state.failingSince = nil
+            state.failures = 0
+            state.snapshot.info = info
+            if info.status.isTerminal { state.snapshot.end = Self.reason(id: id, info: info) }
+        case .success(nil):
+            state.snapshot.end = "the Ray job \(id) no longer exists in the cluster (it was deleted)"
+        case .failure(let error):
+            let now = ContinuousClock.now
+            let since = state.failingSince ?? now
+            state.failingSince = since
+            state.failures += 1
+            if state.failures == 1 || state.failures % 20 == 0 {
+                logger.warning("cannot ask Ray about a job", metadata: ["ray.job": "\(id)", "error": "\(error.message)",
+                                                                       "failures": "\(state.failures)"])
+            }
+            if now - since >= unreachableLimit {
+                state.snapshot.end = "the Ray dashboard did not answer about the Ray job \(id) for \(unreachableLimit): \(error.message)"
+            }
+        }
+    }
+
+    /// Why a job in a terminal status ended, as a run's error says it:
+    /// `the Ray job ID FAILED: Ray's message` (long messages keep their start
+    /// and end), `the Ray job ID was STOPPED`, `the Ray job ID SUCCEEDED`.
+    static func reason(id: String, info: RayJobInfo) -> String {
+        let message = info.message?.trimmingWhitespace() ?? ""
+        switch info.status {
+        case .stopped:
+            return "the Ray job \(id) was STOPPED"
+        case .succeeded:
+            return "the Ray job \(id) SUCCEEDED (its command exited with code 0)"
+        default:
+            guard !message.isEmpty else { return "the Ray job \(id) \(info.status)" }
+            return "the Ray job \(id) \(info.status): \(clipped(message))"
+        }
+    }
+
+    /// At most about 2,000 characters: the first 500 and the last 1,500,
+    /// where Ray puts the command's last output.
+    private static func clipped(_ text: String) -> String {
+        guard text.count > 2_000 else { return text }
+        return text.prefix(500) + " … " + text.suffix(1_500)
+    }
+}
