@@ -6,6 +6,11 @@ import Synchronization
 /// while someone waits and the job has not ended, and every answer goes to
 /// every waiter. The task ends when the job ends, when the last waiter
 /// leaves (is cancelled), or at ``finish(reason:)``.
+///
+/// While the job stays `RUNNING` the polls space out, doubling from the
+/// shortest interval to the longest (a session's worker can run for hours
+/// with someone waiting for its end); a new waiter then gets a fresh answer
+/// at once rather than at the end of a long pause.
 final class RayJobMonitor: Sendable {
     /// What is known of the job.
     struct Snapshot: Sendable {
@@ -13,6 +18,8 @@ final class RayJobMonitor: Sendable {
         var info: RayJobInfo?
         /// Why it ended, once it has (or can no longer be watched).
         var end: String?
+        /// When an answer first said the job had ended (a terminal status).
+        var endedAt: ContinuousClock.Instant?
     }
 
     private struct Waiter {
@@ -28,6 +35,11 @@ final class RayJobMonitor: Sendable {
         /// still answers is not the current one).
         var poller: (generation: Int, task: Task<Void, Never>)?
         var generations = 0
+        /// Whether the poll task is between two polls (it can then be
+        /// replaced without losing an answer).
+        var pausing = false
+        /// The pause before the next poll.
+        var pause: Duration
         /// When the dashboard started failing to answer, and how often it has since.
         var failingSince: ContinuousClock.Instant?
         var failures = 0
@@ -35,19 +47,22 @@ final class RayJobMonitor: Sendable {
 
     let id: String
     private let client: RayJobsClient
-    private let interval: Duration
+    private let interval: ClosedRange<Duration>
     private let unreachableLimit: Duration
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    /// A monitor of the job `id`, asking every `interval`; a dashboard that
-    /// fails to answer for `unreachableLimit` ends the watch.
-    init(id: String, client: RayJobsClient, interval: Duration, unreachableLimit: Duration, logger: Logger) {
+    /// A monitor of the job `id`, pausing `interval.lowerBound` between polls
+    /// and up to `interval.upperBound` while the job runs unchanged; a
+    /// dashboard that fails to answer for `unreachableLimit` ends the watch.
+    init(id: String, client: RayJobsClient, interval: ClosedRange<Duration>, unreachableLimit: Duration,
+         logger: Logger) {
         self.id = id
         self.client = client
         self.interval = interval
         self.unreachableLimit = unreachableLimit
         self.logger = logger
+        state = Mutex(State(pause: interval.lowerBound))
     }
 
     /// What is known now, without asking Ray.
@@ -70,6 +85,10 @@ final class RayJobMonitor: Sendable {
                         return state.snapshot
                     }
                     state.waiters[waiter] = Waiter(isSatisfied: isSatisfied, continuation: continuation)
+                    if state.pausing, state.pause > interval.lowerBound {
+                        // A long pause: a fresh answer now, then the short interval again.
+                        stopPolling(&state)
+                    }
                     startPolling(&state)
                     return nil
                 }
@@ -98,19 +117,25 @@ final class RayJobMonitor: Sendable {
         for waiter in waiters { waiter.continuation.resume(returning: snapshot) }
     }
 
+    /// Whether a poll task runs (for tests).
+    var isPolling: Bool { state.withLock { $0.poller != nil } }
+
     private func startPolling(_ state: inout State) {
         guard state.poller == nil, state.snapshot.end == nil else { return }
         state.generations += 1
         let generation = state.generations
+        state.pausing = false
+        state.pause = interval.lowerBound
         state.poller = (generation, Task { await self.poll(generation: generation) })
     }
 
     private func stopPolling(_ state: inout State) {
         state.poller?.task.cancel()
         state.poller = nil
+        state.pausing = false
     }
 
-    /// The poll task: asks, shares the answer, sleeps, until there is nobody
+    /// The poll task: asks, shares the answer, pauses, until there is nobody
     /// left to tell or nothing left to learn.
     private func poll(generation: Int) async {
         while true {
@@ -120,8 +145,9 @@ final class RayJobMonitor: Sendable {
             } catch {
                 answer = .failure(error)
             }
-            let (done, goOn) = state.withLock { state -> ([(Waiter, Snapshot)], Bool) in
-                guard state.poller?.generation == generation else { return ([], false) }
+            let (done, pause) = state.withLock { state -> ([(Waiter, Snapshot)], Duration?) in
+                guard state.poller?.generation == generation else { return ([], nil) }
+                let before = state.snapshot.info?.status
                 record(answer, in: &state)
                 var done: [(Waiter, Snapshot)] = []
                 for (key, waiter) in state.waiters
@@ -131,17 +157,27 @@ final class RayJobMonitor: Sendable {
                 }
                 if state.snapshot.end != nil || state.waiters.isEmpty {
                     state.poller = nil
-                    return (done, false)
+                    return (done, nil)
                 }
-                return (done, true)
+                let status = state.snapshot.info?.status
+                state.pause = status == .running && status == before
+                    ? min(state.pause * 2, interval.upperBound) : interval.lowerBound
+                state.pausing = true
+                return (done, state.pause)
             }
             for (waiter, snapshot) in done { waiter.continuation.resume(returning: snapshot) }
-            guard goOn else { return }
+            guard let pause else { return }
             do {
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: pause)
             } catch {
-                return  // cancelled by whoever stopped the polling
+                return  // cancelled by whoever stopped or replaced the polling
             }
+            let current = state.withLock { state in
+                guard state.poller?.generation == generation else { return false }
+                state.pausing = false
+                return true
+            }
+            guard current else { return }
         }
     }
 
@@ -151,7 +187,10 @@ final class RayJobMonitor: Sendable {
             state.failingSince = nil
             state.failures = 0
             state.snapshot.info = info
-            if info.status.isTerminal { state.snapshot.end = Self.reason(id: id, info: info) }
+            if info.status.isTerminal {
+                state.snapshot.end = Self.reason(id: id, info: info)
+                state.snapshot.endedAt = state.snapshot.endedAt ?? .now
+            }
         case .success(nil):
             state.snapshot.end = "the Ray job \(id) no longer exists in the cluster (it was deleted)"
         case .failure(let error):
@@ -160,7 +199,7 @@ final class RayJobMonitor: Sendable {
             state.failingSince = since
             state.failures += 1
             if state.failures == 1 || state.failures % 20 == 0 {
-                logger.warning("cannot ask Ray about a job", metadata: ["ray.job": "\(id)", "error": "\(error.message)",
+                logger.warning("cannot ask Ray about a job", metadata: ["error": "\(error.message)",
                                                                        "failures": "\(state.failures)"])
             }
             if now - since >= unreachableLimit {

@@ -15,7 +15,8 @@ public struct RayJobSubmission: Sendable, Equatable {
     /// `entrypoint_resources`: custom resources reserved for the command
     /// (a node that has none of one never runs the job).
     public var resources: [String: Double]
-    /// `runtime_env.env_vars`: environment variables of the command.
+    /// `runtime_env.env_vars`: environment variables of the command (Ray
+    /// expands `$NAME` in their values).
     public var environment: [String: String]
     /// `metadata`: labels Ray keeps with the job (who submitted it).
     public var metadata: [String: String]
@@ -34,13 +35,34 @@ public struct RayJobSubmission: Sendable, Equatable {
     }
 
     /// A submission that runs `arguments` (executable first), each quoted for
-    /// `/bin/sh`, on a node with `resources` (memory in MiB becomes bytes).
+    /// `/bin/sh`, on a node with `resources` (memory in MiB becomes bytes),
+    /// with `environment` set for it.
+    ///
+    /// Ray expands `$NAME` and `${NAME}` in the values of `runtime_env.env_vars`
+    /// (and drops an unset `${NAME}`), with no way to escape them; so a value
+    /// with a `$` is set on the command line instead, exactly
+    /// (`exec env 'NAME=VALUE' ARGUMENTS`), and every other one in `env_vars`.
+    ///
     /// Throws `INVALID_REQUEST` for no arguments, a NUL in one, a negative or
-    /// non-finite amount, or an environment variable name that is empty or
-    /// holds `=` or a NUL.
+    /// non-finite amount, an environment variable name that is empty or
+    /// holds `=` or a NUL, and an executable with `=` in its name when `env`
+    /// must come before it.
     public init(submissionID: String, arguments: [String], resources: WorkerResources,
                 environment: [String: String] = [:], metadata: [String: String] = [:]) throws(RuntimeError) {
-        let entrypoint = try ShellCommand.line(arguments)
+        for (name, value) in environment {
+            if name.isEmpty || name.contains("=") || name.utf8.contains(0) || value.utf8.contains(0) {
+                throw RuntimeError(.invalidRequest, "the environment variable \(ShellCommand.quote(name)) cannot be passed to a Ray job: a name must be non-empty without = or NUL, and a value without NUL")
+            }
+        }
+        let onCommandLine = environment.filter { $0.value.contains("$") }.sorted { $0.key < $1.key }
+        var command = arguments
+        if !onCommandLine.isEmpty, let executable = arguments.first {
+            guard !executable.contains("=") else {
+                throw RuntimeError(.invalidRequest, "the executable \(ShellCommand.quote(executable)) cannot follow env: its name holds =")
+            }
+            command = ["env"] + onCommandLine.map { "\($0.key)=\($0.value)" } + arguments
+        }
+        let entrypoint = try ShellCommand.line(command)
         if let cpus = resources.cpus, !(cpus.isFinite && cpus >= 0) {
             throw RuntimeError(.invalidRequest, "a Ray job's CPUs must be a number of at least 0, not \(cpus)")
         }
@@ -55,13 +77,9 @@ public struct RayJobSubmission: Sendable, Equatable {
         if let (name, amount) = resources.custom.first(where: { !($0.value.isFinite && $0.value >= 0) }) {
             throw RuntimeError(.invalidRequest, "a Ray job's resource \(name) must be a number of at least 0, not \(amount)")
         }
-        for (name, value) in environment {
-            if name.isEmpty || name.contains("=") || name.utf8.contains(0) || value.utf8.contains(0) {
-                throw RuntimeError(.invalidRequest, "the environment variable \(ShellCommand.quote(name)) cannot be passed to a Ray job: a name must be non-empty without = or NUL, and a value without NUL")
-            }
-        }
         self.init(submissionID: submissionID, entrypoint: entrypoint, cpus: resources.cpus, memoryBytes: memoryBytes,
-                  resources: resources.custom, environment: environment, metadata: metadata)
+                  resources: resources.custom, environment: environment.filter { !$0.value.contains("$") },
+                  metadata: metadata)
     }
 
     /// The request body, with the keys of each map sorted so it reads the same

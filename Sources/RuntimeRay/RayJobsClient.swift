@@ -38,7 +38,8 @@ public struct RayJobsClient: Sendable {
     }
 
     /// Submits a job (`POST /api/jobs/`) and returns its submission id.
-    /// An id already taken is refused by Ray (HTTP 400).
+    /// Ray refuses an id already taken (HTTP 500, `ValueError: Job with
+    /// submission_id ... already exists`) and a malformed body (HTTP 400).
     public func submit(_ submission: RayJobSubmission) async throws(RuntimeError) -> String {
         let call = "POST /api/jobs/"
         let answer = try await send(.POST, "/api/jobs/", body: submission.json, call: call)
@@ -88,7 +89,12 @@ public struct RayJobsClient: Sendable {
 
     /// Forgets an ended job, its record and logs (`DELETE /api/jobs/{id}`).
     /// Returns false when Ray has no such job; a job that has not ended is
-    /// refused (HTTP 400).
+    /// refused (HTTP 500, `non-terminal state`).
+    ///
+    /// Ray 2.60 watches a job for a second or two after it ended: a job
+    /// deleted in that time comes back as a `FAILED` record with the
+    /// entrypoint `Entrypoint not found.` and no metadata. ``RayWorkerJob/stop()``
+    /// waits for that; ``RayWorkerLauncher/stopAll(ownedBy:)`` deletes such records.
     public func delete(_ id: String) async throws(RuntimeError) -> Bool {
         let call = "DELETE /api/jobs/\(id)"
         let answer = try await send(.DELETE, "/api/jobs/\(Self.pathSegment(id))", call: call)
@@ -188,8 +194,9 @@ public struct RayJobsClient: Sendable {
     }
 
     /// What Ray said in a failure's body: the `msg` or `message` of a JSON
-    /// object, else the last line of a Python traceback (`ValueError: ...`),
-    /// else the text itself; at most 500 characters.
+    /// object, else the last exception line of a Python traceback
+    /// (`ValueError: ...`; the dashboard nests the agent's traceback in its
+    /// own), else the text itself; at most 500 characters.
     static func rayMessage(_ body: [UInt8]) -> String {
         let text = String(decoding: body, as: UTF8.self)
         if let json = try? JSONParser.parse(body),
@@ -198,8 +205,18 @@ public struct RayJobsClient: Sendable {
             return clipped(message)
         }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-        if lines.first == "Traceback (most recent call last):", let last = lines.last { return clipped(last) }
+        if lines.first == "Traceback (most recent call last):", let last = lines.last(where: isExceptionLine) {
+            return clipped(last)
+        }
         return lines.isEmpty ? "(no message)" : clipped(lines.joined(separator: " "))
+    }
+
+    /// `Name: message` where `Name` is a (dotted) Python name ending in `Error` or `Exception`.
+    private static func isExceptionLine(_ line: String) -> Bool {
+        guard let colon = line.firstIndex(of: ":") else { return false }
+        let name = line[..<colon]
+        return (name.hasSuffix("Error") || name.hasSuffix("Exception"))
+            && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
     }
 
     static func excerpt(_ body: [UInt8]) -> String {

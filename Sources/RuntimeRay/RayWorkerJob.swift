@@ -4,21 +4,24 @@ import RuntimeCore
 /// A session worker running as a Ray job: where it runs, stopping it, and
 /// why it ended, all through the Jobs API.
 ///
-/// Callers share one poll of the job (every ``RayWorkerLauncher/pollInterval``,
-/// and only while someone waits), which ends when the job ends or is stopped.
+/// Callers share one poll of the job, which runs only while someone waits
+/// and ends when the job ends or is stopped (see ``RayWorkerLauncher/pollInterval``).
 public final class RayWorkerJob: RemoteWorkerJob {
-    /// The job's submission id (`runtime-worker-` and the launch's id).
+    /// The job's submission id.
     public let id: String
     /// How long ``stop()`` waits for the job to end before it gives up on it.
     public let stopTimeout: Duration
     private let client: RayJobsClient
     private let monitor: RayJobMonitor
+    private let reaper: RayJobReaper
     private let logger: Logger
 
-    init(id: String, client: RayJobsClient, pollInterval: Duration, stopTimeout: Duration, logger: Logger) {
+    init(id: String, client: RayJobsClient, pollInterval: ClosedRange<Duration>, stopTimeout: Duration,
+         reaper: RayJobReaper, logger: Logger) {
         self.id = id
         self.client = client
         self.stopTimeout = stopTimeout
+        self.reaper = reaper
         var logger = logger
         logger[metadataKey: "ray.job"] = "\(id)"
         self.logger = logger
@@ -31,22 +34,29 @@ public final class RayWorkerJob: RemoteWorkerJob {
     /// (nil before the first answer).
     public var latestInfo: RayJobInfo? { monitor.snapshot.info }
 
-    /// The id of the node the job runs on (Ray's `driver_node_id`, a
-    /// 56-digit hex id), waiting while it is `PENDING`; nil when the job
-    /// ended without running, or the waiting task is cancelled.
+    /// Whether a poll of the job runs now (someone waits on it).
+    public var isPolling: Bool { monitor.isPolling }
+
+    /// The id of the node the job runs on (Ray's `driver_node_id`, 56 hex
+    /// digits), waiting while it is `PENDING`; nil when the job ended without
+    /// running, or the waiting task is cancelled.
     public func node() async -> String? {
         await monitor.wait { $0.info?.driverNodeID != nil }.info?.driverNodeID
     }
 
-    /// Waits until the job is `RUNNING` (or has ended); returns its details then.
+    /// Waits until the job is no longer `PENDING` (it runs, or has ended);
+    /// returns its details then (nil when the waiting task is cancelled first).
     public func started() async -> RayJobInfo? {
         await monitor.wait { $0.info.map { $0.status != .pending } ?? false }.info
     }
 
-    /// Stops the job: asks Ray to stop it, waits at most ``stopTimeout`` for
-    /// it to end, then deletes it from Ray. A job that does not end in time
-    /// (Ray stops a `PENDING` job only once it has a node) is left to Ray,
-    /// and said in the log. Afterwards ``ended()`` returns at once.
+    /// Stops the job: asks Ray to stop it and waits at most ``stopTimeout``
+    /// for it to end (Ray stops a running job in about half a second).
+    /// The ended job is deleted from Ray a little later, by the launcher
+    /// (see ``RayWorkerLauncher/deleteEndedJobs()``). A job that does not end
+    /// in time is left to Ray, and said in the log: Ray 2.60 stops a
+    /// `PENDING` job only once it has a node. Afterwards ``ended()`` returns
+    /// at once.
     public func stop() async {
         if monitor.snapshot.info?.status.isTerminal != true {
             do {
@@ -54,26 +64,22 @@ public final class RayWorkerJob: RemoteWorkerJob {
             } catch {
                 logger.warning("cannot ask Ray to stop a job", metadata: ["error": "\(error.message)"])
             }
-            let ended = await waitForEnd(within: stopTimeout)
-            if !ended {
+            if !(await waitForEnd(within: stopTimeout)) {
                 logger.warning("a Ray job did not end in time after its stop; it is left to Ray",
                                metadata: ["timeout": "\(stopTimeout)",
                                           "status": "\(monitor.snapshot.info?.status.rawValue ?? "unknown")"])
             }
         }
-        if monitor.snapshot.info?.status.isTerminal == true {
-            do {
-                _ = try await client.delete(id)
-            } catch {
-                logger.warning("cannot delete an ended Ray job", metadata: ["error": "\(error.message)"])
-            }
+        let snapshot = monitor.snapshot
+        if snapshot.info?.status.isTerminal == true, let endedAt = snapshot.endedAt {
+            reaper.schedule(id, endedAt: endedAt)
         }
         monitor.finish(reason: "the Ray job \(id) was stopped by the runtime")
     }
 
     /// Waits until the job has ended, and returns why: `the Ray job ID
     /// FAILED: Ray's message`, `the Ray job ID was STOPPED`, `the Ray job ID
-    /// SUCCEEDED ...`, or that it was deleted or that Ray stopped answering.
+    /// SUCCEEDED ...`, or that it was deleted, or that Ray stopped answering.
     public func ended() async -> String {
         await monitor.wait { $0.end != nil }.end ?? "the wait for the Ray job \(id) to end was cancelled"
     }

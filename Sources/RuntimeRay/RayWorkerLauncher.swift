@@ -18,11 +18,15 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
     public let client: RayJobsClient
     /// Who submits the jobs: the value of their ``serverMetadataKey`` metadata.
     public let server: String
-    /// How often a job is asked about while someone waits on it.
-    public let pollInterval: Duration
+    /// How often a job is asked about while someone waits on it: the lower
+    /// bound at first, doubling up to the upper bound while it runs unchanged.
+    public let pollInterval: ClosedRange<Duration>
     /// How long stopping a job waits for it to end.
     public let stopTimeout: Duration
+    /// How long after a job ended it is deleted (see ``RayJobsClient/delete(_:)``).
+    public let deleteDelay: Duration
     private let ownedHTTPClient: HTTPClient?
+    private let reaper: RayJobReaper
     private let logger: Logger
 
     /// The prefix of every job's submission id (then the launch's id).
@@ -37,12 +41,17 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
     /// sharing the cluster, e.g. its host and port).
     ///
     /// With no `httpClient`, the launcher makes its own, which ``shutdown()``
-    /// releases; one given stays the caller's. Every call to the dashboard
-    /// takes at most `requestTimeout`.
+    /// releases; one given stays the caller's. A launcher must be shut down
+    /// before it is released (its own client traps otherwise, and ended jobs
+    /// are deleted then). Every call to the dashboard takes at most
+    /// `requestTimeout`; the other settings are described by the properties
+    /// of the same names.
     /// Throws `INVALID_REQUEST` for an address that is not `http://` or `https://`.
     public init(dashboard: String, server: String, httpClient: HTTPClient? = nil,
-                logger: Logger = Logger(label: "runtime.ray"), pollInterval: Duration = .milliseconds(500),
-                stopTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(10)) throws(RuntimeError) {
+                logger: Logger = Logger(label: "runtime.ray"),
+                pollInterval: ClosedRange<Duration> = .milliseconds(500) ... .seconds(5),
+                stopTimeout: Duration = .seconds(10), deleteDelay: Duration = .seconds(3),
+                requestTimeout: Duration = .seconds(10)) throws(RuntimeError) {
         let owned: HTTPClient?
         let http: HTTPClient
         if let httpClient {
@@ -62,57 +71,69 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
             throw error
         }
         ownedHTTPClient = owned
+        reaper = RayJobReaper(client: client, delay: deleteDelay, logger: logger)
         self.server = server
         self.logger = logger
         self.pollInterval = pollInterval
         self.stopTimeout = stopTimeout
+        self.deleteDelay = deleteDelay
     }
 
-    /// Submits one job for `launch`: submission id `runtime-worker-ID`,
+    /// Submits one job for `launch`: submission id the launch's id (with
+    /// ``submissionIDPrefix`` before it unless it starts with that already),
     /// entrypoint `exec` and the arguments quoted for `/bin/sh`, the resources
     /// and environment asked for, and metadata naming this server.
     /// Returns once Ray accepted the job (it may then wait, `PENDING`, for a
-    /// node with the resources).
+    /// node with the resources). Deletes the ended jobs whose time has come
+    /// (see ``deleteEndedJobs()``) on the way.
     public func launch(_ launch: RemoteWorkerLaunch) async throws(RuntimeError) -> any RemoteWorkerJob {
         try await submit(launch)
     }
 
     /// ``launch(_:)`` with the concrete job type.
     public func submit(_ launch: RemoteWorkerLaunch) async throws(RuntimeError) -> RayWorkerJob {
+        let id = launch.id.hasPrefix(Self.submissionIDPrefix) ? launch.id : Self.submissionIDPrefix + launch.id
         let submission = try RayJobSubmission(
-            submissionID: Self.submissionIDPrefix + launch.id, arguments: launch.arguments,
+            submissionID: id, arguments: launch.arguments,
             resources: launch.resources, environment: launch.environment,
             metadata: [Self.serverMetadataKey: server, Self.workerMetadataKey: launch.id])
-        let id = try await client.submit(submission)
+        _ = try await client.submit(submission)
         logger.debug("submitted a Ray job", metadata: ["ray.job": "\(id)", "resources": "\(launch.resources)"])
+        await reaper.deleteDue()
         return job(id: id)
     }
 
     /// A handle on the job with this submission id (one submitted before, by
     /// this launcher or another).
     public func job(id: String) -> RayWorkerJob {
-        RayWorkerJob(id: id, client: client, pollInterval: pollInterval, stopTimeout: stopTimeout, logger: logger)
+        RayWorkerJob(id: id, client: client, pollInterval: pollInterval, stopTimeout: stopTimeout, reaper: reaper,
+                     logger: logger)
     }
 
     /// Stops every job that `server` (this launcher's ``server`` when nil)
-    /// submitted and that has not ended, as ``RayWorkerJob/stop()`` does, all at
-    /// once; then deletes that server's ended jobs from Ray. Returns the
-    /// submission ids of the jobs it stopped. For a shutdown, and for a start
-    /// after a crash.
+    /// submitted and that has not ended, as ``RayWorkerJob/stop()`` does,
+    /// all at once, and deletes all of that server's jobs from Ray (so this
+    /// takes about ``deleteDelay``, or ``stopTimeout`` when a job does not
+    /// end). Also deletes the records Ray made up for jobs deleted too early
+    /// (see ``RayJobsClient/delete(_:)``) whose ids have ``submissionIDPrefix``.
+    /// Returns the submission ids of the jobs it stopped. For a shutdown, and
+    /// for a start after a crash.
     @discardableResult
     public func stopAll(ownedBy server: String? = nil) async throws(RuntimeError) -> [String] {
         let owner = server ?? self.server
-        let jobs = try await client.list().filter { $0.metadata[Self.serverMetadataKey] == owner }
-        let running = jobs.filter { !$0.status.isTerminal }.compactMap(\.submissionID)
-        let ended = jobs.filter(\.status.isTerminal).compactMap(\.submissionID)
+        let jobs = try await client.list()
+        let owned = jobs.filter { $0.metadata[Self.serverMetadataKey] == owner }.compactMap(\.submissionID)
+        let running = jobs.filter { $0.metadata[Self.serverMetadataKey] == owner && !$0.status.isTerminal }
+            .compactMap(\.submissionID)
+        let remade = jobs.filter(Self.isRemadeRecord).compactMap(\.submissionID)
         if !running.isEmpty {
             logger.info("stopping the Ray jobs of a server", metadata: ["server": "\(owner)", "jobs": "\(running)"])
         }
         await withTaskGroup(of: Void.self) { group in
-            for id in running {
+            for id in owned {
                 group.addTask { await self.job(id: id).stop() }
             }
-            for id in ended {
+            for id in remade {
                 group.addTask {
                     do throws(RuntimeError) {
                         _ = try await self.client.delete(id)
@@ -123,12 +144,34 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
                 }
             }
         }
+        await reaper.deleteAll()
         return running
     }
 
-    /// Releases the HTTP client the launcher made (not one it was given).
-    /// Call it once no job is in use any more.
+    /// Deletes from Ray the jobs stopped so far (``RayWorkerJob/stop()``
+    /// leaves that to the launcher), waiting until each has been over for
+    /// ``deleteDelay``. ``launch(_:)`` deletes those whose time has come;
+    /// ``shutdown()`` calls this.
+    public func deleteEndedJobs() async {
+        await reaper.deleteAll()
+    }
+
+    /// The ids of the stopped jobs not yet deleted from Ray.
+    public var jobsToDelete: [String] { reaper.waiting.sorted() }
+
+    /// A record Ray re-created, with nothing of the job in it, for one of
+    /// this backend's jobs deleted while Ray still watched it.
+    static func isRemadeRecord(_ job: RayJobInfo) -> Bool {
+        guard let id = job.submissionID else { return false }
+        return id.hasPrefix(submissionIDPrefix) && job.status.isTerminal && job.metadata.isEmpty
+            && job.entrypoint == "Entrypoint not found."
+    }
+
+    /// Deletes the stopped jobs (``deleteEndedJobs()``), then releases the
+    /// HTTP client the launcher made (not one it was given). Call it once no
+    /// job is in use any more.
     public func shutdown() async {
+        await reaper.deleteAll()
         guard let ownedHTTPClient else { return }
         do {
             try await ownedHTTPClient.shutdown()

@@ -19,6 +19,17 @@ struct RayRequestTests {
             """#)
     }
 
+    /// Ray expands `$NAME` in `env_vars`: such a value goes on the command line.
+    @Test func aValueWithADollarIsSetOnTheCommandLine() throws {
+        let submission = try RayJobSubmission(submissionID: "j", arguments: ["/bin/w", "x"], resources: WorkerResources(),
+                                              environment: ["B": "cost $5", "A": "${HOME}", "C": "plain"])
+        #expect(submission.entrypoint == "exec env 'A=${HOME}' 'B=cost $5' /bin/w x")
+        #expect(submission.environment == ["C": "plain"])
+        #expect(throws: RuntimeError.self) {
+            try RayJobSubmission(submissionID: "j", arguments: ["a=b"], resources: WorkerResources(), environment: ["A": "$"])
+        }
+    }
+
     @Test func fieldsWithNothingAskedForAreLeftOut() throws {
         let submission = try RayJobSubmission(submissionID: "j", arguments: ["sleep", "30"], resources: WorkerResources())
         #expect(submission.json.jsonString == #"{"entrypoint":"exec sleep 30","submission_id":"j"}"#)

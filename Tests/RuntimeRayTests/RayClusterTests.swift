@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import RuntimeCore
+import Testing
+@testable import RuntimeRay
+
+/// The dashboard of a real Ray cluster with a node that has the custom
+/// resource `node_b` (`scripts/ray-cluster.sh` starts one and sets it).
+private let rayAddress = ProcessInfo.processInfo.environment["RUNTIME_RAY_ADDRESS"]
+
+/// The Ray backend against a real cluster: enabled only when
+/// `RUNTIME_RAY_ADDRESS` names its dashboard. Every wait is for an event,
+/// with a deadline.
+@Suite(.enabled(if: rayAddress != nil, "needs a Ray cluster: set RUNTIME_RAY_ADDRESS"), .serialized,
+       .timeLimit(.minutes(3)))
+struct RayClusterTests {
+    @Test func aJobRunsOnANodeAndStops() async throws {
+        try await withLauncher { launcher in
+            let started = ContinuousClock.now
+            let job = try await launcher.submit(Self.launch(["sleep", "30"]))
+            let info = try await within(.seconds(60), "the job to start") { await job.started() }
+            #expect(info?.status == .running, "\(String(describing: info))")
+            print("submit → RUNNING: \(ContinuousClock.now - started)")
+            let node = try #require(try await within(.seconds(10), "the job's node") { await job.node() })
+            let nodes = try await launcher.client.nodes()
+            #expect(nodes.contains { $0.nodeID == node && $0.isAlive }, "\(node) is not among \(nodes.map(\.nodeID))")
+
+            let stopping = ContinuousClock.now
+            await job.stop()
+            print("stop: \(ContinuousClock.now - stopping)")
+            #expect(try await launcher.client.info(job.id)?.status == .stopped)
+            #expect(await job.ended() == "the Ray job \(job.id) was STOPPED")
+            #expect(!job.isPolling)
+            #expect(launcher.jobsToDelete == [job.id])
+
+            await launcher.deleteEndedJobs()
+            #expect(launcher.jobsToDelete.isEmpty)
+            #expect(try await launcher.client.info(job.id) == nil)
+            // Deleted once Ray stopped watching it: no record comes back.
+            try await staysTrue(for: .seconds(4), "the deleted job stays deleted") {
+                try await launcher.client.info(job.id) == nil
+            }
+        }
+    }
+
+    @Test func aCustomResourcePlacesTheJobOnTheNodeThatHasIt() async throws {
+        try await withLauncher { launcher in
+            let job = try await launcher.submit(Self.launch(["sleep", "30"], resources: WorkerResources(custom: ["node_b": 1])))
+            let node = try #require(try await within(.seconds(60), "the job's node") { await job.node() })
+            let placed = try #require(try await launcher.client.nodes().first { $0.nodeID == node })
+            #expect(placed.resources["node_b"] == 1, "placed on \(placed)")
+            #expect(try await launcher.client.info(job.id)?.metadata[RayWorkerLauncher.serverMetadataKey] == launcher.server)
+            await job.stop()
+        }
+    }
+
+    @Test func aFailingCommandEndsFailedWithRaysReason() async throws {
+        try await withLauncher { launcher in
+            let job = try await launcher.submit(Self.launch(["sh", "-c", "echo 'it broke' >&2; exit 3"]))
+            // A waiter that leaves early; then two that share one poll.
+            let leaving = Task { await job.ended() }
+            leaving.cancel()
+            #expect(await leaving.value == "the wait for the Ray job \(job.id) to end was cancelled")
+            let (reason, second) = try await within(.seconds(60), "the job to end") {
+                async let first = job.ended()
+                async let second = job.ended()
+                return await (first, second)
+            }
+            #expect(reason.hasPrefix("the Ray job \(job.id) FAILED: "), "\(reason)")
+            #expect(reason.contains("exit code 3") && reason.contains("it broke"), "\(reason)")
+            #expect(second == reason)
+            #expect(!job.isPolling)
+            #expect(job.latestInfo?.driverExitCode == 3)
+            await job.stop()
+            #expect(await job.ended() == reason)
+        }
+    }
+
+    @Test func argumentsAndEnvironmentReachTheCommandExactly() async throws {
+        try await withLauncher { launcher in
+            // One value Ray would expand (so it goes on the command line), one it would not.
+            let value = #"a b'c"$HOME`x`\${HOME}"#, plain = #"a b'c" \ ;|&*"#
+            let script = #"""
+                [ "$RAY_TEST_VALUE" = "$1" ] && [ "$RAY_TEST_PLAIN" = "$2" ] && [ "$3" = '' ] \#
+                || { echo "got <$RAY_TEST_VALUE> <$RAY_TEST_PLAIN> <$1> <$2> <$3>"; exit 7; }
+                """#
+            let job = try await launcher.submit(Self.launch(["sh", "-c", script, "sh", value, plain, ""],
+                                                            environment: ["RAY_TEST_VALUE": value, "RAY_TEST_PLAIN": plain]))
+            let reason = try await within(.seconds(60), "the job to end") { await job.ended() }
+            #expect(reason == "the Ray job \(job.id) SUCCEEDED (its command exited with code 0)")
+            await job.stop()
+        }
+    }
+
+    @Test func aTakenIdIsRefusedWithRaysMessage() async throws {
+        try await withLauncher { launcher in
+            let launch = Self.launch(["sleep", "30"])
+            let job = try await launcher.submit(launch)
+            let error = await #expect(throws: RuntimeError.self) { try await launcher.submit(launch) }
+            #expect(error?.message.contains("already exists") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("HTTP 500") == true, "\(String(describing: error))")
+            await job.stop()
+        }
+    }
+
+    /// Ray stops a `PENDING` job only once it has a node: the stop gives up
+    /// after its timeout and says so.
+    @Test func aJobNoNodeCanTakeIsGivenUpAfterTheStopTimeout() async throws {
+        try await withLauncher(stopTimeout: .seconds(2)) { launcher in
+            let job = try await launcher.submit(Self.launch(["sleep", "30"],
+                                                            resources: WorkerResources(custom: ["no_such_node": 1])))
+            #expect(try await launcher.client.info(job.id)?.status == .pending)
+            let stopping = ContinuousClock.now
+            await job.stop()
+            #expect(ContinuousClock.now - stopping < .seconds(8))
+            #expect(await job.ended() == "the Ray job \(job.id) was stopped by the runtime")
+            #expect(launcher.jobsToDelete.isEmpty)
+        }
+    }
+
+    @Test func stopAllStopsAndDeletesEveryJobOfItsServer() async throws {
+        try await withLauncher { launcher in
+            try await withLauncher { other in
+                let mine = [try await launcher.submit(Self.launch(["sleep", "30"])),
+                            try await launcher.submit(Self.launch(["sh", "-c", "exit 0"]))]
+                let theirs = try await other.submit(Self.launch(["sleep", "30"]))
+                for job in mine + [theirs] {
+                    _ = try await within(.seconds(60), "\(job.id) to start") { await job.started() }
+                }
+                let stopped = try await launcher.stopAll()
+                #expect(stopped.contains(mine[0].id) && !stopped.contains(theirs.id))
+                let left = try await launcher.client.list().filter {
+                    $0.metadata[RayWorkerLauncher.serverMetadataKey] == launcher.server
+                }
+                #expect(left.isEmpty, "\(left)")
+                #expect(try await launcher.client.info(theirs.id)?.status == .running)
+                #expect(try await other.stopAll() == [theirs.id])
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static func launch(_ arguments: [String], resources: WorkerResources = WorkerResources(),
+                               environment: [String: String] = [:]) -> RemoteWorkerLaunch {
+        RemoteWorkerLaunch(id: "runtime-worker-test-\(UUID().uuidString.prefix(8).lowercased())", arguments: arguments,
+                           environment: environment, resources: resources)
+    }
+
+    /// Runs `body` with a launcher of its own server name, and always shuts
+    /// it down (its jobs stopped first).
+    private func withLauncher(stopTimeout: Duration = .seconds(10),
+                              _ body: (RayWorkerLauncher) async throws -> Void) async throws {
+        let launcher = try RayWorkerLauncher(dashboard: rayAddress ?? "", server: "test-\(UUID().uuidString)",
+                                             logger: Logger(label: "ray-test"), pollInterval: .milliseconds(200) ... .seconds(2),
+                                             stopTimeout: stopTimeout)
+        do {
+            try await body(launcher)
+        } catch {
+            _ = try? await launcher.stopAll()
+            await launcher.shutdown()
+            throw error
+        }
+        _ = try? await launcher.stopAll()
+        await launcher.shutdown()
+    }
+}
+
+/// `body`'s result, or a failure when it takes longer than `limit`.
+private func within<T: Sendable>(_ limit: Duration, _ what: String,
+                                 _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw TimedOut(what: what, limit: limit)
+        }
+        return value
+    }
+}
+
+/// Fails when `condition` stops holding within `duration` (checked every 200 ms).
+private func staysTrue(for duration: Duration, _ what: String, _ condition: () async throws -> Bool) async throws {
+    let end = ContinuousClock.now + duration
+    while ContinuousClock.now < end {
+        #expect(try await condition(), "\(what)")
+        try await Task.sleep(for: .milliseconds(200))
+    }
+}
+
+private struct TimedOut: Error, CustomStringConvertible {
+    var what: String
+    var limit: Duration
+    var description: String { "waited \(limit) for \(what)" }
+}
