@@ -51,7 +51,10 @@ public struct RayJobSubmission: Sendable, Equatable {
                 environment: [String: String] = [:], metadata: [String: String] = [:]) throws(RuntimeError) {
         for (name, value) in environment {
             if name.isEmpty || name.contains("=") || name.utf8.contains(0) || value.utf8.contains(0) {
-                throw RuntimeError(.invalidRequest, "the environment variable \(ShellCommand.quote(name)) cannot be passed to a Ray job: a name must be non-empty without = or NUL, and a value without NUL")
+                throw RuntimeError(.invalidRequest, """
+                    the environment variable \(ShellCommand.quote(name)) cannot be passed to a Ray job: \
+                    a name must be non-empty without = or NUL, and a value without NUL
+                    """)
             }
         }
         let onCommandLine = environment.filter { $0.value.contains("$") }.sorted { $0.key < $1.key }
@@ -70,7 +73,8 @@ public struct RayJobSubmission: Sendable, Equatable {
         if let megabytes = resources.memoryMB {
             let (bytes, overflow) = megabytes.multipliedReportingOverflow(by: 1 << 20)
             guard megabytes >= 0, !overflow else {
-                throw RuntimeError(.invalidRequest, "a Ray job's memory must be at least 0 MiB and fit in 64 bits of bytes, not \(megabytes) MiB")
+                throw RuntimeError(.invalidRequest,
+                                   "a Ray job's memory must be at least 0 MiB and fit in 64 bits of bytes, not \(megabytes) MiB")
             }
             memoryBytes = bytes
         }

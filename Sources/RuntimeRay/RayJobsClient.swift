@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Logging
 import NIOCore
 import NIOHTTP1
 import RuntimeCore
@@ -18,23 +17,23 @@ public struct RayJobsClient: Sendable {
     /// The largest answer read, in bytes (a longer one is an error).
     public let maximumResponseBytes: Int
     private let http: HTTPClient
-    private let logger: Logger
 
     /// A client of the dashboard at `address` (`http://HOST:PORT`) through
     /// `httpClient`, which the caller keeps and shuts down.
     /// Throws `INVALID_REQUEST` for an address that is not `http://` or `https://`.
     public init(address: String, httpClient: HTTPClient, timeout: Duration = .seconds(10),
-                maximumResponseBytes: Int = 8 << 20, logger: Logger = Logger(label: "runtime.ray")) throws(RuntimeError) {
+                maximumResponseBytes: Int = 8 << 20) throws(RuntimeError) {
         var address = address
         while address.hasSuffix("/") { address.removeLast() }
-        guard address.hasPrefix("http://") || address.hasPrefix("https://"), address.count > "https://".count else {
-            throw RuntimeError(.invalidRequest, "the Ray dashboard address must be http://HOST:PORT, not \(address.isEmpty ? "nothing" : address)")
+        let scheme = ["http://", "https://"].first { address.hasPrefix($0) }
+        guard let scheme, address.count > scheme.count else {
+            throw RuntimeError(.invalidRequest,
+                               "the Ray dashboard address must be http://HOST:PORT, not \(address.isEmpty ? "nothing" : address)")
         }
         self.address = address
         self.http = httpClient
         self.timeout = timeout
         self.maximumResponseBytes = maximumResponseBytes
-        self.logger = logger
     }
 
     /// Submits a job (`POST /api/jobs/`) and returns its submission id.
@@ -76,8 +75,8 @@ public struct RayJobsClient: Sendable {
     }
 
     /// Asks the job to stop (`POST /api/jobs/{id}/stop`): Ray signals the
-    /// command (SIGTERM, then SIGKILL after its grace time) and returns at
-    /// once. Returns Ray's `stopped`: whether the job was still there to stop;
+    /// command's processes (SIGTERM, then SIGKILL 3 s later, Ray's
+    /// `RAY_JOB_STOP_WAIT_TIME_S`) and returns at once. Returns Ray's `stopped`: whether the job was still there to stop;
     /// false too when Ray has no such job.
     public func stop(_ id: String) async throws(RuntimeError) -> Bool {
         let call = "POST /api/jobs/\(id)/stop"
@@ -93,8 +92,9 @@ public struct RayJobsClient: Sendable {
     ///
     /// Ray 2.60 watches a job for a second or two after it ended: a job
     /// deleted in that time comes back as a `FAILED` record with the
-    /// entrypoint `Entrypoint not found.` and no metadata. ``RayWorkerJob/stop()``
-    /// waits for that; ``RayWorkerLauncher/stopAll(ownedBy:)`` deletes such records.
+    /// entrypoint `Entrypoint not found.` and no metadata. So the launcher
+    /// deletes a stopped job only ``RayWorkerLauncher/deleteDelay`` after its
+    /// end, and ``RayWorkerLauncher/stopAll(ownedBy:)`` deletes such records.
     public func delete(_ id: String) async throws(RuntimeError) -> Bool {
         let call = "DELETE /api/jobs/\(id)"
         let answer = try await send(.DELETE, "/api/jobs/\(Self.pathSegment(id))", call: call)
@@ -156,9 +156,10 @@ public struct RayJobsClient: Sendable {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw RuntimeError(.internalError, "the Ray dashboard at \(address) did not answer \(call) within \(timeout)",
                                cause: error)
-        } catch is CancellationError {
-            throw RuntimeError(.limitExceeded, "\(call) to the Ray dashboard was cancelled", cause: CancellationError())
         } catch {
+            if Task.isCancelled {
+                throw RuntimeError(.limitExceeded, "\(call) to the Ray dashboard was cancelled", cause: error)
+            }
             throw RuntimeError(.internalError, "the Ray dashboard at \(address) could not be reached for \(call): \(error)",
                                cause: error)
         }
@@ -166,7 +167,8 @@ public struct RayJobsClient: Sendable {
 
     /// One request and its whole answer, refusing a body over the limit.
     private func exchange(_ request: HTTPClientRequest) async throws -> Answer {
-        let response = try await http.execute(request, deadline: .now() + Self.timeAmount(timeout), logger: logger)
+        // No logger: the client's own debug lines would repeat every poll.
+        let response = try await http.execute(request, deadline: .now() + Self.timeAmount(timeout))
         if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), length > maximumResponseBytes {
             throw RayResponseTooLarge()
         }
@@ -183,14 +185,16 @@ public struct RayJobsClient: Sendable {
         do {
             return try JSONParser.parse(answer.body)
         } catch {
-            throw RuntimeError(.internalError, "the Ray dashboard's answer to \(call) is not JSON (\(error)): \(Self.excerpt(answer.body))",
+            throw RuntimeError(.internalError,
+                               "the Ray dashboard's answer to \(call) is not JSON (\(error)): \(Self.excerpt(answer.body))",
                                cause: error)
         }
     }
 
     /// The error for an HTTP status other than the one expected, with Ray's message.
     private func refusal(_ call: String, _ answer: Answer) -> RuntimeError {
-        RuntimeError(.internalError, "the Ray dashboard refused \(call) (HTTP \(answer.status) \(answer.reason)): \(Self.rayMessage(answer.body))")
+        RuntimeError(.internalError,
+                     "the Ray dashboard refused \(call) (HTTP \(answer.status) \(answer.reason)): \(Self.rayMessage(answer.body))")
     }
 
     /// What Ray said in a failure's body: the `msg` or `message` of a JSON

@@ -65,7 +65,7 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
             owned = http
         }
         do {
-            client = try RayJobsClient(address: dashboard, httpClient: http, timeout: requestTimeout, logger: logger)
+            client = try RayJobsClient(address: dashboard, httpClient: http, timeout: requestTimeout)
         } catch {
             try? owned?.syncShutdown()
             throw error

@@ -138,6 +138,9 @@ struct RayRequestTests {
         }
         let launcher = try RayWorkerLauncher(dashboard: "http://127.0.0.1:8265/", server: "s")
         #expect(launcher.client.address == "http://127.0.0.1:8265")
+        let short = try RayWorkerLauncher(dashboard: "http://h", server: "s")
+        #expect(short.client.address == "http://h")
+        await short.shutdown()
         #expect(launcher.name == "ray")
         await launcher.shutdown()
     }
