@@ -120,6 +120,9 @@ final class RayJobMonitor: Sendable {
     /// Whether a poll task runs (for tests).
     var isPolling: Bool { state.withLock { $0.poller != nil } }
 
+    /// The pause the poll task is in between two polls, if it is in one (for tests).
+    var currentPause: Duration? { state.withLock { $0.poller != nil && $0.pausing ? $0.pause : nil } }
+
     private func startPolling(_ state: inout State) {
         guard state.poller == nil, state.snapshot.end == nil else { return }
         state.generations += 1

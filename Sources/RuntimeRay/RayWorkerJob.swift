@@ -37,6 +37,9 @@ public final class RayWorkerJob: RemoteWorkerJob {
     /// Whether a poll of the job runs now (someone waits on it).
     public var isPolling: Bool { monitor.isPolling }
 
+    /// The pause of the poll between two answers, if it is in one (for tests).
+    var currentPause: Duration? { monitor.currentPause }
+
     /// The id of the node the job runs on (Ray's `driver_node_id`, 56 hex
     /// digits), waiting while it is `PENDING`; nil when the job ended without
     /// running, or the waiting task is cancelled.

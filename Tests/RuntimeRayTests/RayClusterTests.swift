@@ -76,6 +76,33 @@ struct RayClusterTests {
         }
     }
 
+    /// Polls space out while the job runs unchanged; a new waiter gets a
+    /// fresh answer at once, not at the end of the pause.
+    @Test func pollsSpaceOutAndANewWaiterIsAnsweredAtOnce() async throws {
+        try await withLauncher(pollInterval: .milliseconds(200) ... .seconds(60)) { launcher in
+            let job = try await launcher.submit(Self.launch(["sleep", "60"]))
+            let watcher = Task { await job.ended() }
+            defer { watcher.cancel() }
+            _ = try await within(.seconds(60), "the job to start") { await job.started() }
+            try await within(.seconds(30), "a pause of 3 s or more") {
+                while (job.currentPause ?? .zero) < .seconds(3) { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            _ = try await launcher.client.stop(job.id)
+            _ = try await within(.seconds(30), "Ray to stop the job") {
+                while try await launcher.client.info(job.id)?.status.isTerminal != true {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let asked = ContinuousClock.now
+            let reason = try await within(.seconds(30), "the job's end") { await job.ended() }
+            #expect(ContinuousClock.now - asked < .seconds(2), "answered after \(ContinuousClock.now - asked)")
+            #expect(reason == "the Ray job \(job.id) was STOPPED")
+            #expect(await watcher.value == reason)
+            #expect(!job.isPolling)
+            await job.stop()
+        }
+    }
+
     @Test func argumentsAndEnvironmentReachTheCommandExactly() async throws {
         try await withLauncher { launcher in
             // One value Ray would expand (so it goes on the command line), one it would not.
@@ -177,9 +204,10 @@ struct RayClusterTests {
     /// Runs `body` with a launcher of its own server name, and always shuts
     /// it down (its jobs stopped first).
     private func withLauncher(stopTimeout: Duration = .seconds(10),
+                              pollInterval: ClosedRange<Duration> = .milliseconds(200) ... .seconds(2),
                               _ body: (RayWorkerLauncher) async throws -> Void) async throws {
         let launcher = try RayWorkerLauncher(dashboard: rayAddress ?? "", server: "test-\(UUID().uuidString)",
-                                             logger: Logger(label: "ray-test"), pollInterval: .milliseconds(200) ... .seconds(2),
+                                             logger: Logger(label: "ray-test"), pollInterval: pollInterval,
                                              stopTimeout: stopTimeout)
         do {
             try await body(launcher)
