@@ -22,11 +22,14 @@ public struct RayJobInfo: Sendable, Equatable {
     public var driverExitCode: Int?
     /// `metadata`: the labels it was submitted with.
     public var metadata: [String: String]
+    /// `end_time`: when it ended, in milliseconds since 1970 by the head
+    /// node's clock (nil until it has).
+    public var endTime: Int?
 
     /// A job's details.
     public init(submissionID: String?, status: RayJobStatus, entrypoint: String = "", message: String? = nil,
                 errorType: String? = nil, driverNodeID: String? = nil, driverExitCode: Int? = nil,
-                metadata: [String: String] = [:]) {
+                metadata: [String: String] = [:], endTime: Int? = nil) {
         self.submissionID = submissionID
         self.status = status
         self.entrypoint = entrypoint
@@ -35,6 +38,7 @@ public struct RayJobInfo: Sendable, Equatable {
         self.driverNodeID = driverNodeID
         self.driverExitCode = driverExitCode
         self.metadata = metadata
+        self.endTime = endTime
     }
 
     /// Reads Ray's JSON; nil when it is not an object with a string `status`.
@@ -48,6 +52,7 @@ public struct RayJobInfo: Sendable, Equatable {
         self.init(submissionID: json["submission_id"]?.stringValue, status: RayJobStatus(rawValue: status),
                   entrypoint: json["entrypoint"]?.stringValue ?? "", message: json["message"]?.stringValue,
                   errorType: json["error_type"]?.stringValue, driverNodeID: json["driver_node_id"]?.stringValue,
-                  driverExitCode: json["driver_exit_code"]?.intValue, metadata: metadata)
+                  driverExitCode: json["driver_exit_code"]?.intValue, metadata: metadata,
+                  endTime: json["end_time"]?.intValue)
     }
 }

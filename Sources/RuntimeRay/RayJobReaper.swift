@@ -29,6 +29,11 @@ final class RayJobReaper: Sendable {
         due.withLock { $0[id] = endedAt + delay }
     }
 
+    /// Deletes `ids` now (jobs that ended long ago).
+    func deleteNow(_ ids: [String]) async {
+        await delete(ids)
+    }
+
     /// The jobs waiting to be deleted.
     var waiting: [String] { due.withLock { Array($0.keys) } }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Logging
 import NIOCore
 import RuntimeCore
@@ -111,41 +112,53 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
     }
 
     /// Stops every job that `server` (this launcher's ``server`` when nil)
-    /// submitted and that has not ended, as ``RayWorkerJob/stop()`` does,
-    /// all at once, and deletes all of that server's jobs from Ray (so this
-    /// takes about ``deleteDelay``, or ``stopTimeout`` when a job does not
-    /// end). Also deletes the records Ray made up for jobs deleted too early
-    /// (see ``RayJobsClient/delete(_:)``) whose ids have ``submissionIDPrefix``.
-    /// Returns the submission ids of the jobs it stopped. For a shutdown, and
-    /// for a start after a crash.
+    /// submitted and that has not ended, as ``RayWorkerJob/stop()`` does, all
+    /// at once, and deletes all of that server's jobs from Ray: at once those
+    /// that ended over half a minute ago, the others once they have been over
+    /// for ``deleteDelay`` (at the next launch, ``deleteEndedJobs()`` or
+    /// ``shutdown()``). Also deletes the records Ray made up for jobs deleted
+    /// too early (see ``RayJobsClient/delete(_:)``) whose ids have
+    /// ``submissionIDPrefix``. Returns the submission ids of the jobs it
+    /// stopped, once they have ended (or ``stopTimeout`` has passed).
     @discardableResult
     public func stopAll(ownedBy server: String? = nil) async throws(RuntimeError) -> [String] {
         let owner = server ?? self.server
         let jobs = try await client.list()
-        let owned = jobs.filter { $0.metadata[Self.serverMetadataKey] == owner }.compactMap(\.submissionID)
-        let running = jobs.filter { $0.metadata[Self.serverMetadataKey] == owner && !$0.status.isTerminal }
-            .compactMap(\.submissionID)
+        let owned = jobs.filter { $0.metadata[Self.serverMetadataKey] == owner }
+        let running = owned.filter { !$0.status.isTerminal }.compactMap(\.submissionID)
+        // Ray's clock against ours: a skew over the margin costs one record Ray remakes.
+        let longAgo = Int(Date().timeIntervalSince1970 * 1000) - 30_000
+        let old = owned.filter { $0.status.isTerminal && ($0.endTime ?? .max) < longAgo }.compactMap(\.submissionID)
+        let recent = owned.filter { $0.status.isTerminal && ($0.endTime ?? .max) >= longAgo }.compactMap(\.submissionID)
         let remade = jobs.filter(Self.isRemadeRecord).compactMap(\.submissionID)
         if !running.isEmpty {
             logger.info("stopping the Ray jobs of a server", metadata: ["server": "\(owner)", "jobs": "\(running)"])
         }
+        for id in recent { reaper.schedule(id, endedAt: .now) }
         await withTaskGroup(of: Void.self) { group in
-            for id in owned {
+            for id in running {
                 group.addTask { await self.job(id: id).stop() }
             }
-            for id in remade {
-                group.addTask {
-                    do throws(RuntimeError) {
-                        _ = try await self.client.delete(id)
-                    } catch {
-                        self.logger.warning("cannot delete an ended Ray job",
-                                            metadata: ["ray.job": "\(id)", "error": "\(error.message)"])
-                    }
-                }
-            }
+            group.addTask { await self.reaper.deleteNow(old + remade) }
         }
-        await reaper.deleteAll()
         return running
+    }
+
+    /// Stops the jobs a crashed run of this server left (``stopAll(ownedBy:)``):
+    /// the runtime calls it once, before its first launch.
+    public func prepare() async throws(RuntimeError) {
+        let stopped = try await stopAll()
+        if !stopped.isEmpty {
+            logger.warning("stopped Ray jobs an earlier run of this server left", metadata: ["jobs": "\(stopped)"])
+        }
+    }
+
+    /// A record Ray re-created, with nothing of the job in it, for one of
+    /// this backend's jobs deleted while Ray still watched it.
+    static func isRemadeRecord(_ job: RayJobInfo) -> Bool {
+        guard let id = job.submissionID else { return false }
+        return id.hasPrefix(submissionIDPrefix) && job.status.isTerminal && job.metadata.isEmpty
+            && job.entrypoint == "Entrypoint not found."
     }
 
     /// Deletes from Ray the jobs stopped so far (``RayWorkerJob/stop()``
@@ -159,17 +172,9 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
     /// The ids of the stopped jobs not yet deleted from Ray.
     public var jobsToDelete: [String] { reaper.waiting.sorted() }
 
-    /// A record Ray re-created, with nothing of the job in it, for one of
-    /// this backend's jobs deleted while Ray still watched it.
-    static func isRemadeRecord(_ job: RayJobInfo) -> Bool {
-        guard let id = job.submissionID else { return false }
-        return id.hasPrefix(submissionIDPrefix) && job.status.isTerminal && job.metadata.isEmpty
-            && job.entrypoint == "Entrypoint not found."
-    }
-
     /// Deletes the stopped jobs (``deleteEndedJobs()``), then releases the
-    /// HTTP client the launcher made (not one it was given). Call it once no
-    /// job is in use any more.
+    /// HTTP client the launcher made (not one it was given). The runtime
+    /// calls it once, at its shutdown, after it stopped every worker.
     public func shutdown() async {
         await reaper.deleteAll()
         guard let ownedHTTPClient else { return }

@@ -156,13 +156,35 @@ struct RayClusterTests {
                 }
                 let stopped = try await launcher.stopAll()
                 #expect(stopped.contains(mine[0].id) && !stopped.contains(theirs.id))
+                #expect(Set(launcher.jobsToDelete) == Set(mine.map(\.id)))
+                await launcher.deleteEndedJobs()
                 let left = try await launcher.client.list().filter {
                     $0.metadata[RayWorkerLauncher.serverMetadataKey] == launcher.server
                 }
                 #expect(left.isEmpty, "\(left)")
                 #expect(try await launcher.client.info(theirs.id)?.status == .running)
                 #expect(try await other.stopAll() == [theirs.id])
+                #expect(try await other.client.info(theirs.id)?.status == .stopped)
             }
+        }
+    }
+
+    /// A server that crashed left a job running; the next run of the same
+    /// server name stops it when the runtime prepares its launcher.
+    @Test func prepareStopsWhatACrashedRunOfTheServerLeft() async throws {
+        let server = "test-crashed-\(UUID().uuidString)"
+        let left = try await withLauncher(server: server) { crashed in
+            let job = try await crashed.submit(Self.launch(["sleep", "60"]))
+            _ = try await within(.seconds(60), "the job to start") { await job.started() }
+            return job.id  // and no stop: the server "crashed"
+        }
+        try await withLauncher(server: server) { next in
+            #expect(try await next.client.info(left)?.status == .running)
+            try await next.prepare()
+            #expect(try await next.client.info(left)?.status == .stopped)
+            #expect(next.jobsToDelete == [left])
+            await next.deleteEndedJobs()
+            #expect(try await next.client.info(left) == nil)
         }
     }
 
@@ -201,23 +223,26 @@ struct RayClusterTests {
                            environment: environment, resources: resources)
     }
 
-    /// Runs `body` with a launcher of its own server name, and always shuts
-    /// it down (its jobs stopped first).
-    private func withLauncher(stopTimeout: Duration = .seconds(10),
-                              pollInterval: ClosedRange<Duration> = .milliseconds(200) ... .seconds(2),
-                              _ body: (RayWorkerLauncher) async throws -> Void) async throws {
-        let launcher = try RayWorkerLauncher(dashboard: rayAddress ?? "", server: "test-\(UUID().uuidString)",
+    /// Runs `body` with a launcher (of a server name of its own unless
+    /// `server` is given), and always shuts it down, its jobs stopped first
+    /// unless `server` is given.
+    private func withLauncher<T>(server: String? = nil, stopTimeout: Duration = .seconds(10),
+                                 pollInterval: ClosedRange<Duration> = .milliseconds(200) ... .seconds(2),
+                                 _ body: (RayWorkerLauncher) async throws -> T) async throws -> T {
+        let launcher = try RayWorkerLauncher(dashboard: rayAddress ?? "", server: server ?? "test-\(UUID().uuidString)",
                                              logger: Logger(label: "ray-test"), pollInterval: pollInterval,
                                              stopTimeout: stopTimeout)
+        let result: T
         do {
-            try await body(launcher)
+            result = try await body(launcher)
         } catch {
             _ = try? await launcher.stopAll()
             await launcher.shutdown()
             throw error
         }
-        _ = try? await launcher.stopAll()
+        if server == nil { _ = try? await launcher.stopAll() }
         await launcher.shutdown()
+        return result
     }
 }
 

@@ -72,7 +72,7 @@ struct RayRequestTests {
         #expect(info == RayJobInfo(submissionID: "runtime-worker-1", status: .failed, entrypoint: "exec sh -c 'exit 3'",
                                    message: "Job entrypoint command failed with exit code 3. No logs available.",
                                    errorType: "JOB_ENTRYPOINT_COMMAND_ERROR", driverNodeID: "a1b2", driverExitCode: 3,
-                                   metadata: ["python_runtime_server": "s"]))
+                                   metadata: ["python_runtime_server": "s"], endTime: 2))
         #expect(info.status.isTerminal)
         let pending = try #require(RayJobInfo(json: ["status": "PENDING", "driver_node_id": nil]))
         #expect(pending.driverNodeID == nil && !pending.status.isTerminal)
