@@ -43,12 +43,18 @@ public struct RayJobSubmission: Sendable, Equatable {
     /// with a `$` is set on the command line instead, exactly
     /// (`exec env 'NAME=VALUE' ARGUMENTS`), and every other one in `env_vars`.
     ///
-    /// Throws `INVALID_REQUEST` for no arguments, a NUL in one, a negative or
+    /// Throws `INVALID_REQUEST` for an empty submission id or one with a `/`
+    /// (Ray names the job's log file after it: the submit fails, yet the job
+    /// stays `PENDING` for good), no arguments, a NUL in one, a negative or
     /// non-finite amount, an environment variable name that is empty or
     /// holds `=` or a NUL, and an executable with `=` in its name when `env`
     /// must come before it.
     public init(submissionID: String, arguments: [String], resources: WorkerResources,
                 environment: [String: String] = [:], metadata: [String: String] = [:]) throws(RuntimeError) {
+        guard !submissionID.isEmpty, !submissionID.contains("/"), !submissionID.utf8.contains(0) else {
+            throw RuntimeError(.invalidRequest,
+                               "a Ray job's submission id must be non-empty without / or NUL, not \(ShellCommand.quote(submissionID))")
+        }
         for (name, value) in environment {
             if name.isEmpty || name.contains("=") || name.utf8.contains(0) || value.utf8.contains(0) {
                 throw RuntimeError(.invalidRequest, """

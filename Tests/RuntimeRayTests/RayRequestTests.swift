@@ -48,6 +48,9 @@ struct RayRequestTests {
             (WorkerResources(), ["A=B": "x"]),
             (WorkerResources(), ["A": "x\u{0}"]),
         ]
+        for id in ["", "a/b"] {
+            #expect(throws: RuntimeError.self) { try RayJobSubmission(submissionID: id, arguments: ["true"], resources: WorkerResources()) }
+        }
         for (resources, environment) in bad {
             let error = #expect(throws: RuntimeError.self) {
                 try RayJobSubmission(submissionID: "j", arguments: ["true"], resources: resources, environment: environment)
