@@ -130,6 +130,22 @@ struct RemoteWorkerTests {
         await runtime.shutdown()
     }
 
+    @Test func aRemoteWorkerEndsItsSessionPastTheMemoryLimit() async throws {
+        let launcher = ProcessLauncher()
+        let runtime = remoteRuntime(launcher) { $0.memoryLimitBytes = 200 << 20 }
+        let (_, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import time
+            hog = bytearray(400 << 20)
+            for i in range(0, len(hog), 4096):
+                hog[i] = 1
+            time.sleep(1000)
+            """])
+        #expect(snapshot.status == .failed)
+        #expect(snapshot.error?.type == "WorkerCrashed")
+        #expect(snapshot.error?.message.contains("passed its memory limit of 200 MiB") == true, "\(String(describing: snapshot.error))")
+        await runtime.shutdown()
+    }
+
     @Test func warmRemoteWorkersAreConnectedBeforeTheRun() async throws {
         let launcher = ProcessLauncher()
         let runtime = remoteRuntime(launcher, warm: 1)

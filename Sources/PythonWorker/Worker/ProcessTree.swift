@@ -7,6 +7,12 @@ enum ProcessTree {
     /// own PID namespace (sandboxed, the worker is pid 2 under its init) that
     /// is every process but those two; else the worker's descendants.
     static func killOthers() {
+        for pid in members() where pid != getpid() { _ = kill(pid, SIGKILL) }
+    }
+
+    /// The worker and the processes its program started (the same rule as
+    /// ``killOthers()``).
+    static func members() -> [pid_t] {
         let own = getpid()
         let sandboxed = own == 2
         var parents: [pid_t: pid_t] = [:]
@@ -18,9 +24,7 @@ enum ProcessTree {
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             if fields.count > 1, let parent = pid_t(fields[1]) { parents[pid] = parent }
         }
-        for pid in parents.keys where sandboxed ? pid != 1 : descends(pid, from: own, parents: parents) {
-            _ = kill(pid, SIGKILL)
-        }
+        return [own] + parents.keys.filter { sandboxed ? $0 != 1 : descends($0, from: own, parents: parents) }
     }
 
     private static func descends(_ pid: pid_t, from ancestor: pid_t, parents: [pid_t: pid_t]) -> Bool {

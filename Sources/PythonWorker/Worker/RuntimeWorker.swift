@@ -33,6 +33,7 @@ public enum RuntimeWorker {
         var sandbox = WorkerSandboxOptions()
         var zygote = false
         var connect: String?
+        var memoryLimit: Int?
         var index = 0
         while index < arguments.count {
             let name = arguments[index]
@@ -48,6 +49,8 @@ public enum RuntimeWorker {
                 zygote = true
             case "--connect" where value != nil:
                 connect = value; index += 1
+            case "--memory-limit" where value != nil:
+                memoryLimit = value.flatMap { Int($0) }; index += 1
             default:
                 if sandbox.consume(name, value), WorkerSandboxOptions.takesValue(name) { index += 1 }
             }
@@ -70,7 +73,8 @@ public enum RuntimeWorker {
         // First of all, while this process has one thread: from here on it is
         // the session's worker inside its own namespaces.
         let (confined, refused) = WorkerSandbox(options: sandbox).enter()
-        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused).run(prepared: nil)
+        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused,
+                          memoryLimit: connect == nil ? nil : memoryLimit).run(prepared: nil)
     }
 }
 
@@ -115,6 +119,8 @@ struct WorkerProcessMain {
     var confined: Bool
     /// Sandbox measures the kernel refused, reported in the hello.
     var refused: [String]
+    /// A remote worker's session memory limit in bytes, watched by the worker itself.
+    var memoryLimit: Int? = nil
 
     /// Runs the worker. `prepared` is the interpreter a fork server set up
     /// before forking this process; nil starts one here.
@@ -198,6 +204,7 @@ struct WorkerProcessMain {
         if let raw = RemoteConnection.rawOutput {
             RawOutputForwarder(stdout: raw.stdout, stderr: raw.stderr, channel: channel).start()
         }
+        if let memoryLimit { MemoryWatch(limit: memoryLimit, channel: channel).start() }
 
         // The main thread runs the session's program, so that SIGINT raises
         // KeyboardInterrupt in it.

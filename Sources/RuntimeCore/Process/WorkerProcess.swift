@@ -452,6 +452,10 @@ package final class WorkerProcess: Sendable {
             continuation.yield(.finished)
         case .failed(let error):
             continuation.yield(.failed(error))
+        case .memoryExceeded(let limit, let resident):
+            guard remote != nil else { return "a memory frame from a local worker" }
+            continuation.yield(.limitReached(
+                "the session passed its memory limit of \(limit >> 20) MiB (resident \(resident >> 20) MiB) and was killed"))
         }
         return nil
     }

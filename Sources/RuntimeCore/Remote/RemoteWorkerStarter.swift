@@ -27,6 +27,9 @@ package struct RemoteWorkerStarter: Sendable {
     func arguments() -> [String] {
         var arguments = [settings.workerExecutable, "--connect", advertisedAddress, "--python", settings.pythonExecutable]
         if !configuration.preloadModules.isEmpty { arguments += ["--preload", configuration.preloadModules.joined(separator: ",")] }
+        // The runtime cannot watch a process on another machine: the worker
+        // watches its session's memory itself, and says so before it ends it.
+        if let limit = configuration.memoryLimitBytes { arguments += ["--memory-limit", "\(limit)"] }
         let containment = configuration.containment
         if settings.sandbox, containment.isolateProcesses {
             // The node's own namespaces and Landlock; the server's uids and

@@ -124,6 +124,8 @@ actor WorkerSession: Session {
             finish(stopRequested ? .stopped : .finished)
         case .failed(let error):
             finish(stopRequested ? .stopped : .failed, error: error)
+        case .limitReached(let reason):
+            verdict = verdict ?? reason
         case .warning(let message):
             logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(message)"])
         case .violation(let problem):
