@@ -279,3 +279,31 @@ struct WorkerTicketTests {
         #expect(reply?.header["refused"]?.stringValue?.contains("over the limit") == true)
     }
 }
+
+/// A connected worker whose runtime goes away ends, keeper and all.
+@Suite(.timeLimit(.minutes(1)))
+struct OrphanedRemoteWorkerTests {
+    @Test func aWorkerWhoseRuntimeVanishesExits() async throws {
+        let listener = try WorkerListener(host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        defer { listener.close() }
+        let (ticket, arrival) = listener.issueTicket(lifetime: .seconds(60))
+        let configuration = RuntimeConfiguration()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: configuration.worker.executable)
+        process.arguments = ["--connect", listener.address, "--python", configuration.python.executable]
+        process.environment = ["RUNTIME_WORKER_TICKET": ticket, "PATH": "/usr/bin:/bin"]
+        let ended = Promise<Int32>()
+        process.terminationHandler = { ended.fulfil($0.terminationStatus) }
+        try process.run()
+        guard case .success(let connection) = await arrival.value else {
+            Issue.record("the worker did not connect")
+            return
+        }
+        // The hello shows the worker is up; then the runtime's end goes, as
+        // when the kernel closes a killed server's sockets.
+        let hello = try FrameIO.readMessage(from: connection)
+        #expect(hello?.header["ev"] == "hello")
+        close(connection)
+        #expect(await ended.value == 0, "the worker's keeper exits cleanly once its worker has gone")
+    }
+}
