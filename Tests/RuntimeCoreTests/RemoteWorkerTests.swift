@@ -156,6 +156,7 @@ struct RemoteWorkerTests {
         #expect(snapshot.status == .finished)
         await runtime.shutdown()
         #expect(launcher.jobs.allSatisfy { $0.hasEnded })
+        #expect(launcher.lifecycleCalls == (prepared: 1, shutDown: 1), "prepared once before two launches, shut down once")
     }
 
     @Test func aRunsResourcesGoToItsLaunch() async throws {

@@ -13,7 +13,16 @@ public final class ProcessLauncher: RemoteWorkerLauncher {
     /// Runs after a launch with its job (tests kill it, read its arguments).
     private let arguments = Mutex<[RemoteWorkerLaunch]>([])
 
+    private let calls = Mutex<(prepared: Int, shutDown: Int)>((0, 0))
+
     public init(node: String = "test-node") { self.node = node }
+
+    /// How often the runtime prepared and shut the launcher down.
+    public var lifecycleCalls: (prepared: Int, shutDown: Int) { calls.withLock { $0 } }
+
+    public func prepare() async throws(RuntimeError) { calls.withLock { $0.prepared += 1 } }
+
+    public func shutdown() async { calls.withLock { $0.shutDown += 1 } }
 
     /// Every launch so far.
     public var launches: [RemoteWorkerLaunch] { arguments.withLock { $0 } }

@@ -1,17 +1,20 @@
 import Foundation
 import Glibc
 import Logging
+import Synchronization
 import RuntimeJSON
 import WorkerFrames
 
 /// Starts remote workers: issues a ticket, has the launcher start
 /// `runtime-worker --connect` on a node, and waits for that worker's
 /// connection (or for its job to end, or for the ticket to expire).
-package struct RemoteWorkerStarter: Sendable {
+package final class RemoteWorkerStarter: Sendable {
     package let settings: RemoteWorkers
     package let listener: WorkerListener
     private let configuration: RuntimeConfiguration
     private let logger: Logger
+    /// The launcher's preparation, run once, before the first launch.
+    private let prepared = Mutex<Task<Void, Never>?>(nil)
 
     package init(settings: RemoteWorkers, configuration: RuntimeConfiguration, logger: Logger) throws(RuntimeError) {
         self.settings = settings
@@ -44,6 +47,7 @@ package struct RemoteWorkerStarter: Sendable {
 
     /// A connected, greeted worker with `resources` (over the defaults).
     func start(resources: WorkerResources?) async throws(RuntimeError) -> WorkerProcess {
+        await prepare()
         let wanted = (resources ?? WorkerResources()).merged(over: settings.defaultResources)
         let id = "runtime-worker-\(UUID().uuidString.prefix(12).lowercased())"
         let (ticket, arrival) = listener.issueTicket(lifetime: settings.connectTimeout)
@@ -82,6 +86,25 @@ package struct RemoteWorkerStarter: Sendable {
             await job.stop()
             throw RuntimeError(.internalError, "the \(settings.launcher.name) worker \(id) did not start: \(refusal.description)")
         }
+    }
+
+    private func prepare() async {
+        let launcher = settings.launcher, logger = self.logger
+        let task = prepared.withLock { task in
+            if let task { return task }
+            let made = Task {
+                do throws(RuntimeError) {
+                    try await launcher.prepare()
+                } catch {
+                    logger.warning("the worker launcher could not prepare", metadata: [
+                        "backend": "\(launcher.name)", "reason": "\(error.message)",
+                    ])
+                }
+            }
+            task = made
+            return made
+        }
+        await task.value
     }
 
     /// Resources as a person reads them: `1 CPU, 2048 MiB, gpu_node=1`.

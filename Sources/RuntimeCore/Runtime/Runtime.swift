@@ -154,6 +154,9 @@ public actor Runtime {
         isShutDown = true
         await pool.shutdown()
         for id in order { try? await deleteSession(id: id) }
+        if case .success? = pool.remote, let launcher = configuration.placement.remote?.launcher {
+            await launcher.shutdown()
+        }
         containment.remove()
         try? FileManager.default.removeItem(at: workFolder)
     }
