@@ -20,7 +20,7 @@
 # cluster too (it matches processes by name in all namespaces below it).
 #
 # The cluster (ray[default] from .venv-ray, see scripts/ray-setup.sh, run first):
-#   head:   ray start --head, GCS 127.0.0.1:6379, dashboard + Jobs API
+#   head:   ray start --head, custom resource {"node_a": 1}, GCS 127.0.0.1:6379, dashboard + Jobs API
 #           http://127.0.0.1:8265, $RAY_CLUSTER_HEAD_CPUS logical CPUs (default 4)
 #   node B: ray start --address 127.0.0.1:6379, custom resource {"node_b": 1},
 #           $RAY_CLUSTER_NODE_B_CPUS logical CPUs (default 4); on the same host,
@@ -148,6 +148,7 @@ if ! "$ray" start --head \
       --node-ip-address 127.0.0.1 --port 6379 \
       --dashboard-host 127.0.0.1 --dashboard-port 8265 --include-dashboard true \
       --num-cpus "$head_cpus" --memory "$node_memory" --object-store-memory "$object_store" \
+      --resources '{"node_a": 1}' \
       --min-worker-port 20000 --max-worker-port 20999 \
       --temp-dir "$tmp" --disable-usage-stats >>"$start_log" 2>&1; then
   tail -n 40 "$start_log" >&2
