@@ -351,3 +351,25 @@ int sandbox_pidfd_open(pid_t pid) {
 
 
 int sandbox_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int sandbox_die_with_parent(void) {
+    return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
+int sandbox_accept_cloexec(int socket) {
+    return accept4(socket, NULL, NULL, SOCK_CLOEXEC);
+}
+
+int sandbox_signal_main_thread(int signal) {
+    return (int)syscall(SYS_tgkill, getpid(), getpid(), signal);
+}
+
+void sandbox_reset_signals(void) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int number = 1; number < 32; number++) {
+        if (number == SIGKILL || number == SIGSTOP) continue;
+        signal(number, SIG_DFL);
+    }
+}

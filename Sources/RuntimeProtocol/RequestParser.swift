@@ -140,7 +140,44 @@ private struct Fields {
         if mainFile.isEmpty { throw invalid("python.mainfile is empty", code: .invalidFilename) }
         var number: Int?
         if let value = python["number"], !value.isNull { number = try count(value, "python.number") }
-        return .run(files: files, mainFile: mainFile, number: number)
+        var resources: WorkerResources?
+        if let value = json["resources"], !value.isNull { resources = try self.resources(value) }
+        return .run(files: files, mainFile: mainFile, number: number, resources: resources)
+    }
+
+    /// `resources`: `{"cpus": C, "memory_mb": M, "custom": {"name": amount}}`,
+    /// every member optional, every amount a finite number above zero.
+    private func resources(_ value: JSONValue) throws -> WorkerResources {
+        let members = try object(value, "resources")
+        guard case .object(let pairs) = members else { return WorkerResources() }
+        var resources = WorkerResources()
+        func amount(_ value: JSONValue, _ name: String) throws -> Double {
+            guard let number = value.doubleValue, number.isFinite, number > 0, number <= 1e12 else {
+                throw invalid("\(name) must be a number above 0, not \(value.kindName == "number" ? "\(value)" : value.kindName)")
+            }
+            return number
+        }
+        for (key, member) in pairs {
+            switch key {
+            case "cpus": resources.cpus = try amount(member, "resources.cpus")
+            case "memory_mb":
+                let megabytes = try amount(member, "resources.memory_mb")
+                guard megabytes == megabytes.rounded() else { throw invalid("resources.memory_mb must be a whole number of MiB") }
+                resources.memoryMB = Int(megabytes)
+            case "custom":
+                guard case .object(let custom) = try object(member, "resources.custom") else { break }
+                guard custom.count <= 64 else { throw invalid("resources.custom names more than 64 resources") }
+                for (name, amountValue) in custom {
+                    guard !name.isEmpty, name.utf8.count <= 128 else {
+                        throw invalid("resources.custom: a resource name must have 1 to 128 bytes")
+                    }
+                    resources.custom[name] = try amount(amountValue, "resources.custom.\(name)")
+                }
+            default:
+                throw invalid("resources.\(key) is not a resource: use cpus, memory_mb or custom")
+            }
+        }
+        return resources
     }
 
     private func object(_ value: JSONValue?, _ name: String) throws -> JSONValue {

@@ -44,6 +44,7 @@ extension SessionSnapshot {
         if status == .stopped { fields.append(("killed", .bool(killed))) }
         if let error { fields.append(("error", error.json)) }
         if let valuesLost { fields.append(("valuesLost", .string(valuesLost))) }
+        if let node { fields.append(("node", .string(node))) }
         return .object(fields)
     }
 }

@@ -26,8 +26,12 @@ package enum WireReplies {
 
     /// One entry of `[sessions]:LIST`.
     package static func sessionEntry(_ snapshot: SessionSnapshot) -> JSONValue {
-        ["sessionId": .string(snapshot.sessionId), "status": .string(snapshot.status.rawValue),
-         "startedAt": snapshot.startedAt.map { .string($0.iso8601) } ?? .null]
+        var fields: [(String, JSONValue)] = [
+            ("sessionId", .string(snapshot.sessionId)), ("status", .string(snapshot.status.rawValue)),
+            ("startedAt", snapshot.startedAt.map { .string($0.iso8601) } ?? .null),
+        ]
+        if let node = snapshot.node { fields.append(("node", .string(node))) }
+        return .object(fields)
     }
 
     package static func deleted(sessionId: String) -> Members {

@@ -7,12 +7,21 @@ extension WireRequest {
     public func message(id: JSONValue? = nil) -> JSONValue {
         var fields: [(String, JSONValue)] = [("action", .string(action.rawValue))]
         switch self {
-        case .run(let files, let mainFile, let number):
+        case .run(let files, let mainFile, let number, let resources):
             var python: [(String, JSONValue)] = []
             if let number { python.append(("number", .int(Int64(number)))) }
             python.append(("files", .array(files.map { ["filename": .string($0.filename), "content": .string($0.content)] })))
             python.append(("mainfile", .string(mainFile)))
             fields.append(("python", .object(python)))
+            if let resources {
+                var members: [(String, JSONValue)] = []
+                if let cpus = resources.cpus { members.append(("cpus", .double(cpus))) }
+                if let memory = resources.memoryMB { members.append(("memory_mb", .int(Int64(memory)))) }
+                if !resources.custom.isEmpty {
+                    members.append(("custom", .object(resources.custom.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })))
+                }
+                fields.append(("resources", .object(members)))
+            }
         case .getPlaceholder(let sessionId, let name, let window, let options):
             var placeholder: [(String, JSONValue)] = [("sessionId", .string(sessionId)), ("name", .string(name))]
             if options.exact { placeholder.append(("exact", true)) }

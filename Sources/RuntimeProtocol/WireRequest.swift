@@ -3,7 +3,7 @@ import RuntimeCore
 /// A request of the wire protocol, checked for shape and typed.
 public enum WireRequest: Sendable, Equatable {
     /// `run`: a program's files, its main file, and the file count the client declared.
-    case run(files: [SourceFile], mainFile: String, number: Int?)
+    case run(files: [SourceFile], mainFile: String, number: Int?, resources: WorkerResources? = nil)
     /// `get_placeholder`: a value, paged by `window`, encoded with `options`.
     case getPlaceholder(sessionId: String, name: String, window: RowWindow?, options: ValueReadOptions = ValueReadOptions())
     /// `input` is the client's inline data as it sent it, or a file path.

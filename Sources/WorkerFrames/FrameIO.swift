@@ -74,6 +74,11 @@ package enum FrameIO {
                 let written = Glibc.write(fd, pointer, remaining)
                 if written < 0 {
                     if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK {
+                        var wait = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&wait, 1, -1)
+                        continue
+                    }
                     return errno
                 }
                 remaining -= written
@@ -118,6 +123,13 @@ package enum FrameIO {
             }
             if got < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    // A socket shared with a non-blocking writer (a remote
+                    // worker's one connection): wait for the rest.
+                    var wait = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&wait, 1, -1)
+                    continue
+                }
                 throw Failure(description: "read failed: \(String(cString: strerror(errno)))")
             }
             if got == 0 {

@@ -3,9 +3,21 @@
 /// (an old `runtime-worker` binary beside a new server) with a clear error.
 ///
 /// History: 1 was untyped JSON objects; 2 is the typed frames of this module,
-/// with encoded values travelling as raw parts after their header frame.
+/// with encoded values travelling as raw parts after their header frame; 3
+/// adds what a remote worker needs: the ticket frame it opens its connection
+/// with, `interrupt` and `stopChildren` requests, and run frames that carry
+/// the program's files.
 package enum FrameProtocol {
-    package static let version = 2
+    package static let version = 3
+    /// The environment variable that hands a remote worker its one-time
+    /// ticket (kept off the command line; the worker unsets it at once).
+    package static let ticketVariable = "RUNTIME_WORKER_TICKET"
+    /// The environment variable that lists (comma-separated) the variables
+    /// a remote worker keeps: it drops every other one its node's launcher set.
+    package static let keptEnvironmentVariable = "RUNTIME_WORKER_ENVIRONMENT"
+    /// The largest ticket frame the runtime reads from a connection before
+    /// it has shown a valid ticket.
+    package static let maximumTicketFrameBytes = 1024
     /// The most raw parts one message may carry.
     package static let maximumParts = 8
     /// The first argument that marks a process as a worker, when the worker

@@ -23,6 +23,10 @@ package enum WorkerMessage: Sendable {
     case failed(ProgramError)
     /// The answer to request `rid`.
     case reply(rid: Int64, WorkerReply)
+    /// A remote worker's session passed its memory limit (bytes, both): the
+    /// worker kills its processes after sending it. Local workers' memory is
+    /// watched by the runtime itself, so from them it is a violation.
+    case memoryExceeded(limit: Int, resident: Int)
 
     /// The stream a program wrote to.
     package enum OutputStream: String, Sendable {
@@ -49,6 +53,8 @@ package enum WorkerMessage: Sendable {
         case .finished: return FrameIO.frames(header: ["ev": "finished"])
         case .failed(let error): return FrameIO.frames(header: ["ev": "failed", "error": error.json])
         case .reply(let rid, let reply): return reply.frames(rid: .int(rid))
+        case .memoryExceeded(let limit, let resident):
+            return FrameIO.frames(header: ["ev": "memory", "limit": .int(Int64(limit)), "resident": .int(Int64(resident))])
         }
     }
 
@@ -88,6 +94,11 @@ package enum WorkerMessage: Sendable {
             return .success(.finished)
         case "failed":
             return .success(.failed(ProgramError(json: header["error"] ?? .null)))
+        case "memory":
+            guard let limit = header["limit"]?.intValue, let resident = header["resident"]?.intValue else {
+                return violation("a memory frame without its limit and resident size")
+            }
+            return .success(.memoryExceeded(limit: limit, resident: resident))
         default:
             return violation("a frame of unknown kind")
         }

@@ -17,6 +17,13 @@ package enum WorkerRequest: Sendable, Equatable {
     case apply(name: String, function: String)
     /// Stop request `rid` if it is still queued or being served.
     case cancel(rid: Int64)
+    /// Raise SIGINT in the worker (a `KeyboardInterrupt` in the running
+    /// program): how a stop reaches a worker the runtime cannot signal (a
+    /// remote one). Local workers get the signal itself.
+    case interrupt
+    /// End every process the program started, keeping the worker (a stop's
+    /// last step on a remote worker; local ones get SIGUSR1).
+    case stopChildren
 
     /// Where the program runs and what it may do.
     package struct RunOrder: Sendable, Equatable {
@@ -25,12 +32,28 @@ package enum WorkerRequest: Sendable, Equatable {
         package var outputCap: Int
         /// Folders the program may read besides its own and the environment's.
         package var readable: [String]
+        /// The program's files, for a worker that cannot see the runtime's
+        /// disk (a remote one): it writes them into a folder of its own, which
+        /// replaces `directory`. Empty: the files are in `directory` already.
+        package var files: [ProgramFileOrder]
 
-        package init(directory: String, mainFile: String, outputCap: Int, readable: [String]) {
+        package init(directory: String, mainFile: String, outputCap: Int, readable: [String], files: [ProgramFileOrder] = []) {
             self.directory = directory
             self.mainFile = mainFile
             self.outputCap = outputCap
             self.readable = readable
+            self.files = files
+        }
+    }
+
+    /// One file of a program sent with its run: a relative path and its bytes.
+    package struct ProgramFileOrder: Sendable, Equatable {
+        package var path: String
+        package var contents: [UInt8]
+
+        package init(path: String, contents: [UInt8]) {
+            self.path = path
+            self.contents = contents
         }
     }
 
@@ -63,6 +86,13 @@ package enum WorkerRequest: Sendable, Equatable {
             header = [("op", "run"), ("directory", .string(order.directory)), ("main", .string(order.mainFile)),
                       ("outputCap", .int(Int64(clamping: order.outputCap))),
                       ("readable", .array(order.readable.map { .string($0) }))]
+            if !order.files.isEmpty {
+                // One part holds every file, one after the other: a program
+                // may have more files than a message may have parts.
+                header.append(("files", .array(order.files.map { .array([.string($0.path), .int(Int64($0.contents.count))]) })))
+                header.append(("parts", ["files"]))
+                parts = [order.files.flatMap(\.contents)]
+            }
         case .read(let read):
             add("get")
             header += read.frameFields
@@ -83,6 +113,10 @@ package enum WorkerRequest: Sendable, Equatable {
             header += [("name", .string(name)), ("function", .string(function))]
         case .cancel(let rid):
             header = [("op", "cancel"), ("rid", .int(rid))]
+        case .interrupt:
+            header = [("op", "interrupt")]
+        case .stopChildren:
+            header = [("op", "stopChildren")]
         }
         return FrameIO.frames(header: .object(header), parts: parts)
     }
@@ -110,7 +144,8 @@ package enum WorkerRequest: Sendable, Equatable {
                 throw RuntimeError(.invalidRequest, "a run frame needs the strings directory and main")
             }
             return .run(RunOrder(directory: directory, mainFile: main, outputCap: header["outputCap"]?.intValue ?? Int.max,
-                                 readable: (header["readable"]?.arrayValue ?? []).compactMap(\.stringValue)))
+                                 readable: (header["readable"]?.arrayValue ?? []).compactMap(\.stringValue),
+                                 files: try Self.files(header["files"], parts: parts)))
         case .string("get")?:
             return .read(try WorkerReadRequest(frame: header))
         case .string("stats")?:
@@ -133,10 +168,35 @@ package enum WorkerRequest: Sendable, Equatable {
                 throw RuntimeError(.invalidRequest, "a cancel frame needs the rid of the request to cancel")
             }
             return .cancel(rid: rid)
+        case .string("interrupt")?:
+            return .interrupt
+        case .string("stopChildren")?:
+            return .stopChildren
         case .string(let op)?:
             throw RuntimeError(.invalidRequest, "unknown worker request op '\(op)'")
         case let other:
             throw RuntimeError(.invalidRequest, "a worker request needs a string op, found \(other.map { "a \($0.kindName)" } ?? "nothing")")
         }
+    }
+
+    /// The files of a run frame: `[path, size]` pairs cutting its one part.
+    private static func files(_ listing: JSONValue?, parts: [[UInt8]]) throws(RuntimeError) -> [ProgramFileOrder] {
+        guard let listing else { return [] }
+        guard let entries = listing.arrayValue, let part = parts.first else {
+            throw RuntimeError(.invalidRequest, "a run frame's files must be [path, size] pairs over one part")
+        }
+        var files: [ProgramFileOrder] = []
+        var offset = 0
+        for entry in entries {
+            guard let pair = entry.arrayValue, pair.count == 2, let path = pair[0].stringValue,
+                  let size = pair[1].intValue, size >= 0, size <= part.count - offset
+            else {
+                throw RuntimeError(.invalidRequest, "a run frame's files must be [path, size] pairs that fit its part")
+            }
+            files.append(ProgramFileOrder(path: path, contents: Array(part[offset..<(offset + size)])))
+            offset += size
+        }
+        guard offset == part.count else { throw RuntimeError(.invalidRequest, "a run frame's files part has bytes no file claims") }
+        return files
     }
 }

@@ -41,6 +41,25 @@ int sandbox_pidfd_open(pid_t pid);
 /// pipe2(fds, O_CLOEXEC): both ends close on exec.
 int sandbox_pipe_cloexec(int fds[2]);
 
+/// prctl(PR_SET_PDEATHSIG, SIGKILL): this process is killed when its parent
+/// ends (a remote worker whose keeper was killed).
+int sandbox_die_with_parent(void);
+
+/// accept4(socket, NULL, NULL, SOCK_CLOEXEC): the connection is never
+/// inherited by a process started meanwhile.
+int sandbox_accept_cloexec(int socket);
+
+/// Sends `signal` to this process's main thread (tgkill): a signal sent to
+/// the process from another of its threads is taken by that thread, and a
+/// blocking call of the main thread (a sleep) would not be interrupted.
+int sandbox_signal_main_thread(int signal);
+
+/// Unblocks every signal and gives each its default action: a process
+/// started by someone else's launcher (a Ray job) may inherit SIGINT
+/// ignored, and Python installs its KeyboardInterrupt handler only over
+/// the default.
+void sandbox_reset_signals(void);
+
 /// `posix_spawn_file_actions_addclosefrom_np` on `actions` (a
 /// `posix_spawn_file_actions_t *`), which Swift's Glibc module does not export.
 int sandbox_spawn_add_close_from(void *actions, int first);

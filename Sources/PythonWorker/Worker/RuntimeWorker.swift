@@ -32,6 +32,8 @@ public enum RuntimeWorker {
         var preload: [String] = []
         var sandbox = WorkerSandboxOptions()
         var zygote = false
+        var connect: String?
+        var memoryLimit: Int?
         var index = 0
         while index < arguments.count {
             let name = arguments[index]
@@ -45,6 +47,10 @@ public enum RuntimeWorker {
                 index += 1
             case "--zygote":
                 zygote = true
+            case "--connect" where value != nil:
+                connect = value; index += 1
+            case "--memory-limit" where value != nil:
+                memoryLimit = value.flatMap { Int($0) }; index += 1
             default:
                 if sandbox.consume(name, value), WorkerSandboxOptions.takesValue(name) { index += 1 }
             }
@@ -53,10 +59,22 @@ public enum RuntimeWorker {
         if zygote {
             ForkServerMain(python: python, preload: preload).run()
         }
+        if let connect {
+            // Before the sandbox: its network namespace may hold no route to
+            // the runtime, and a socket keeps the namespace it was made in.
+            let ticket = ProcessInfo.processInfo.environment[FrameProtocol.ticketVariable] ?? ""
+            RemoteConnection.establish(address: connect, ticket: ticket)
+            // Nothing of the node's launcher (Ray's variables, its tokens) is
+            // the program's business: only the variables the runtime listed stay.
+            let environment = ProcessInfo.processInfo.environment
+            let kept = Set((environment[FrameProtocol.keptEnvironmentVariable] ?? "").split(separator: ",").map(String.init))
+            for name in environment.keys where !kept.contains(name) { unsetenv(name) }
+        }
         // First of all, while this process has one thread: from here on it is
         // the session's worker inside its own namespaces.
         let (confined, refused) = WorkerSandbox(options: sandbox).enter()
-        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused).run(prepared: nil)
+        WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused,
+                          memoryLimit: connect == nil ? nil : memoryLimit).run(prepared: nil)
     }
 }
 
@@ -101,6 +119,8 @@ struct WorkerProcessMain {
     var confined: Bool
     /// Sandbox measures the kernel refused, reported in the hello.
     var refused: [String]
+    /// A remote worker's session memory limit in bytes, watched by the worker itself.
+    var memoryLimit: Int? = nil
 
     /// Runs the worker. `prepared` is the interpreter a fork server set up
     /// before forking this process; nil starts one here.
@@ -181,6 +201,10 @@ struct WorkerProcessMain {
         }
         reader.stackSize = 8 << 20
         reader.start()
+        if let raw = RemoteConnection.rawOutput {
+            RawOutputForwarder(stdout: raw.stdout, stderr: raw.stderr, channel: channel).start()
+        }
+        if let memoryLimit { MemoryWatch(limit: memoryLimit, channel: channel).start() }
 
         // The main thread runs the session's program, so that SIGINT raises
         // KeyboardInterrupt in it.
@@ -191,6 +215,7 @@ struct WorkerProcessMain {
             channel.setOutputCap(current.outputCap)
             enterSession(current.directory)
             let result = handler.runProgram(directory: current.directory, mainFile: current.mainFile)
+            RawOutputForwarder.current?.flush()
             channel.send(result)
         }
     }
@@ -211,7 +236,21 @@ struct WorkerProcessMain {
     private func awaitRun(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel) -> WorkerRequest.RunOrder {
         while true {
             guard case .frame(let header, let parts) = WorkerFrameReader(fd: fd).next() else { _exit(0) }
-            if case .run(let order)? = try? WorkerRequest.decode(header, parts: parts) { return order }
+            if let refusal = header["refused"]?.stringValue {
+                FileHandle.standardError.write(Data("runtime-worker: the runtime refused this worker: \(refusal)\n".utf8))
+                _exit(77)
+            }
+            if case .run(var order)? = try? WorkerRequest.decode(header, parts: parts) {
+                guard !order.files.isEmpty else { return order }
+                do {
+                    order.directory = try RemoteConnection.writeFiles(order.files)
+                    order.files = []
+                    return order
+                } catch {
+                    channel.send(.failed(ProgramError(type: "RuntimeUnavailable", message: "cannot write the program's files: \(error)")))
+                    _exit(74)
+                }
+            }
             if let rid = header["rid"] {
                 channel.send(.failure(RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")), rid: rid)
             }

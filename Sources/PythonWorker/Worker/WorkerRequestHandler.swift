@@ -57,8 +57,8 @@ struct WorkerRequestHandler: @unchecked Sendable {
             } else {
                 result = .failure(RuntimeError(.internalError, "unreachable request kind"))
             }
-        case .run, .cancel:
-            result = .failure(RuntimeError(.invalidRequest, "a run or cancel frame is not a request to answer"))
+        case .run, .cancel, .interrupt, .stopChildren:
+            result = .failure(RuntimeError(.invalidRequest, "a run, cancel or signal frame is not a request to answer"))
         }
         switch result {
         case .success(let reply): return reply

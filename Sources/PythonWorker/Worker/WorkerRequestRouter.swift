@@ -1,3 +1,4 @@
+import CSandbox
 import Glibc
 import RuntimeJSON
 import WorkerFrames
@@ -42,6 +43,12 @@ struct WorkerRequestRouter {
             case .cancel(let rid):
                 // No reply of its own: the cancelled request answers LIMIT_EXCEEDED.
                 server.cancel(rid: .int(rid))
+            case .interrupt:
+                // To the main thread itself: Python's handler then raises
+                // KeyboardInterrupt there, even in a blocking call.
+                _ = sandbox_signal_main_thread(SIGINT)
+            case .stopChildren:
+                ProcessTree.killOthers()
             default:
                 server.submit(request, rid: rid)
             }

@@ -11,6 +11,9 @@ enum WorkerEvent: Sendable {
     /// The worker broke the frame protocol (malformed, oversized or unknown
     /// frames); it is killed, and `.exited` follows.
     case violation(String)
+    /// A remote worker reported its session past a limit, which ended it:
+    /// why, as the run's error or the lost values say it.
+    case limitReached(String)
     /// The process ended; always the last event.
     case exited(WorkerExit)
 }

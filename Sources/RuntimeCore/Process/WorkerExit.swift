@@ -8,6 +8,8 @@ public enum WorkerExit: Sendable, Equatable, CustomStringConvertible {
     case exited(code: Int32)
     /// A signal killed it.
     case signalled(signal: Int32)
+    /// A remote worker's connection ended, for this reason.
+    case disconnected(reason: String)
 
     init(waitStatus status: Int32) {
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros; decode by hand.
@@ -25,6 +27,7 @@ public enum WorkerExit: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .exited(let code): return "exited with code \(code)"
         case .signalled(let signal): return "was killed by signal \(signal) (\(WorkerExit.signalName(signal)))"
+        case .disconnected(let reason): return "ended remotely: \(reason)"
         }
     }
 

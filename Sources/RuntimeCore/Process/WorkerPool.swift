@@ -23,6 +23,8 @@ package actor WorkerPool {
     private let ownsContainment: Bool
     /// Forks workers from a prepared interpreter; nil spawns each one.
     package let forkServer: ForkServer?
+    /// Starts remote workers, when the runtime places them remotely (or why it cannot).
+    package let remote: Result<RemoteWorkerStarter, RuntimeError>?
 
     package init(configuration: RuntimeConfiguration, containment: WorkerContainment, logger: Logger) {
         self.configuration = configuration
@@ -30,6 +32,7 @@ package actor WorkerPool {
         self.logger = logger
         ownsContainment = false
         forkServer = Self.forkServer(for: configuration, logger: logger)
+        remote = Self.remoteStarter(for: configuration, logger: logger)
     }
 
     /// A pool on its own (benchmarks, tests), with cgroups of its own.
@@ -39,12 +42,28 @@ package actor WorkerPool {
         self.logger = logger
         ownsContainment = true
         forkServer = Self.forkServer(for: configuration, logger: logger)
+        remote = Self.remoteStarter(for: configuration, logger: logger)
+    }
+
+    private static func remoteStarter(for configuration: RuntimeConfiguration, logger: Logger) -> Result<RemoteWorkerStarter, RuntimeError>? {
+        guard let settings = configuration.placement.remote else { return nil }
+        do {
+            let starter = try RemoteWorkerStarter(settings: settings, configuration: configuration, logger: logger)
+            logger.info("listening for remote workers", metadata: [
+                "backend": "\(settings.launcher.name)", "listen": "\(starter.listener.address)",
+                "advertised": "\(starter.advertisedAddress)",
+            ])
+            return .success(starter)
+        } catch {
+            logger.error("cannot listen for remote workers", metadata: ["reason": "\(error.message)"])
+            return .failure(error)
+        }
     }
 
     /// One fork server per runtime: its Python environment and preload set
     /// are the configuration's, which never change while it runs.
     private static func forkServer(for configuration: RuntimeConfiguration, logger: Logger) -> ForkServer? {
-        guard configuration.forkServer else { return nil }
+        guard configuration.forkServer, configuration.placement.remote == nil else { return nil }
         return ForkServer(executable: configuration.worker.executable, arguments: configuration.workerArguments,
                           environment: configuration.containment.workerEnvironment(python: configuration.python), logger: logger)
     }
@@ -79,8 +98,14 @@ package actor WorkerPool {
         }
     }
 
-    /// A ready worker: an idle one if there is one, else a newly started one.
-    package func take() async throws(RuntimeError) -> WorkerProcess {
+    /// A ready worker: an idle one if there is one, else a newly started
+    /// one. A run that asks for resources of its own gets a worker started
+    /// for them (remote placement only).
+    package func take(resources: WorkerResources? = nil) async throws(RuntimeError) -> WorkerProcess {
+        if let resources, !resources.isEmpty {
+            guard !closed else { throw RuntimeError(.internalError, "the runtime is shutting down") }
+            return try await startWorker(resources: resources)
+        }
         defer { fill() }
         while !ready.isEmpty {
             let worker = ready.removeFirst()
@@ -90,14 +115,18 @@ package actor WorkerPool {
         return try await startWorker()
     }
 
-    private func startWorker() async throws(RuntimeError) -> WorkerProcess {
-        let plan = try containment.plan(maximumFrameBytes: configuration.maximumWorkerFrameBytes)
+    private func startWorker(resources: WorkerResources? = nil) async throws(RuntimeError) -> WorkerProcess {
         let worker: WorkerProcess
         let started = ContinuousClock.now
-        do {
-            worker = try await WorkerProcess.spawn(plan, forkServer: forkServer)
-        } catch {
-            throw RuntimeError(.internalError, error.description)
+        if let remote {
+            worker = try await remote.get().start(resources: resources)
+        } else {
+            let plan = try containment.plan(maximumFrameBytes: configuration.maximumWorkerFrameBytes)
+            do {
+                worker = try await WorkerProcess.spawn(plan, forkServer: forkServer)
+            } catch {
+                throw RuntimeError(.internalError, error.description)
+            }
         }
         switch await worker.hello.value {
         case .success(let hello):
@@ -119,6 +148,7 @@ package actor WorkerPool {
                 }
 
             }
+            if let job = worker.remote { worker.placed(on: await job.node()) }
             return worker
         case .failure(let failure):
             logger.error("a worker could not start", metadata: ["reason": "\(failure.description)"])
@@ -132,6 +162,7 @@ package actor WorkerPool {
         closed = true
         for task in starting.values { await task.value }
         await forkServer?.stop()
+        if case .success(let starter)? = remote { starter.listener.close() }
         let idle = ready
         ready = []
         for worker in idle { await worker.terminate() }

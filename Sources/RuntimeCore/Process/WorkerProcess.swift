@@ -28,6 +28,10 @@ package final class WorkerProcess: Sendable {
         var warned = false
         /// The session folder handed to this worker's uid (given back at the end).
         var folder: URL?
+        /// Why a remote worker's connection ended, once known (its job
+        /// failed, the runtime cut it off).
+        var remoteEnd: String?
+        var node: String?
     }
 
     package let pid: pid_t
@@ -44,11 +48,18 @@ package final class WorkerProcess: Sendable {
     let uid: UInt32?
     /// Whether a fork server made it (else it was spawned).
     let forked: Bool
+    /// The job a remote worker runs in (nil: a local child process, `pid`).
+    package let remote: (any RemoteWorkerJob)?
+    /// A remote worker's connection (-1 for a local one).
+    private let socket: Int32
     private let maximumFrameBytes: Int
 
-    private init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int, forked: Bool) {
+    private init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int, forked: Bool,
+                 remote: (any RemoteWorkerJob)? = nil, socket: Int32 = -1) {
         self.pid = pid
         self.forked = forked
+        self.remote = remote
+        self.socket = socket
         self.cgroup = cgroup
         self.uid = uid
         self.maximumFrameBytes = maximumFrameBytes
@@ -107,10 +118,46 @@ package final class WorkerProcess: Sendable {
         return worker
     }
 
+    /// A remote worker that connected on `fd` (its ticket checked) from
+    /// inside `job`: the same frames as a local one, on one socket. Its end
+    /// is the connection's end; the job ending closes the connection.
+    static func connected(fd: Int32, job: any RemoteWorkerJob, maximumFrameBytes: Int) -> WorkerProcess {
+        WorkerProcess.ignoreSIGPIPE
+        // The writer gets a descriptor of its own to close; both share the socket.
+        let writerFD = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        let worker = WorkerProcess(pid: 0, requestFD: writerFD, cgroup: nil, uid: nil, maximumFrameBytes: maximumFrameBytes,
+                                   forked: false, remote: job, socket: fd)
+        let reader = Thread {
+            worker.readFrames(from: fd, output: -1, errors: -1)
+        }
+        reader.name = "runtime-worker-\(job.id)"
+        reader.start()
+        Task {
+            let reason = await job.ended()
+            worker.remoteEnded(reason)
+        }
+        return worker
+    }
+
+    /// The remote job ended: its connection goes with it (a node lost
+    /// without a word would otherwise hold it open until keep-alive gave up).
+    private func remoteEnded(_ reason: String) {
+        let open = state.withLock { state -> Bool in
+            if state.remoteEnd == nil { state.remoteEnd = reason }
+            return !state.ended
+        }
+        if open { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
+    }
+
     private static let ignoreSIGPIPE: Void = {
         // A worker that died leaves a closed pipe: writing to it must fail, not kill us.
         _ = Glibc.signal(SIGPIPE, SIG_IGN)
     }()
+
+    /// The node a remote worker runs on (nil: this machine, or not known).
+    var node: String? { state.withLock { $0.node } }
+
+    func placed(on node: String?) { state.withLock { $0.node = node } }
 
     /// Whether the process has ended.
     var hasEnded: Bool { state.withLock { $0.ended } }
@@ -193,8 +240,26 @@ package final class WorkerProcess: Sendable {
     var memoryKills: Int { state.withLock { $0.memoryKills } }
 
     private func signal(_ number: Int32) {
-        state.withLock { state in
-            if !state.ended { _ = Glibc.kill(pid, number) }
+        guard let remote else {
+            state.withLock { state in
+                if !state.ended { _ = Glibc.kill(pid, number) }
+            }
+            return
+        }
+        // A remote worker cannot be signalled from here: the interrupt and
+        // the children's end travel as frames, a kill cuts the connection
+        // (the worker ends at once on its end) and stops the job.
+        switch number {
+        case SIGINT: try? writer.enqueue(.interrupt)
+        case SIGUSR1: try? writer.enqueue(.stopChildren)
+        default:
+            let open = state.withLock { state -> Bool in
+                if state.remoteEnd == nil { state.remoteEnd = "was killed by the runtime" }
+                return !state.ended
+            }
+            guard open else { return }
+            _ = Glibc.shutdown(socket, Int32(SHUT_RDWR))
+            Task { await remote.stop() }
         }
     }
 
@@ -215,6 +280,19 @@ package final class WorkerProcess: Sendable {
     /// it has not gone within `grace`. Returns once the process is reaped.
     package func terminate(grace: Duration = .seconds(2)) async {
         closeRequests()
+        if let remote {
+            // The worker reads the end of its requests and leaves; its job
+            // is stopped (and deleted) in any case.
+            _ = Glibc.shutdown(socket, Int32(SHUT_WR))
+            let killer = Task {
+                try await Task.sleep(for: grace)
+                self.kill()
+            }
+            _ = await exit
+            killer.cancel()
+            await remote.stop()
+            return
+        }
         if hasEnded { _ = await exit; return }
         let killer = Task {
             try await Task.sleep(for: grace)
@@ -228,10 +306,11 @@ package final class WorkerProcess: Sendable {
     /// worker's end, then reaps it. A frame that breaks the protocol ends the
     /// worker: nothing it sends is trusted.
     private func readFrames(from fd: Int32, output: Int32, errors: Int32) {
-        var streams = [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
+        var streams = output < 0 ? [] : [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
         // The process's end is learnt from a pidfd, not from the pipes: a
         // process that kept a copy of them could otherwise hold the reaping up.
-        let ended = sandbox_pidfd_open(pid)
+        // A remote worker's end is its connection's.
+        let ended = remote == nil ? sandbox_pidfd_open(pid) : -1
         var framesOpen = true
         var processEnded = false
         while framesOpen {
@@ -272,16 +351,23 @@ package final class WorkerProcess: Sendable {
         }
         drain(&streams)
         for stream in streams { close(stream.fd) }
-        close(fd)
-        if ended >= 0 { close(ended) }
-        // Wait for the end without reaping, mark it, then reap: a signal is
-        // never sent to a pid that could have been reused.
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
-        state.withLock { $0.ended = true }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exit = WorkerExit(waitStatus: status)
+        let exit: WorkerExit
+        if let remote {
+            exit = .disconnected(reason: remoteEndReason(remote))
+            state.withLock { $0.ended = true }
+            close(fd)
+        } else {
+            close(fd)
+            if ended >= 0 { close(ended) }
+            // Wait for the end without reaping, mark it, then reap: a signal is
+            // never sent to a pid that could have been reused.
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+            state.withLock { $0.ended = true }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            exit = WorkerExit(waitStatus: status)
+        }
         let kills = cgroup?.memoryKills() ?? 0
         state.withLock { $0.memoryKills = kills }
         cgroup?.remove()
@@ -366,7 +452,35 @@ package final class WorkerProcess: Sendable {
             continuation.yield(.finished)
         case .failed(let error):
             continuation.yield(.failed(error))
+        case .memoryExceeded(let limit, let resident):
+            guard remote != nil else { return "a memory frame from a local worker" }
+            continuation.yield(.limitReached(
+                "the session passed its memory limit of \(limit >> 20) MiB (resident \(resident >> 20) MiB) and was killed"))
         }
         return nil
+    }
+
+    /// Why a remote worker's connection ended: what the runtime or the job
+    /// said, or, when the connection merely closed, what the job says
+    /// within a few seconds (a worker killed for memory, a node lost).
+    private func remoteEndReason(_ job: any RemoteWorkerJob) -> String {
+        if let known = state.withLock({ $0.remoteEnd }) { return known }
+        let answer = Promise<String>()
+        let asking = Task { answer.fulfil(ifWaiting: await job.ended()) }
+        let timer = Task {
+            try await Task.sleep(for: .seconds(3))
+            answer.fulfil(ifWaiting: "closed its connection (job \(job.id))")
+        }
+        let semaphore = DispatchSemaphore(value: 0)
+        let reason = Mutex<String?>(nil)
+        Task {
+            let said = await answer.value
+            reason.withLock { $0 = said }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        asking.cancel()
+        timer.cancel()
+        return state.withLock { $0.remoteEnd } ?? reason.withLock { $0 } ?? "closed its connection"
     }
 }

@@ -14,6 +14,22 @@ public protocol RemoteWorkerLauncher: Sendable {
     /// accepted (a Ray job submitted), not once the worker runs: the runtime
     /// waits for the worker's connection itself.
     func launch(_ launch: RemoteWorkerLaunch) async throws(RuntimeError) -> any RemoteWorkerJob
+
+    /// Runs once, before the runtime's first launch: e.g. stops the jobs a
+    /// crashed server of the same name left. A failure is logged, not fatal.
+    func prepare() async throws(RuntimeError)
+
+    /// Runs once, when the runtime shuts down, after every worker it
+    /// launched has been stopped: release what the launcher holds.
+    func shutdown() async
+}
+
+extension RemoteWorkerLauncher {
+    /// Nothing to prepare.
+    public func prepare() async throws(RuntimeError) {}
+
+    /// Nothing to release.
+    public func shutdown() async {}
 }
 
 /// One worker to start remotely.

@@ -72,13 +72,27 @@ public actor Runtime {
             workerStarts: await pool.recentStarts)
     }
 
+    /// The `HOST:PORT` remote workers connect to (nil with local workers,
+    /// or when the worker port could not be bound).
+    public nonisolated var workerAddress: String? {
+        if case .success(let starter)? = pool.remote { return starter.advertisedAddress }
+        return nil
+    }
+
     /// Idle, ready workers at this moment.
     public func readyWorkers() async -> Int { await pool.readyCount }
 
     /// Accepts a program: writes its files into a fresh working folder and
     /// starts its run (queued while all run slots are taken).
-    public func run(_ program: Program) throws(RuntimeError) -> any Session {
+    ///
+    /// - Parameter resources: what the run's worker needs from its node.
+    ///   Only a remote ``RuntimeConfiguration/placement`` can honour them;
+    ///   with local workers a run that names any is refused (`INVALID_REQUEST`).
+    public func run(_ program: Program, resources: WorkerResources? = nil) throws(RuntimeError) -> any Session {
         guard !isShutDown else { throw RuntimeError(.internalError, "the runtime is shutting down") }
+        if let resources, !resources.isEmpty, configuration.placement.remote == nil {
+            throw RuntimeError(.invalidRequest, "resources: this server runs every session on its own machine and cannot place a run by resources (start it with a remote backend, e.g. --backend ray)")
+        }
         let id = UUID().uuidString.lowercased()
         let directory = workFolder.appendingPathComponent(id, isDirectory: true)
         do {
@@ -88,7 +102,7 @@ public actor Runtime {
             throw RuntimeError(.internalError, "cannot write the program's files: \(error)", cause: error)
         }
         let session = WorkerSession(id: id, directory: directory, program: program,
-                                    configuration: configuration, logger: logger)
+                                    configuration: configuration, logger: logger, resources: resources)
         sessions.withLock { $0[id] = session }
         order.append(id)
         let pool = self.pool, slots = self.slots
@@ -140,6 +154,9 @@ public actor Runtime {
         isShutDown = true
         await pool.shutdown()
         for id in order { try? await deleteSession(id: id) }
+        if case .success? = pool.remote, let launcher = configuration.placement.remote?.launcher {
+            await launcher.shutdown()
+        }
         containment.remove()
         try? FileManager.default.removeItem(at: workFolder)
     }

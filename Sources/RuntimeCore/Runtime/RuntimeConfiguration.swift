@@ -57,6 +57,9 @@ public struct RuntimeConfiguration: Sendable {
     public var modelInvoker: any ModelInvoker
     /// Computes dataset statistics (`get_stats`).
     public var statsEngine: any StatsEngine
+    /// Where workers run: local child processes (the default) or remote
+    /// ones placed by a ``RemoteWorkerLauncher`` (Ray).
+    public var placement: WorkerPlacement
 
     /// A configuration; every argument left out takes the default its
     /// property describes. `python` and `worker` are looked up when the
@@ -82,7 +85,8 @@ public struct RuntimeConfiguration: Sendable {
         maximumEvents: Int = 200_000,
         workRoot: URL = FileManager.default.temporaryDirectory,
         modelInvoker: any ModelInvoker = PythonModelInvoker(),
-        statsEngine: any StatsEngine = NativeStatsEngine()
+        statsEngine: any StatsEngine = NativeStatsEngine(),
+        placement: WorkerPlacement = .local
     ) {
         self.python = python
         self.worker = worker
@@ -104,6 +108,7 @@ public struct RuntimeConfiguration: Sendable {
         self.workRoot = workRoot
         self.modelInvoker = modelInvoker
         self.statsEngine = statsEngine
+        self.placement = placement
     }
 
     /// The worker's command-line arguments.

@@ -95,9 +95,12 @@ struct SessionState {
         return max(0, Int(((finishedAt ?? now).timeIntervalSince(startedAt) * 1000).rounded()))
     }
 
+    /// The node a remote worker runs on.
+    var node: String?
+
     func snapshot(now: Date = Date()) -> SessionSnapshot {
         SessionSnapshot(sessionId: sessionId, status: status, placeholders: placeholders.map(\.name),
                         startedAt: startedAt, finishedAt: finishedAt, durationMs: durationMs(now: now),
-                        error: error, killed: killed, lastSequence: events.count, valuesLost: valuesLost)
+                        error: error, killed: killed, lastSequence: events.count, valuesLost: valuesLost, node: node)
     }
 }

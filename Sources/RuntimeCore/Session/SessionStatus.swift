@@ -46,11 +46,15 @@ public struct SessionSnapshot: Sendable, Equatable {
     /// Set when the session's worker ended after its run did (killed at a
     /// limit, crashed, or cut off): why its values can no longer be read.
     public var valuesLost: String? = nil
+    /// The node the session's worker runs on, when workers are placed
+    /// remotely (Ray's node id); nil for a local worker.
+    public var node: String? = nil
 
     /// A snapshot, for a ``Session`` of your own to report.
     public init(sessionId: String, status: SessionStatus, placeholders: [String] = [], startedAt: Date? = nil,
                 finishedAt: Date? = nil, durationMs: Int? = nil, error: ProgramError? = nil, killed: Bool = false,
-                lastSequence: Int = 0, valuesLost: String? = nil) {
+                lastSequence: Int = 0, valuesLost: String? = nil, node: String? = nil) {
+        self.node = node
         self.sessionId = sessionId
         self.status = status
         self.placeholders = placeholders

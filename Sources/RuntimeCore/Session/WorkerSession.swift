@@ -31,9 +31,13 @@ actor WorkerSession: Session {
     private var closing = false
     private var holdsSlot = false
     private var slots: RunSlots?
+    /// What the run asked its node to have (remote placement).
+    private let resources: WorkerResources?
 
-    init(id: String, directory: URL, program: Program, configuration: RuntimeConfiguration, logger: Logger) {
+    init(id: String, directory: URL, program: Program, configuration: RuntimeConfiguration, logger: Logger,
+         resources: WorkerResources? = nil) {
         self.id = id
+        self.resources = resources
         self.directory = directory
         self.program = program
         self.configuration = configuration
@@ -58,7 +62,7 @@ actor WorkerSession: Session {
         state.began()
         let worker: WorkerProcess
         do {
-            worker = try await pool.take()
+            worker = try await pool.take(resources: resources)
         } catch {
             finish(.failed, error: ProgramError(type: "RuntimeUnavailable", message: "no worker could be started: \(error.message)"))
             return
@@ -72,10 +76,15 @@ actor WorkerSession: Session {
             worker.assign(folder: directory)
             try SessionFolder.handOver(directory, to: worker.uid)
             worker.attachOutput(cap: configuration.outputCapBytes)
+            state.node = worker.node
+            // A remote worker cannot see this machine's folder: its files go with the run.
+            let files = worker.remote == nil ? [] : program.files.map {
+                WorkerRequest.ProgramFileOrder(path: $0.filename, contents: Array($0.content.utf8))
+            }
             // The run frame goes first: requests can only follow it.
             try worker.send(.run(.init(directory: directory.path, mainFile: program.mainFile,
                                        outputCap: configuration.outputCapBytes,
-                                       readable: configuration.modelInvoker.readableFolders.map(\.path))))
+                                       readable: configuration.modelInvoker.readableFolders.map(\.path), files: files)))
         } catch {
             self.worker = worker
             finish(.failed, error: .workerCrashed("the worker could not be given its run: \(error)"))
@@ -115,6 +124,8 @@ actor WorkerSession: Session {
             finish(stopRequested ? .stopped : .finished)
         case .failed(let error):
             finish(stopRequested ? .stopped : .failed, error: error)
+        case .limitReached(let reason):
+            verdict = verdict ?? reason
         case .warning(let message):
             logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(message)"])
         case .violation(let problem):
@@ -175,7 +186,8 @@ actor WorkerSession: Session {
     /// then only notices that it struck), else the resident memory of the
     /// worker's process tree.
     private func watchResources(of worker: WorkerProcess) async {
-        guard let limit = configuration.memoryLimitBytes else { return }
+        // A remote worker's memory is its node's business (Docs/Scale-out.md).
+        guard let limit = configuration.memoryLimitBytes, worker.remote == nil else { return }
         let period: Duration = worker.cgroup != nil ? .milliseconds(100) : .milliseconds(50)
         while !worker.hasEnded, !Task.isCancelled {
             if let cgroup = worker.cgroup {

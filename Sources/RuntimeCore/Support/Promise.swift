@@ -16,12 +16,20 @@ package final class Promise<Value: Sendable>: Sendable {
 
     /// Sets the value (only the first call counts) and wakes every waiter.
     package func fulfil(_ value: Value) {
-        let waiters: [CheckedContinuation<Value, Never>] = state.withLock { state in
-            guard case .waiting(let waiters) = state else { return [] }
+        fulfil(ifWaiting: value)
+    }
+
+    /// Sets the value unless it is set already; returns whether this call set it.
+    @discardableResult
+    package func fulfil(ifWaiting value: Value) -> Bool {
+        let waiters: [CheckedContinuation<Value, Never>]? = state.withLock { state in
+            guard case .waiting(let waiters) = state else { return nil }
             state = .done(value)
             return waiters
         }
+        guard let waiters else { return false }
         for waiter in waiters { waiter.resume(returning: value) }
+        return true
     }
 
     /// Whether the value has been set.

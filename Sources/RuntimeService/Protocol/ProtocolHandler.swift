@@ -147,14 +147,14 @@ public final class ProtocolHandler: Sendable {
 
     private func reply(to request: WireRequest, on connection: Connection) async throws -> Reply {
         switch request {
-        case .run(let files, let mainFile, let number):
+        case .run(let files, let mainFile, let number, let resources):
             let program = try Program(files: files, mainFile: mainFile, declaredCount: number,
                                       limits: configuration.runtime.programLimits)
             let live = await runtime.allSessions().count
             guard live < configuration.maximumSessions else {
                 throw RuntimeError(.limitExceeded, "the server holds its maximum of \(configuration.maximumSessions) sessions; delete some first")
             }
-            let session = try await runtime.run(program)
+            let session = try await runtime.run(program, resources: resources)
             owners.record(session.id, owner: connection.user)
             activity.touch(session.id)
             metrics.runStarted(user: connection.user)
