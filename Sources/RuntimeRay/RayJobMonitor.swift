@@ -212,25 +212,44 @@ final class RayJobMonitor: Sendable {
     }
 
     /// Why a job in a terminal status ended, as a run's error says it:
-    /// `the Ray job ID FAILED: Ray's message` (long messages keep their start
-    /// and end), `the Ray job ID was STOPPED`, `the Ray job ID SUCCEEDED`.
+    /// `the Ray job ID FAILED: Ray's message`, `the Ray job ID was STOPPED`,
+    /// `the Ray job ID SUCCEEDED ...`. Of the command's output that Ray puts
+    /// in a failure's message, Ray's own lines are left out and the rest
+    /// keeps its last 1,500 characters.
     static func reason(id: String, info: RayJobInfo) -> String {
-        let message = info.message?.trimmingWhitespace() ?? ""
         switch info.status {
         case .stopped:
             return "the Ray job \(id) was STOPPED"
         case .succeeded:
             return "the Ray job \(id) SUCCEEDED (its command exited with code 0)"
         default:
-            guard !message.isEmpty else { return "the Ray job \(id) \(info.status)" }
-            return "the Ray job \(id) \(info.status): \(clipped(message))"
+            let message = describe(info.message ?? "")
+            return message.isEmpty ? "the Ray job \(id) \(info.status)" : "the Ray job \(id) \(info.status): \(message)"
         }
     }
 
-    /// At most about 2,000 characters: the first 500 and the last 1,500,
-    /// where Ray puts the command's last output.
-    private static func clipped(_ text: String) -> String {
-        guard text.count > 2_000 else { return text }
-        return text.prefix(500) + " … " + text.suffix(1_500)
+    /// Ray's failure message with the command's output as above.
+    private static func describe(_ message: String) -> String {
+        let marker = ", last available logs (truncated to 20,000 chars):"
+        guard let range = message.firstRange(of: marker) else { return clipped(message.trimmingWhitespace(), keeping: 2_000) }
+        let output = message[range.upperBound...].split(separator: "\n", omittingEmptySubsequences: true)
+            .filter { !isRaysOwnLine($0) }.joined(separator: "\n").trimmingWhitespace()
+        let head = String(message[..<range.lowerBound]).trimmingWhitespace()
+        return output.isEmpty ? head + "." : head + ". Its last output:\n" + clipped(output, keeping: 1_500)
+    }
+
+    /// A line Ray writes into a job's log itself: `2026-12-01 18:18:05,056\tINFO job_manager.py:581 -- ...`
+    /// and `Running entrypoint for job ID: COMMAND`.
+    private static func isRaysOwnLine(_ line: Substring) -> Bool {
+        if line.hasPrefix("Running entrypoint for job ") { return true }
+        let parts = line.split(separator: "\t", maxSplits: 1)
+        guard parts.count == 2, parts[0].count == 23, parts[0].first?.isNumber == true else { return false }
+        return ["INFO ", "WARNING ", "ERROR ", "DEBUG "].contains { parts[1].hasPrefix($0) }
+    }
+
+    /// The text, or its last `limit` characters after `…`.
+    private static func clipped(_ text: String, keeping limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return "…" + text.suffix(limit)
     }
 }

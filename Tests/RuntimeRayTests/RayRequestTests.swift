@@ -128,11 +128,28 @@ struct RayRequestTests {
         }
         #expect(reason(.failed, "Job entrypoint command failed with exit code 3. No logs available.\n")
             == "the Ray job runtime-worker-1 FAILED: Job entrypoint command failed with exit code 3. No logs available.")
+        // Ray 2.60's message for a command that failed, Ray's own log lines and all.
+        #expect(reason(.failed, """
+            Job entrypoint command failed with exit code 127, last available logs (truncated to 20,000 chars):
+            2026-12-01 18:18:05,056\tINFO job_manager.py:581 -- Runtime env is setting up.
+            /bin/sh: 1: exec: /nonexistent/runtime-worker: not found
+            Running entrypoint for job runtime-worker-1: exec /nonexistent/runtime-worker --connect 127.0.0.1:39245
+
+            """) == """
+            the Ray job runtime-worker-1 FAILED: Job entrypoint command failed with exit code 127. Its last output:
+            /bin/sh: 1: exec: /nonexistent/runtime-worker: not found
+            """)
+        #expect(reason(.failed, """
+            Job entrypoint command failed with exit code 1, last available logs (truncated to 20,000 chars):
+            2026-12-01 18:18:05,056\tINFO job_manager.py:581 -- Runtime env is setting up.
+            """) == "the Ray job runtime-worker-1 FAILED: Job entrypoint command failed with exit code 1.")
         #expect(reason(.failed, nil) == "the Ray job runtime-worker-1 FAILED")
         #expect(reason(.stopped, "Job was intentionally stopped.") == "the Ray job runtime-worker-1 was STOPPED")
         #expect(reason(.succeeded, nil) == "the Ray job runtime-worker-1 SUCCEEDED (its command exited with code 0)")
-        let long = reason(.failed, "start " + String(repeating: "x", count: 30_000) + " the end")
-        #expect(long.count < 2_100 && long.hasSuffix("x the end") && long.contains("FAILED: start x"))
+        let long = reason(.failed, "Job entrypoint command failed with exit code 1, last available logs (truncated to 20,000 chars):\n"
+                          + String(repeating: "x", count: 30_000) + " the end")
+        #expect(long.count < 1_650 && long.hasSuffix("x the end") && long.contains("exit code 1. Its last output:\n…x"))
+        #expect(reason(.failed, String(repeating: "y", count: 5_000)).count < 2_100)
     }
 
     @Test func theDashboardAddressMustBeHTTP() async throws {
