@@ -42,9 +42,9 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
     /// sharing the cluster, e.g. its host and port).
     ///
     /// With no `httpClient`, the launcher makes its own, which ``shutdown()``
-    /// releases; one given stays the caller's. A launcher must be shut down
-    /// before it is released (its own client traps otherwise, and ended jobs
-    /// are deleted then). Every call to the dashboard takes at most
+    /// releases (or, failing that, the launcher's release); one given stays
+    /// the caller's. Shut a launcher down when done with it: the jobs it
+    /// stopped are deleted from Ray then. Every call to the dashboard takes at most
     /// `requestTimeout`; the other settings are described by the properties
     /// of the same names.
     /// Throws `INVALID_REQUEST` for an address that is not `http://` or `https://`.
@@ -78,6 +78,13 @@ public final class RayWorkerLauncher: RemoteWorkerLauncher {
         self.pollInterval = pollInterval
         self.stopTimeout = stopTimeout
         self.deleteDelay = deleteDelay
+    }
+
+    deinit {
+        // An HTTPClient released before its shutdown traps; this one shuts
+        // down by itself (it stays alive until it has), and after a
+        // shutdown() it only answers that it already had.
+        ownedHTTPClient?.shutdown { _ in }
     }
 
     /// Submits one job for `launch`: submission id the launch's id (with

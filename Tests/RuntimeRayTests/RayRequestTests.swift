@@ -163,5 +163,8 @@ struct RayRequestTests {
         await short.shutdown()
         #expect(launcher.name == "ray")
         await launcher.shutdown()
+        await launcher.shutdown()  // twice is harmless
+        // Released without a shutdown: its own HTTP client must not trap.
+        _ = try RayWorkerLauncher(dashboard: "http://127.0.0.1:1", server: "s")
     }
 }
