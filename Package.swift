@@ -133,7 +133,8 @@ let package = Package(
             dependencies: ["RuntimeService", "RuntimeProtocol", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "RuntimeRayTests", dependencies: ["RuntimeRay", "RuntimeCore", "RuntimeJSON",
+        .testTarget(name: "RuntimeRayTests", dependencies: ["RuntimeRay", "RuntimeCore", "RuntimeJSON", "RuntimeService", "RuntimeClient",
+                                                         "RuntimeTestSupport",
                                                          .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeService", "RuntimeTestSupport"]),

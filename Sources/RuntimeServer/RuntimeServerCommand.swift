@@ -52,6 +52,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     var allowDataDir: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup(title: "Containment") var containment: ContainmentOptions
+    @OptionGroup(title: "Scale-out (Docs/Scale-out.md)") var backendOptions: BackendOptions
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -61,12 +62,15 @@ struct RuntimeServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "RuntimeServer")
-        let configuration: ServerConfiguration
+        var configuration: ServerConfiguration
         do {
             configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch {
             throw ValidationError(error.description)
         }
+        configuration.runtime.placement = try backendOptions.placement(
+            runtime: configuration.runtime, server: "\(ProcessInfo.processInfo.hostName):\(port)",
+            environment: ProcessInfo.processInfo.environment, logger: logger)
         let server = RuntimeServerService(configuration: configuration, logger: logger) { port in
             logger.info("listening", metadata: ["url": "ws://\(host):\(port)/", "demo": "http://\(host):\(port)/"])
         }

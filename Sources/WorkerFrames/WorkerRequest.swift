@@ -64,12 +64,16 @@ package enum WorkerRequest: Sendable, Equatable {
         package var data: JSONFragment?
         package var path: String?
         package var method: String?
+        /// Set when the worker must resolve `path` itself (it is remote):
+        /// relative to its session's folder, allowed there and in these folders.
+        package var allowedFolders: [String]?
 
-        package init(name: String, data: JSONFragment?, path: String?, method: String?) {
+        package init(name: String, data: JSONFragment?, path: String?, method: String?, allowedFolders: [String]? = nil) {
             self.name = name
             self.data = data
             self.path = path
             self.method = method
+            self.allowedFolders = allowedFolders
         }
     }
 
@@ -104,6 +108,7 @@ package enum WorkerRequest: Sendable, Equatable {
             header.append(("name", .string(order.name)))
             if let path = order.path { header.append(("path", .string(path))) }
             if let method = order.method { header.append(("method", .string(method))) }
+            if let allowed = order.allowedFolders { header.append(("allowedFolders", .array(allowed.map { .string($0) }))) }
             if let data = order.data {
                 header.append(("parts", ["data"]))
                 parts.append(data.bytes)
@@ -160,7 +165,8 @@ package enum WorkerRequest: Sendable, Equatable {
                 data = fragment
             }
             return .model(ModelOrder(name: try string("name"), data: data, path: try optionalString("path"),
-                                     method: try optionalString("method")))
+                                     method: try optionalString("method"),
+                                     allowedFolders: header["allowedFolders"]?.arrayValue?.compactMap(\.stringValue)))
         case .string("apply")?:
             return .apply(name: try string("name"), function: try string("function"))
         case .string("cancel")?:

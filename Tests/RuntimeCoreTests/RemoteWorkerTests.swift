@@ -146,6 +146,37 @@ struct RemoteWorkerTests {
         await runtime.shutdown()
     }
 
+    @Test func aRemoteWorkerResolvesDataFilesOnItsOwnNode() async throws {
+        let launcher = ProcessLauncher()
+        let runtime = remoteRuntime(launcher)
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import os
+            from runtimeBridge import save_placeholder
+            class Doubler:
+                def predict(self, rows):
+                    import numpy
+                    return [2 * float(v) for v in numpy.asarray(rows).ravel()]
+            save_placeholder("model", Doubler())
+            os.makedirs("data", exist_ok=True)
+            with open("data/rows.csv", "w") as f:
+                f.write("x\\n1\\n2\\n")
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        // The file is in the worker's folder only, not in the server's.
+        #expect(!FileManager.default.fileExists(atPath: runtime.workFolder.appendingPathComponent(snapshot.sessionId).appendingPathComponent("data/rows.csv").path))
+        #expect(try await session.predict(model: "model", input: .file("data/rows.csv")).decoded() == [2.0, 4.0])
+        for (path, code) in [("../../etc/passwd", RuntimeError.Code.pathNotAllowed), ("/etc/passwd", .pathNotAllowed),
+                             ("data/none.csv", .invalidRequest), ("data", .invalidRequest)] {
+            do {
+                _ = try await session.predict(model: "model", input: .file(path))
+                Issue.record("\(path) was read")
+            } catch {
+                #expect(error.code == code, "\(path): \(error)")
+            }
+        }
+        await runtime.shutdown()
+    }
+
     @Test func warmRemoteWorkersAreConnectedBeforeTheRun() async throws {
         let launcher = ProcessLauncher()
         let runtime = remoteRuntime(launcher, warm: 1)

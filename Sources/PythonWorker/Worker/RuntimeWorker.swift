@@ -213,6 +213,7 @@ struct WorkerProcessMain {
             let current = next ?? runs.next()
             next = nil
             channel.setOutputCap(current.outputCap)
+            SessionFolder.current = current.directory
             enterSession(current.directory)
             let result = handler.runProgram(directory: current.directory, mainFile: current.mainFile)
             RawOutputForwarder.current?.flush()
@@ -261,6 +262,15 @@ struct WorkerProcessMain {
 /// Reads requests until the runtime closes the channel, then ends the process.
 private func serveRequests(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
     WorkerRequestRouter(fd: fd, handler: handler, channel: channel, runs: runs).run()
+}
+
+/// The folder of the session being run: where a remote worker resolves data paths.
+enum SessionFolder {
+    private static let folder = Mutex<String>("/nonexistent")
+    static var current: String {
+        get { folder.withLock { $0 } }
+        set { folder.withLock { $0 = newValue } }
+    }
 }
 
 /// Hands run requests from the request thread to the main thread.

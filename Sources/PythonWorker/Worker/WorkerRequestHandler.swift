@@ -159,7 +159,12 @@ extension WorkerRequestHandler {
             let model = try lookup(order.name)
             // The client's JSON bytes, unchanged: Python's json.loads reads them.
             let data = try order.data.map { try PythonObject.bytes($0.bytes) } ?? .none
-            let path = try order.path.map { try PythonObject.string($0) } ?? .none
+            var resolved = order.path
+            if let allowed = order.allowedFolders, let path = order.path {
+                // A remote worker: the session's files are here, so the policy is applied here.
+                resolved = try DataPathPolicy(sessionFolder: SessionFolder.current, allowedFolders: allowed).resolve(path)
+            }
+            let path = try resolved.map { try PythonObject.string($0) } ?? .none
             let method = try order.method.map { try PythonObject.string($0) } ?? .none
             let outcome: PythonObject
             do {

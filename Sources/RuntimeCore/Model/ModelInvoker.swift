@@ -70,8 +70,12 @@ public struct PythonModelInvoker: ModelInvoker {
         switch input {
         case .inline(let data):
             return try await worker.callModel(named: name, data: .inline(data), method: method)
+        case .file(let path) where worker.resolvesDataPaths:
+            // A remote worker's files are on its node: it applies the same policy there.
+            return try await worker.callModel(named: name, data: .unresolvedFile(path: path, allowedFolders: allowedDataFolders),
+                                              method: method)
         case .file(let path):
-            let policy = DataPathPolicy(sessionFolder: worker.workingDirectory, allowedFolders: allowedDataFolders)
+            let policy = DataPathPolicy(sessionFolder: worker.workingDirectory.path, allowedFolders: allowedDataFolders.map(\.path))
             return try await worker.callModel(named: name, data: .file(absolutePath: try policy.resolve(path)), method: method)
         }
     }

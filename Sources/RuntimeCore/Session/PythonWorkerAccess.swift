@@ -13,6 +13,11 @@ public protocol PythonWorkerAccess: Sendable {
     /// The session's working folder (where relative data paths point).
     var workingDirectory: URL { get }
 
+    /// Whether data file paths are resolved (and checked) by the worker
+    /// itself, because its files are on another machine; false (the
+    /// default): resolve them against ``workingDirectory`` first.
+    var resolvesDataPaths: Bool { get }
+
     /// The statistics of the dataset `name`, computed natively in the worker
     /// (`{"rowCount": N, "columns": [...]}` as the contract's `get_stats` has it).
     func nativeStatistics(of name: String) async throws(RuntimeError) -> JSONFragment
@@ -36,12 +41,24 @@ public enum ModelData: Sendable, Equatable {
     case inline(JSONFragment)
     /// A data file (CSV, `.npy`, `.json`) at an absolute path.
     case file(absolutePath: String)
+    /// A data file the worker resolves itself, relative to its session's
+    /// folder and allowed only there or in `allowedFolders` (symlinks
+    /// followed): for a worker whose files are on another machine
+    /// (``PythonWorkerAccess/resolvesDataPaths``).
+    case unresolvedFile(path: String, allowedFolders: [URL])
+}
+
+extension PythonWorkerAccess {
+    /// False: the worker's files are on this machine.
+    public var resolvesDataPaths: Bool { false }
 }
 
 extension WorkerSession: PythonWorkerAccess {
     nonisolated var pythonWorker: (any PythonWorkerAccess)? { self }
 
     nonisolated var workingDirectory: URL { directory }
+
+    nonisolated var resolvesDataPaths: Bool { assignedWorker.withLock { $0?.remote != nil } }
 
     nonisolated func nativeStatistics(of name: String) async throws(RuntimeError) -> JSONFragment {
         try await workerResult(.statistics(name: name))
@@ -53,6 +70,9 @@ extension WorkerSession: PythonWorkerAccess {
             return try await workerResult(.model(.init(name: name, data: json, path: nil, method: method)))
         case .file(let path):
             return try await workerResult(.model(.init(name: name, data: nil, path: path, method: method)))
+        case .unresolvedFile(let path, let allowed):
+            return try await workerResult(.model(.init(name: name, data: nil, path: path, method: method,
+                                                       allowedFolders: allowed.map(\.path))))
         }
     }
 

@@ -18,7 +18,7 @@ actor WorkerSession: Session {
         didSet { assignedWorker.withLock { [worker] in $0 = worker } }
     }
     /// The same worker, readable without hopping onto the actor (for requests).
-    private nonisolated let assignedWorker = Mutex<WorkerProcess?>(nil)
+    nonisolated let assignedWorker = Mutex<WorkerProcess?>(nil)
     private var subscribers: [Int: AsyncStream<SessionEvent>.Continuation] = [:]
     private var nextSubscriber = 0
     private var endWaiters: [CheckedContinuation<SessionSnapshot, Never>] = []
