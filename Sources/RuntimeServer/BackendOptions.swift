@@ -9,7 +9,7 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "Where session workers run: local (child processes of this server) or ray (jobs on a Ray cluster).")
     var backend = "local"
 
-    @Option(help: "The Ray dashboard's address, for its Jobs API (also $RUNTIME_RAY_ADDRESS).", )
+    @Option(help: "The Ray dashboard's address, for its Jobs API (also $RUNTIME_RAY_ADDRESS).")
     var rayAddress: String?
 
     @Option(help: ArgumentHelp("Where the server listens for remote workers (never the clients' port; 0 picks a free port).",
@@ -38,6 +38,9 @@ struct BackendOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Sandbox remote workers on their nodes as local ones are.")
     var remoteSandbox = true
 
+    @Option(help: "The name this server's Ray jobs carry, so that it stops those a crashed run of it left (default: HOST:PORT).")
+    var serverName: String?
+
     func validate() throws {
         guard ["local", "ray"].contains(backend) else { throw ValidationError("--backend takes local or ray") }
         guard Self.split(workerListen) != nil else { throw ValidationError("--worker-listen takes HOST:PORT") }
@@ -57,7 +60,7 @@ struct BackendOptions: ParsableArguments {
         }
         let launcher: RayWorkerLauncher
         do {
-            launcher = try RayWorkerLauncher(dashboard: address, server: server, logger: logger)
+            launcher = try RayWorkerLauncher(dashboard: address, server: serverName ?? server, logger: logger)
         } catch {
             throw ValidationError("--ray-address: \(error.message)")
         }

@@ -462,14 +462,17 @@ package final class WorkerProcess: Sendable {
 
     /// Why a remote worker's connection ended: what the runtime or the job
     /// said, or, when the connection merely closed, what the job says
-    /// within a few seconds (a worker killed for memory, a node lost).
+    /// within 5 seconds (a worker killed for memory, a node lost: Ray needs
+    /// its health checks to notice that one).
     private func remoteEndReason(_ job: any RemoteWorkerJob) -> String {
         if let known = state.withLock({ $0.remoteEnd }) { return known }
         let answer = Promise<String>()
         let asking = Task { answer.fulfil(ifWaiting: await job.ended()) }
+        let node = state.withLock { $0.node }
         let timer = Task {
-            try await Task.sleep(for: .seconds(3))
-            answer.fulfil(ifWaiting: "closed its connection (job \(job.id))")
+            try await Task.sleep(for: .seconds(5))
+            answer.fulfil(ifWaiting: "its connection closed unexpectedly: the worker process or its node ended "
+                + "(job \(job.id)\(node.map { " on node \($0)" } ?? ""); its launcher had not said why within 5 s)")
         }
         let semaphore = DispatchSemaphore(value: 0)
         let reason = Mutex<String?>(nil)
