@@ -85,9 +85,11 @@ public actor Runtime {
     /// Accepts a program: writes its files into a fresh working folder and
     /// starts its run (queued while all run slots are taken).
     ///
-    /// - Parameter resources: what the run's worker needs from its node.
-    ///   Only a remote ``RuntimeConfiguration/placement`` can honour them;
-    ///   with local workers a run that names any is refused (`INVALID_REQUEST`).
+    /// - Parameters:
+    ///   - program: the files and the main file to run.
+    ///   - resources: what the run's worker needs from its node. Only a
+    ///     remote ``RuntimeConfiguration/placement`` can honour them; with
+    ///     local workers a run that names any is refused (`INVALID_REQUEST`).
     public func run(_ program: Program, resources: WorkerResources? = nil) throws(RuntimeError) -> any Session {
         guard !isShutDown else { throw RuntimeError(.internalError, "the runtime is shutting down") }
         if let resources, !resources.isEmpty, configuration.placement.remote == nil {
