@@ -65,9 +65,14 @@ private func check(_ envelope: Envelope, bytes: [UInt8]) {
         fatalError("action '\(envelope.action)' gave a \(envelope.request.action.rawValue) request")
     }
     switch envelope.request {
-    case .run(let files, let mainFile, let number):
+    case .run(let files, let mainFile, let number, let resources):
         if files.contains(where: { $0.filename.isEmpty }) || mainFile.isEmpty { fatalError("accepted an empty filename") }
         if let number, number < 0 { fatalError("accepted a negative python.number") }
+        if let resources {
+            let amounts = [resources.cpus, resources.memoryMB.map(Double.init)].compactMap { $0 } + Array(resources.custom.values)
+            if amounts.contains(where: { !($0 > 0) || !$0.isFinite }) { fatalError("accepted resources \(resources)") }
+            if resources.custom.keys.contains(where: \.isEmpty) || resources.custom.count > 64 { fatalError("accepted custom resources \(resources)") }
+        }
     case .getPlaceholder(_, _, let window, _):
         if let window, window.begin < 0 || window.size < 0 || window.begin.addingReportingOverflow(window.size).overflow {
             fatalError("accepted a bad window \(window)")
