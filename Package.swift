@@ -119,7 +119,7 @@ let package = Package(
         ),
         .target(
             name: "RuntimeTestSupport",
-            dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore",
+            dependencies: ["RuntimeService", "RuntimeClient", "RuntimeCore", "RuntimeRay",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/RuntimeTestSupport"
         ),

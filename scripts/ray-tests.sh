@@ -3,12 +3,21 @@
 # stopped, whatever happens) by scripts/ray-cluster.sh inside a network
 # namespace that holds only loopback: nothing leaves the machine.
 #   1. every RuntimeRayTests suite (Jobs API, launcher, runtime, server);
-#   2. RayNodeLossTests on a fresh cluster: it kills node B's raylet, with
+#   2. the protocol suites of RuntimeServiceTests again, their servers' workers
+#      placed on the cluster (RUNTIME_TEST_BACKEND=ray): the contract holds
+#      with the Ray backend too (the suites about local processes, containment
+#      and the browser are left out: they test this machine's workers);
+#   3. RayNodeLossTests on a fresh cluster: it kills node B's raylet, with
 #      Ray's health checks quickened so the job's failure is known in seconds.
 # Expects the tests built (swift build --build-tests); sets up .venv-ray.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/ray-setup.sh
-unshare -n -- ./scripts/ray-cluster.sh swift test --skip-build --filter RuntimeRayTests
+contract="RuntimeServiceTests.(RunProtocolTests|WindowTests|ModelAndStatsProtocolTests|RichValueProtocolTests|SubscriptionTests"
+contract+="|ErrorReplyTests|ReplySchemaTests|InteropTests|PlacementProtocolTests|AbandonedReadTests|BackPressureTests"
+contract+="|GreetingTests|OversizedFrameCloseTests|AuthenticationTests|UserTests|AdoptedSessionProtocolTests)"
+unshare -n -- ./scripts/ray-cluster.sh bash -c "
+  swift test --skip-build --filter RuntimeRayTests &&
+  RUNTIME_TEST_BACKEND=ray swift test --skip-build --filter '$contract'"
 RUNTIME_RAY_KILL_NODE_B=1 RAY_health_check_period_ms=1000 RAY_health_check_failure_threshold=3 RAY_health_check_timeout_ms=1000 \
   unshare -n -- ./scripts/ray-cluster.sh swift test --skip-build --filter RayNodeLossTests

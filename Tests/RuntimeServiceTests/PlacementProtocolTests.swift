@@ -12,7 +12,7 @@ struct PlacementProtocolTests {
     private static let program: JSONValue = ["mainfile": "main.py", "files": [["filename": "main.py", "content": "x = 1\n"]]]
 
     @Test func aLocalServerRefusesResourcesWithInvalidRequest() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start { $0.runtime.placement = .local }
         let client = try await server.connect()
         let refused = try await client.request(["action": "run", "python": Self.program, "resources": ["cpus": 2]])
         #expect(refused.type == "[error]:INVALID_REQUEST")

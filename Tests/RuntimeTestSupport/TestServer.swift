@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RuntimeClient
 import RuntimeCore
+import RuntimeRay
 import RuntimeService
 import ServiceLifecycle
 #if canImport(FoundationNetworking)
@@ -28,6 +29,7 @@ public final class TestServer: Sendable {
     public static func start(logger: Logger? = nil,
                              _ customize: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
         var configuration = ServerConfiguration(port: 0, runtime: RuntimeConfiguration(warmWorkers: 0))
+        if let placement = try TestBackend.placement(for: configuration.runtime) { configuration.runtime.placement = placement }
         customize(&configuration)
         let logger = logger ?? {
             var logger = Logger(label: "test-server")
