@@ -18,15 +18,19 @@ struct BenchServers {
             "--port", "\(serverPort)", "--python", settings.python,
             "--preload", "", "--warm-workers", "2", "--log-level", "warning",
         ])
-        let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let echo: Child
         do {
-            echo = try Child.start(own, ["echo-server", "\(echoPort)"])
+            echo = try Child.start(ownExecutable, ["echo-server", "\(echoPort)"])
         } catch {
             server.terminate()
             throw error
         }
         return BenchServers(serverURL: "ws://127.0.0.1:\(serverPort)/", echoPort: echoPort, children: [server, echo])
+    }
+
+    /// This executable, which is also the echo server (`echo-server PORT`).
+    static var ownExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     /// The echo server's plain echo.

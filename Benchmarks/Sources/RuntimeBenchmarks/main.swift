@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 
-// Benchmarks: run with `./scripts/bench.sh [startup|containment|stats|server|wire|all] [--quick]`
-// (Docs/Benchmarks.md). Figures go to stdout as Markdown tables; progress goes to stderr.
+// Benchmarks: run with `./scripts/bench.sh [startup|containment|stats|server|wire|forkserver|ray|all] [--quick]`
+// (Docs/Benchmarks.md); `ray` needs the cluster `scripts/bench.sh ray` starts, and is not part of `all`. Figures go to stdout as Markdown tables; progress goes to stderr.
 // `RuntimeBenchmarks echo-server PORT` is the echo floor the server suites start.
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "echo-server", let port = arguments.dropFirst().first.flatMap({ Int($0) }) {
@@ -11,7 +11,7 @@ if arguments.first == "echo-server", let port = arguments.dropFirst().first.flat
 }
 let quickFlag = arguments.contains("--quick")
 arguments.removeAll { $0 == "--quick" }
-let suites = ["startup", "containment", "stats", "server", "wire", "forkserver", "all"]
+let suites = ["startup", "containment", "stats", "server", "wire", "forkserver", "ray", "all"]
 let suite = arguments.first ?? "all"
 guard suites.contains(suite), arguments.count <= 1 else {
     progress("usage: RuntimeBenchmarks [\(suites.joined(separator: "|"))] [--quick]   (or BENCH_QUICK=1)")
@@ -40,6 +40,9 @@ do {
     if suite == "forkserver" || suite == "all" {
         let forkServer = try await ForkServerBenchmarks(settings: settings, logger: logger).run()
         forkServer.print(title: "Sessions forked from the fork server beside spawned ones (same run; numpy and pandas preloaded)")
+    }
+    if suite == "ray" {
+        try await RayBenchmarks(settings: settings, logger: logger).run().print()
     }
     if suite == "server" || suite == "wire" || suite == "all" {
         let servers = try BenchServers.start(settings)
