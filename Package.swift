@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "RuntimeCore", targets: ["RuntimeCore"]),
         .library(name: "RuntimeProtocol", targets: ["RuntimeProtocol"]),
         .library(name: "PythonWorker", targets: ["PythonWorker"]),
+        .library(name: "WorkerTLS", targets: ["WorkerTLS"]),
         .library(name: "RuntimeService", targets: ["RuntimeService"]),
         .library(name: "RuntimeClient", targets: ["RuntimeClient"]),
         .library(name: "RuntimeRay", targets: ["RuntimeRay"]),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         // The Ray backend's REST calls to the Ray dashboard (RuntimeRay).
@@ -54,7 +56,18 @@ let package = Package(
         ),
         // The worker side: the embedded interpreter, value encoding and the
         // native statistics. Linked only by runtime-worker.
-        .target(name: "PythonWorker", dependencies: ["CPython", "CSandbox", "RuntimeJSON", "WorkerFrames"]),
+        .target(name: "PythonWorker", dependencies: ["CPython", "CSandbox", "RuntimeJSON", "WorkerFrames", "WorkerTLS"]),
+        // TLS on remote workers' connections (both sides), relayed to a plain
+        // descriptor so the frame code never sees it.
+        .target(
+            name: "WorkerTLS",
+            dependencies: [
+                "WorkerFrames",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The wire protocol: request parsing, replies, events, error codes.
         .target(name: "RuntimeProtocol", dependencies: ["RuntimeCore", "RuntimeJSON"]),
         .target(
@@ -102,6 +115,7 @@ let package = Package(
             dependencies: [
                 "RuntimeService",
                 "RuntimeRay",
+                "WorkerTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -123,7 +137,7 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/RuntimeTestSupport"
         ),
-        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeJSON", "WorkerFrames", "RuntimeTestSupport",
+        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore", "RuntimeJSON", "WorkerFrames", "RuntimeTestSupport", "WorkerTLS",
                                                           .product(name: "Logging", package: "swift-log"),
                                                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     exclude: ["Fixtures"]),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RuntimeCore
 import RuntimeRay
+import WorkerTLS
 
 /// Where session workers run (see Docs/Scale-out.md).
 struct BackendOptions: ParsableArguments {
@@ -38,6 +39,12 @@ struct BackendOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Sandbox remote workers on their nodes as local ones are.")
     var remoteSandbox = true
 
+    @Option(help: "A PEM certificate for TLS on the worker port (with --worker-tls-key); workers accept this certificate only.")
+    var workerTlsCert: String?
+
+    @Option(help: "The PEM private key of --worker-tls-cert.")
+    var workerTlsKey: String?
+
     @Option(help: "The name this server's Ray jobs carry, so that it stops those a crashed run of it left (default: HOST:PORT).")
     var serverName: String?
 
@@ -45,6 +52,9 @@ struct BackendOptions: ParsableArguments {
         guard ["local", "ray"].contains(backend) else { throw ValidationError("--backend takes local or ray") }
         guard Self.split(workerListen) != nil else { throw ValidationError("--worker-listen takes HOST:PORT") }
         if let workerAdvertise, Self.split(workerAdvertise) == nil { throw ValidationError("--worker-advertise takes HOST:PORT") }
+        guard (workerTlsCert == nil) == (workerTlsKey == nil) else {
+            throw ValidationError("--worker-tls-cert and --worker-tls-key go together")
+        }
         guard workerCpus > 0, workerConnectSeconds > 0, (workerMemoryMb ?? 1) > 0 else {
             throw ValidationError("--worker-cpus, --worker-memory-mb and --worker-connect-seconds must be above 0")
         }
@@ -65,12 +75,23 @@ struct BackendOptions: ParsableArguments {
             throw ValidationError("--ray-address: \(error.message)")
         }
         guard let (host, port) = Self.split(workerListen) else { throw ValidationError("--worker-listen takes HOST:PORT") }
+        var security: WorkerTLSServer?
+        if let workerTlsCert, let workerTlsKey {
+            do {
+                security = try WorkerTLSServer(certificateFile: workerTlsCert, privateKeyFile: workerTlsKey)
+            } catch {
+                throw ValidationError("--worker-tls-cert: \(error.message)")
+            }
+        } else if !["127.0.0.1", "::1", "localhost"].contains(host) {
+            logger.warning("remote workers connect without TLS: frames, values and programs cross the network in the clear",
+                           metadata: ["listen": "\(workerListen)", "fix": "--worker-tls-cert and --worker-tls-key"])
+        }
         return .remote(RemoteWorkers(
             launcher: launcher, listenHost: host, listenPort: port, advertise: workerAdvertise,
             workerExecutable: workerExecutable ?? runtime.worker.executable,
             pythonExecutable: nodePython ?? runtime.python.executable,
             defaultResources: WorkerResources(cpus: workerCpus, memoryMB: workerMemoryMb),
-            connectTimeout: .milliseconds(Int(workerConnectSeconds * 1000)), sandbox: remoteSandbox))
+            connectTimeout: .milliseconds(Int(workerConnectSeconds * 1000)), sandbox: remoteSandbox, security: security))
     }
 
     /// `HOST:PORT` (`[v6]:PORT` too) as its parts.

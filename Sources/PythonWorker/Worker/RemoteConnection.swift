@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import RuntimeJSON
 import WorkerFrames
+import WorkerTLS
 
 /// A worker started on another machine (`--connect HOST:PORT`, a Ray job's
 /// entrypoint): connects to the runtime's worker port, presents its ticket,
@@ -21,9 +22,35 @@ enum RemoteConnection {
 
     /// Connects, presents `ticket`, and returns in the worker process.
     /// Exits (with a message on stderr) when the runtime cannot be reached.
-    static func establish(address: String, ticket: String, timeout: Duration = .seconds(15)) {
-        let socket = connect(address, deadline: ContinuousClock.now + timeout)
+    /// With `tlsCertificate` (the server's, PEM) the connection is TLS and
+    /// accepts that certificate only; the keeper runs the TLS relay, and
+    /// the worker writes its frames on a plain socket pair to it.
+    static func establish(address: String, ticket: String, tlsCertificate: String?, timeout: Duration = .seconds(15)) {
+        let tcp = connect(address, deadline: ContinuousClock.now + timeout)
         let root = makeSessionRoot()
+        let socket: Int32
+        if let tlsCertificate {
+            var pair: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+                fail("socketpair: \(errnoText)")
+            }
+            // Fork first: the relay's threads belong to the keeper, and the
+            // worker must start with one thread.
+            keep(root: root, closing: pair[0]) {
+                do throws(RuntimeError) {
+                    try WorkerTLS.connect(socket: tcp, pinnedPEM: tlsCertificate, relayingTo: pair[1])
+                } catch {
+                    // The worker reads the end of its channel and leaves.
+                    FileHandle.standardError.write(Data("runtime-worker: TLS to \(address): \(error.message)\n".utf8))
+                }
+            }
+            close(tcp)
+            close(pair[1])
+            socket = pair[0]
+        } else {
+            keep(root: root, closing: tcp) {}
+            socket = tcp
+        }
         do {
             try FrameIO.write(bytes: FrameIO.frames(header: .object([
                 ("ticket", .string(ticket)), ("protocol", .int(Int64(FrameProtocol.version))),
@@ -31,7 +58,6 @@ enum RemoteConnection {
         } catch {
             fail("cannot present the ticket to \(address): \(error)")
         }
-        keep(root: root, closing: socket)
         var errorPipe: [Int32] = [-1, -1], outputPipe: [Int32] = [-1, -1]
         guard sandbox_pipe_cloexec(&errorPipe) == 0, sandbox_pipe_cloexec(&outputPipe) == 0 else { fail("pipe: \(errnoText)") }
         // dup2 clears close-on-exec: the program's subprocesses share fds 1 and 2.
@@ -45,7 +71,8 @@ enum RemoteConnection {
 
     /// Forks: the parent waits for the worker and cleans up after it; the
     /// child returns and becomes the worker.
-    private static func keep(root: String, closing socket: Int32) {
+    /// `keeperWork` runs in the keeper before it waits (the TLS relay).
+    private static func keep(root: String, closing socket: Int32, keeperWork: () -> Void) {
         let child = fork()
         if child < 0 { fail("fork: \(errnoText)") }
         if child == 0 {
@@ -54,6 +81,7 @@ enum RemoteConnection {
             return
         }
         close(socket)  // the worker's end must close when the worker ends
+        keeperWork()
         Keeper.child = child
         for number in [SIGTERM, SIGINT, SIGHUP] {
             _ = Glibc.signal(number) { received in _ = Glibc.kill(Keeper.child, received == SIGINT ? SIGINT : SIGKILL) }

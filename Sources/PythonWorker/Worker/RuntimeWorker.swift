@@ -4,6 +4,7 @@ import Glibc
 import Synchronization
 import RuntimeJSON
 import WorkerFrames
+import WorkerTLS
 
 /// The program that runs inside each worker process: one embedded
 /// interpreter, one session's program on the main thread, and requests about
@@ -63,7 +64,8 @@ public enum RuntimeWorker {
             // Before the sandbox: its network namespace may hold no route to
             // the runtime, and a socket keeps the namespace it was made in.
             let ticket = ProcessInfo.processInfo.environment[FrameProtocol.ticketVariable] ?? ""
-            RemoteConnection.establish(address: connect, ticket: ticket)
+            RemoteConnection.establish(address: connect, ticket: ticket,
+                                       tlsCertificate: ProcessInfo.processInfo.environment[WorkerTLS.certificateVariable])
             // Nothing of the node's launcher (Ray's variables, its tokens) is
             // the program's business: only the variables the runtime listed stay.
             let environment = ProcessInfo.processInfo.environment

@@ -20,7 +20,8 @@ package final class RemoteWorkerStarter: Sendable {
         self.settings = settings
         self.configuration = configuration
         self.logger = logger
-        listener = try WorkerListener(host: settings.listenHost, port: settings.listenPort, logger: logger)
+        listener = try WorkerListener(host: settings.listenHost, port: settings.listenPort, security: settings.security,
+                                      logger: logger)
     }
 
     /// The address workers connect to.
@@ -58,6 +59,7 @@ package final class RemoteWorkerStarter: Sendable {
             .merging(settings.environment) { _, own in own }
         environment[FrameProtocol.keptEnvironmentVariable] = environment.keys.sorted().joined(separator: ",")
         environment[FrameProtocol.ticketVariable] = ticket
+        environment.merge(settings.security?.workerEnvironment ?? [:]) { _, security in security }
         let launch = RemoteWorkerLaunch(id: id, arguments: arguments(), environment: environment, resources: wanted)
         let job: any RemoteWorkerJob
         do {

@@ -41,12 +41,16 @@ public struct RemoteWorkers: Sendable {
     /// Sandbox the worker on its node as a local one (namespaces, Landlock).
     /// The node must allow it (root, or unprivileged user namespaces).
     public var sandbox: Bool
+    /// How the worker port's connections are secured (`WorkerTLSServer` of
+    /// module `WorkerTLS`); nil: plain TCP, for a private network only.
+    public var security: (any WorkerConnectionSecurity)?
 
     /// Remote placement through `launcher`; see each property for the defaults.
     public init(launcher: any RemoteWorkerLauncher, listenHost: String = "127.0.0.1", listenPort: Int = 0,
                 advertise: String? = nil, workerExecutable: String, pythonExecutable: String,
                 environment: [String: String] = [:], defaultResources: WorkerResources = WorkerResources(cpus: 1),
-                connectTimeout: Duration = .seconds(120), sandbox: Bool = true) {
+                connectTimeout: Duration = .seconds(120), sandbox: Bool = true,
+                security: (any WorkerConnectionSecurity)? = nil) {
         self.launcher = launcher
         self.listenHost = listenHost
         self.listenPort = listenPort
@@ -57,5 +61,6 @@ public struct RemoteWorkers: Sendable {
         self.defaultResources = defaultResources
         self.connectTimeout = connectTimeout
         self.sandbox = sandbox
+        self.security = security
     }
 }

@@ -32,11 +32,12 @@ package final class WorkerListener: Sendable {
     private let tickets = Mutex<[String: Pending]>([:])
     private let handshakes = Atomic<Int>(0)
     private let logger: Logger
+    private let security: (any WorkerConnectionSecurity)?
     /// Tickets refused so far (forged, reused, expired): for tests and diagnostics.
     private let refusals = Atomic<Int>(0)
 
     /// Binds `host:port` and starts accepting workers.
-    package init(host: String, port: Int, logger: Logger) throws(RuntimeError) {
+    package init(host: String, port: Int, security: (any WorkerConnectionSecurity)? = nil, logger: Logger) throws(RuntimeError) {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
@@ -67,6 +68,7 @@ package final class WorkerListener: Sendable {
         self.host = host
         self.port = Int(bound)
         self.logger = logger
+        self.security = security
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "runtime-worker-listener"
         thread.start()
@@ -134,8 +136,23 @@ package final class WorkerListener: Sendable {
 
     /// Reads the ticket frame (within seconds and a kilobyte) and hands the
     /// connection to whoever waits for that ticket, or refuses it.
-    private func handshake(_ connection: Int32) {
-        Self.setTimeout(connection, seconds: 5)
+    private func handshake(_ accepted: Int32) {
+        Self.setTimeout(accepted, seconds: 5)
+        Self.tune(accepted)
+        let connection: Int32
+        if let security {
+            do {
+                connection = try security.secure(acceptedSocket: accepted)
+            } catch {
+                refusals.add(1, ordering: .relaxed)
+                logger.warning("a worker connection was refused", metadata: ["reason": "\(security.name): \(error.message)"])
+                return
+            }
+            // The handshake's read limit, on the secured side too.
+            Self.setTimeout(connection, seconds: 5)
+        } else {
+            connection = accepted
+        }
         let verdict: Result<Pending, Refusal>
         do {
             guard let (header, _) = try FrameIO.readMessage(from: connection, maximumSize: FrameProtocol.maximumTicketFrameBytes)
@@ -147,7 +164,6 @@ package final class WorkerListener: Sendable {
         switch verdict {
         case .success(let pending):
             Self.setTimeout(connection, seconds: 0)
-            Self.tune(connection)
             if !pending.arrival.fulfil(ifWaiting: .success(connection)) { Glibc.close(connection) }
         case .failure(let refusal):
             refusals.add(1, ordering: .relaxed)
