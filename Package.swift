@@ -148,7 +148,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "RuntimeRayTests", dependencies: ["RuntimeRay", "RuntimeCore", "RuntimeJSON", "RuntimeService", "RuntimeClient",
-                                                         "RuntimeTestSupport",
+                                                         "RuntimeTestSupport", "WorkerTLS",
                                                          .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeService", "RuntimeTestSupport"]),

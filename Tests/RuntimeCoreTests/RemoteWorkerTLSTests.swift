@@ -25,6 +25,11 @@ struct RemoteWorkerTLSTests {
         return (certificate, key)
     }
 
+    static func folderForExtension() throws -> URL { try folder() }
+    static func certificateForExtension(in folder: URL) throws -> (certificate: String, key: String) {
+        try certificate(in: folder, name: "server")
+    }
+
     private static func folder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -121,5 +126,27 @@ struct RemoteWorkerTLSTests {
         }
         #expect(!arrival.isFulfilled, "a ticket sent in the clear was taken")
         #expect(total < 4096, "the server sent no more than a TLS alert")
+    }
+}
+
+extension RemoteWorkerTLSTests {
+    @Test func valuesAreServedOverTLSAfterTheRunEnded() async throws {
+        let folder = try Self.folderForExtension()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try Self.certificateForExtension(in: folder)
+        let launcher = ProcessLauncher()
+        let runtime = TestSupport.runtime { configuration in
+            configuration.placement = .remote(RemoteWorkers(
+                launcher: launcher, workerExecutable: configuration.worker.executable,
+                pythonExecutable: configuration.python.executable, connectTimeout: .seconds(60),
+                security: try? WorkerTLSServer(certificateFile: files.certificate, privateKeyFile: files.key)))
+        }
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            from runtimeBridge import save_placeholder
+            save_placeholder("rows", list(range(50000)))
+            """])
+        #expect(snapshot.status == .finished)
+        #expect(try await session.value("rows", window: RowWindow(begin: 49_990, size: 10)).arrayValue?.first == 49_990)
+        await runtime.shutdown()
     }
 }

@@ -5,6 +5,7 @@ import RuntimeClient
 import RuntimeCore
 import RuntimeService
 import RuntimeTestSupport
+import WorkerTLS
 import Synchronization
 import Testing
 @testable import RuntimeRay
@@ -105,6 +106,35 @@ struct RayBackendTests {
         await client.close()
         try await server.stop()
         #expect(try await RayBackend.running(launcher).isEmpty, "a graceful stop leaves no job running")
+    }
+
+    @Test func aWorkerOnNodeBConnectsWithTLS() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ray-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let certificate = folder.appendingPathComponent("server.pem").path, key = folder.appendingPathComponent("server.key").path
+        let openssl = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=runtime-server",
+        ])
+        try #require(openssl.status == 0, "\(openssl.stderr)")
+        let launcher = try RayBackend.launcher()
+        var configuration = RayBackend.runtimeConfiguration(launcher)
+        if var remote = configuration.placement.remote {
+            remote.security = try WorkerTLSServer(certificateFile: certificate, privateKeyFile: key)
+            configuration.placement = .remote(remote)
+        }
+        let runtime = Runtime(configuration: configuration)
+        let session = try await runtime.run(Program(files: [SourceFile(filename: "main.py", content: """
+            from runtimeBridge import save_placeholder
+            save_placeholder("rows", list(range(50000)))
+            """)], mainFile: "main.py"), resources: WorkerResources(custom: ["node_b": 0.5]))
+        let snapshot = await session.waitUntilEnded()
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        let value = try await session.readPlaceholder(named: "rows", window: RowWindow(begin: 49_990, size: 10))
+        #expect(value.value.arrayValue?.first == 49_990)
+        await runtime.shutdown()
+        #expect(try await RayBackend.running(launcher).isEmpty)
     }
 
     @Test func warmRemoteWorkersAreConnectedBeforeTheRun() async throws {

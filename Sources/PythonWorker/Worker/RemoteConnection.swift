@@ -173,8 +173,15 @@ enum RemoteConnection {
             let path = "\(folder)/\(file.path)"
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(file.contents)) else {
-                throw RemoteFilesError(message: "cannot write \(file.path)")
+            // Plain system calls: Foundation's createFile writes a temporary
+            // file, syncs it to disk and renames it, for files read once.
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw RemoteFilesError(message: "cannot write \(file.path): \(errnoText)") }
+            defer { close(fd) }
+            do {
+                try FrameIO.write(bytes: file.contents, to: fd)
+            } catch {
+                throw RemoteFilesError(message: "cannot write \(file.path): \(error)")
             }
         }
         return folder

@@ -142,11 +142,10 @@ package final class WorkerProcess: Sendable {
     /// The remote job ended: its connection goes with it (a node lost
     /// without a word would otherwise hold it open until keep-alive gave up).
     private func remoteEnded(_ reason: String) {
-        let open = state.withLock { state -> Bool in
+        state.withLock { state in
             if state.remoteEnd == nil { state.remoteEnd = reason }
-            return !state.ended
+            if !state.ended { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
         }
-        if open { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     private static let ignoreSIGPIPE: Void = {
@@ -255,10 +254,10 @@ package final class WorkerProcess: Sendable {
         default:
             let open = state.withLock { state -> Bool in
                 if state.remoteEnd == nil { state.remoteEnd = "was killed by the runtime" }
+                if !state.ended { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
                 return !state.ended
             }
             guard open else { return }
-            _ = Glibc.shutdown(socket, Int32(SHUT_RDWR))
             Task { await remote.stop() }
         }
     }
@@ -282,8 +281,11 @@ package final class WorkerProcess: Sendable {
         closeRequests()
         if let remote {
             // The worker reads the end of its requests and leaves; its job
-            // is stopped (and deleted) in any case.
-            _ = Glibc.shutdown(socket, Int32(SHUT_WR))
+            // is stopped (and deleted) in any case. Only while the
+            // connection is open: its number may name another one after.
+            state.withLock { state in
+                if !state.ended { _ = Glibc.shutdown(socket, Int32(SHUT_WR)) }
+            }
             let killer = Task {
                 try await Task.sleep(for: grace)
                 self.kill()
@@ -354,8 +356,11 @@ package final class WorkerProcess: Sendable {
         let exit: WorkerExit
         if let remote {
             exit = .disconnected(reason: remoteEndReason(remote))
-            state.withLock { $0.ended = true }
-            close(fd)
+            // Ended and closed at once: a shutdown is never sent to a reused number.
+            state.withLock { state in
+                state.ended = true
+                close(fd)
+            }
         } else {
             close(fd)
             if ended >= 0 { close(ended) }
