@@ -120,7 +120,7 @@ enum RemoteConnection {
                     if fd >= 0 {
                         if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
                             freeaddrinfo(found)
-                            tune(fd)
+                            WorkerSocket.tune(fd)
                             return fd
                         }
                         lastError = errnoText
@@ -135,20 +135,6 @@ enum RemoteConnection {
             guard ContinuousClock.now < deadline else { fail("cannot connect to the runtime at \(address): \(lastError)") }
             usleep(200_000)
         }
-    }
-
-    private static func tune(_ fd: Int32) {
-        func set(_ level: Int32, _ name: Int32, _ value: Int32) {
-            var value = value
-            _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
-        }
-        set(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        set(SOL_SOCKET, SO_KEEPALIVE, 1)
-        set(Int32(IPPROTO_TCP), TCP_KEEPIDLE, 3)
-        set(Int32(IPPROTO_TCP), TCP_KEEPINTVL, 1)
-        set(Int32(IPPROTO_TCP), TCP_KEEPCNT, 3)
-        // Data the runtime never acknowledges ends the connection too.
-        set(Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, 10_000)
     }
 
     private static func makeSessionRoot() -> String {

@@ -138,7 +138,7 @@ package final class WorkerListener: Sendable {
     /// connection to whoever waits for that ticket, or refuses it.
     private func handshake(_ accepted: Int32) {
         Self.setTimeout(accepted, seconds: 5)
-        Self.tune(accepted)
+        WorkerSocket.tune(accepted)
         let connection: Int32
         if let security {
             do {
@@ -194,21 +194,6 @@ package final class WorkerListener: Sendable {
     private static func setTimeout(_ fd: Int32, seconds: Int) {
         var limit = timeval(tv_sec: seconds, tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    /// No delay for small frames, and keep-alive probes: a worker whose
-    /// node vanished is noticed within seconds.
-    private static func tune(_ fd: Int32) {
-        func set(_ level: Int32, _ name: Int32, _ value: Int32) {
-            var value = value
-            _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
-        }
-        set(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        set(SOL_SOCKET, SO_KEEPALIVE, 1)
-        set(Int32(IPPROTO_TCP), TCP_KEEPIDLE, 3)
-        set(Int32(IPPROTO_TCP), TCP_KEEPINTVL, 1)
-        set(Int32(IPPROTO_TCP), TCP_KEEPCNT, 3)
-        set(Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, 10_000)
     }
 }
 
