@@ -5,7 +5,9 @@
 #     with requirements.txt from PyPI
 #   - swift build (not with --no-build)
 # With --test it also installs what the test suite needs: Debian's chromium and
-# chromium-driver, and requirements-test.txt (Selenium) into ./.venv.
+# chromium-driver, openssl (test certificates for TLS on the worker port) and
+# iproute2 (loopback in the Ray cluster's network namespace), and
+# requirements-test.txt (Selenium) into ./.venv.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ for package in libpython3-dev python3-venv pkg-config; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((with_test)); then
-  for package in chromium chromium-driver; do
+  for package in chromium chromium-driver openssl iproute2; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
 fi
