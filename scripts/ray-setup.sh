@@ -34,16 +34,8 @@ if [ "$(installed_version)" = "$RAY_VERSION" ] && [ -x "$VENV/bin/ray" ] && [ -f
 fi
 
 if [ "$base_python" = /usr/bin/python3 ]; then
-  missing=()
-  for package in python3-venv; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-  done
-  if ((${#missing[@]})); then
-    say "installing Debian packages: ${missing[*]}"
-    sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  source scripts/debian-packages.sh
+  install_debian_packages python3-venv
 fi
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then

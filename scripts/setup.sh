@@ -24,21 +24,10 @@ done
 
 say() { printf '==> %s\n' "$*"; }
 
-missing=()
-for package in libpython3-dev python3-venv pkg-config; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((with_test)); then
-  for package in chromium chromium-driver openssl iproute2; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-  done
-fi
-if ((${#missing[@]})); then
-  say "installing Debian packages: ${missing[*]}"
-  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source scripts/debian-packages.sh
+packages=(libpython3-dev python3-venv pkg-config)
+((with_test)) && packages+=(chromium chromium-driver openssl iproute2)
+install_debian_packages "${packages[@]}"
 
 if [ ! -x .venv/bin/python ] || [ "$(readlink -f .venv/bin/python)" != "$(readlink -f /usr/bin/python3)" ]; then
   say "creating .venv from /usr/bin/python3"

@@ -12,7 +12,7 @@ package final class WorkerProcess: Sendable {
         var description: String
     }
 
-    private struct State {
+    struct State {
         var nextRequest: Int64 = 1
         var pending: [Int64: CheckedContinuation<WorkerReply, any Error>] = [:]
         var exit: WorkerExit?
@@ -39,7 +39,7 @@ package final class WorkerProcess: Sendable {
     let events: AsyncStream<WorkerEvent>
     /// The worker's greeting, or why it could not start.
     let hello: Promise<Result<WorkerHello, Failure>>
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let continuation: AsyncStream<WorkerEvent>.Continuation
     private let exitPromise = Promise<WorkerExit>()
     /// The worker's cgroups, if the runtime has any.
@@ -51,10 +51,10 @@ package final class WorkerProcess: Sendable {
     /// The job a remote worker runs in (nil: a local child process, `pid`).
     package let remote: (any RemoteWorkerJob)?
     /// A remote worker's connection (-1 for a local one).
-    private let socket: Int32
+    let socket: Int32
     private let maximumFrameBytes: Int
 
-    private init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int, forked: Bool,
+    init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int, forked: Bool,
                  remote: (any RemoteWorkerJob)? = nil, socket: Int32 = -1) {
         self.pid = pid
         self.forked = forked
@@ -118,37 +118,7 @@ package final class WorkerProcess: Sendable {
         return worker
     }
 
-    /// A remote worker that connected on `fd` (its ticket checked) from
-    /// inside `job`: the same frames as a local one, on one socket. Its end
-    /// is the connection's end; the job ending closes the connection.
-    static func connected(fd: Int32, job: any RemoteWorkerJob, maximumFrameBytes: Int) -> WorkerProcess {
-        WorkerProcess.ignoreSIGPIPE
-        // The writer gets a descriptor of its own to close; both share the socket.
-        let writerFD = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        let worker = WorkerProcess(pid: 0, requestFD: writerFD, cgroup: nil, uid: nil, maximumFrameBytes: maximumFrameBytes,
-                                   forked: false, remote: job, socket: fd)
-        let reader = Thread {
-            worker.readFrames(from: fd, output: -1, errors: -1)
-        }
-        reader.name = "runtime-worker-\(job.id)"
-        reader.start()
-        Task {
-            let reason = await job.ended()
-            worker.remoteEnded(reason)
-        }
-        return worker
-    }
-
-    /// The remote job ended: its connection goes with it (a node lost
-    /// without a word would otherwise hold it open until keep-alive gave up).
-    private func remoteEnded(_ reason: String) {
-        state.withLock { state in
-            if state.remoteEnd == nil { state.remoteEnd = reason }
-            if !state.ended { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
-        }
-    }
-
-    private static let ignoreSIGPIPE: Void = {
+    static let ignoreSIGPIPE: Void = {
         // A worker that died leaves a closed pipe: writing to it must fail, not kill us.
         _ = Glibc.signal(SIGPIPE, SIG_IGN)
     }()
@@ -214,7 +184,7 @@ package final class WorkerProcess: Sendable {
     }
 
     /// Writes request frames from a thread of its own.
-    private let writer: RequestWriter
+    let writer: RequestWriter
 
     /// Sends SIGINT (a `KeyboardInterrupt` in the running program).
     func interrupt() { signal(SIGINT) }
@@ -245,21 +215,7 @@ package final class WorkerProcess: Sendable {
             }
             return
         }
-        // A remote worker cannot be signalled from here: the interrupt and
-        // the children's end travel as frames, a kill cuts the connection
-        // (the worker ends at once on its end) and stops the job.
-        switch number {
-        case SIGINT: try? writer.enqueue(.interrupt)
-        case SIGUSR1: try? writer.enqueue(.stopChildren)
-        default:
-            let open = state.withLock { state -> Bool in
-                if state.remoteEnd == nil { state.remoteEnd = "was killed by the runtime" }
-                if !state.ended { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
-                return !state.ended
-            }
-            guard open else { return }
-            Task { await remote.stop() }
-        }
+        signalRemote(number, job: remote)
     }
 
     /// Closes the request channel (the worker then reads its end).
@@ -279,35 +235,30 @@ package final class WorkerProcess: Sendable {
     /// it has not gone within `grace`. Returns once the process is reaped.
     package func terminate(grace: Duration = .seconds(2)) async {
         closeRequests()
-        if let remote {
-            // The worker reads the end of its requests and leaves; its job
-            // is stopped (and deleted) in any case. Only while the
-            // connection is open: its number may name another one after.
+        if remote != nil {
+            // A remote worker reads the end of its requests and leaves. Only
+            // while the connection is open: its number may name another one after.
             state.withLock { state in
                 if !state.ended { _ = Glibc.shutdown(socket, Int32(SHUT_WR)) }
             }
-            let killer = Task {
-                try await Task.sleep(for: grace)
-                self.kill()
-            }
+        } else if hasEnded {
             _ = await exit
-            killer.cancel()
-            await remote.stop()
             return
         }
-        if hasEnded { _ = await exit; return }
         let killer = Task {
             try await Task.sleep(for: grace)
             self.kill()
         }
         _ = await exit
         killer.cancel()
+        // Its job is stopped (and deleted) in any case.
+        await remote?.stop()
     }
 
     /// The reader thread: decodes frames and forwards raw output until the
     /// worker's end, then reaps it. A frame that breaks the protocol ends the
     /// worker: nothing it sends is trusted.
-    private func readFrames(from fd: Int32, output: Int32, errors: Int32) {
+    func readFrames(from fd: Int32, output: Int32, errors: Int32) {
         var streams = output < 0 ? [] : [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
         // The process's end is learnt from a pidfd, not from the pipes: a
         // process that kept a copy of them could otherwise hold the reaping up.
@@ -465,30 +416,4 @@ package final class WorkerProcess: Sendable {
         return nil
     }
 
-    /// Why a remote worker's connection ended: what the runtime or the job
-    /// said, or, when the connection merely closed, what the job says
-    /// within 5 seconds (a worker killed for memory, a node lost: Ray needs
-    /// its health checks to notice that one).
-    private func remoteEndReason(_ job: any RemoteWorkerJob) -> String {
-        if let known = state.withLock({ $0.remoteEnd }) { return known }
-        let answer = Promise<String>()
-        let asking = Task { answer.fulfil(ifWaiting: await job.ended()) }
-        let node = state.withLock { $0.node }
-        let timer = Task {
-            try await Task.sleep(for: .seconds(5))
-            answer.fulfil(ifWaiting: "its connection closed unexpectedly: the worker process or its node ended "
-                + "(job \(job.id)\(node.map { " on node \($0)" } ?? ""); its launcher had not said why within 5 s)")
-        }
-        let semaphore = DispatchSemaphore(value: 0)
-        let reason = Mutex<String?>(nil)
-        Task {
-            let said = await answer.value
-            reason.withLock { $0 = said }
-            semaphore.signal()
-        }
-        semaphore.wait()
-        asking.cancel()
-        timer.cancel()
-        return state.withLock { $0.remoteEnd } ?? reason.withLock { $0 } ?? "closed its connection"
-    }
 }
