@@ -2,8 +2,15 @@ import RuntimeCore
 import RuntimeProtocol
 import Synchronization
 
-/// One client connection's outgoing side: a FIFO of messages drained by a
-/// single writer, and the session subscriptions feeding it.
+/// One client connection's outgoing side: the messages to send, in order,
+/// written by one writer at a time, and the session subscriptions feeding it.
+///
+/// A reply to a request is written by the task that served the request when
+/// nothing else waits and the socket takes more (``reply(_:)``): the common
+/// request then crosses no task of its own on the way out. Everything else
+/// (events, replies behind other messages) queues, and the connection's
+/// writer (``drain()``) writes it; the two never write at once, and no message
+/// overtakes one sent before it.
 ///
 /// A client that stops reading cannot hold anyone else up, nor grow the
 /// server's memory: the bytes waiting to be written are bounded
@@ -12,15 +19,21 @@ import Synchronization
 /// it with 1008). One message is always accepted when nothing else waits, so a
 /// single reply larger than the bound still reaches a client that reads.
 public final class Connection: Sendable {
+    /// Writes one text message to the client; returns once the transport took it.
+    public typealias Writer = @Sendable ([UInt8]) async throws -> Void
+
     /// The connection's number, as log lines name it.
     public let id: Int
     /// Who the client authenticated as.
     public let user: ServerUser
     /// Unsent bytes allowed before the connection is closed.
     public let byteLimit: Int
-    /// The messages to send, in order; finishes when the connection closes.
-    public let outbox: AsyncStream<[UInt8]>
-    private let continuation: AsyncStream<[UInt8]>.Continuation
+    private let writer: Writer
+    /// Whether the transport takes more without waiting (a socket under its high-water mark).
+    private let canWriteNow: @Sendable () -> Bool
+    /// Wakes the writer task when messages queue while nobody writes.
+    private let wake: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
     private let state = Mutex(State())
 
     private struct State {
@@ -28,6 +41,12 @@ public final class Connection: Sendable {
         var closed = false
         var overflowed = false
         var serverClosing = false
+        /// Messages waiting for the writer, in order.
+        var pending: [[UInt8]] = []
+        /// Someone (the writer task, or a reply written directly) is writing.
+        var writing = false
+        /// The transport refused a write: what follows is dropped.
+        var failed = false
         /// Bytes queued or being written.
         var queuedBytes = 0
         var peakQueuedBytes = 0
@@ -36,12 +55,26 @@ public final class Connection: Sendable {
     private let drainedPromise = Promise<Void>()
     private let closedPromise = Promise<Void>()
 
-    /// - Parameter byteLimit: unsent bytes allowed before the connection is closed.
-    public init(id: Int, user: ServerUser = .anonymous, byteLimit: Int = 32 << 20) {
+    /// - Parameters:
+    ///   - byteLimit: unsent bytes allowed before the connection is closed.
+    ///   - writer: writes one message to the client; ``drain()`` and
+    ///     ``reply(_:)`` call it, one call at a time.
+    ///   - canWriteNow: whether `writer` would take a message without
+    ///     waiting; a reply is written directly only then.
+    public init(id: Int, user: ServerUser = .anonymous, byteLimit: Int = 32 << 20,
+                writer: @escaping Writer, canWriteNow: @escaping @Sendable () -> Bool = { true }) {
         self.id = id
         self.user = user
         self.byteLimit = byteLimit
-        (outbox, continuation) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
+        self.writer = writer
+        self.canWriteNow = canWriteNow
+        (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// A connection whose messages are only counted, never written (until
+    /// something calls ``drain()`` with a writer of its own).
+    public convenience init(id: Int, user: ServerUser = .anonymous, byteLimit: Int = 32 << 20) {
+        self.init(id: id, user: user, byteLimit: byteLimit, writer: { _ in }, canWriteNow: { false })
     }
 
     /// Queues a message. A client that lets more than ``byteLimit`` bytes pile
@@ -54,24 +87,80 @@ public final class Connection: Sendable {
     public func send(_ message: WireMessage) {
         let text = message.bytes
         let size = text.count
-        let overflowed: Bool = state.withLock { state in
-            guard !state.closed else { return false }
+        let (overflowed, wakeWriter): (Bool, Bool) = state.withLock { state in
+            guard !state.closed else { return (false, false) }
             if state.queuedBytes > 0, size > byteLimit - state.queuedBytes {
                 state.overflowed = true
-                return true
+                return (true, false)
             }
             state.queuedBytes += size
             state.peakQueuedBytes = max(state.peakQueuedBytes, state.queuedBytes)
-            continuation.yield(text)
-            return false
+            state.pending.append(text)
+            return (false, !state.writing)
         }
         if overflowed { close() }
+        if wakeWriter { wakeContinuation.yield() }
     }
 
-    /// The writer calls this once a message has been written (or dropped).
-    public func didWrite(_ message: [UInt8]) {
-        let size = message.count
-        state.withLock { $0.queuedBytes -= size }
+    /// Sends a request's reply: written at once by the calling task when
+    /// nothing waits before it and the transport takes it without waiting,
+    /// else queued as ``send(_:)`` does.
+    public func reply(_ message: WireMessage) async {
+        let text = message.bytes
+        let direct: Bool = state.withLock { state in
+            guard !state.closed, !state.failed, !state.writing, state.pending.isEmpty, canWriteNow() else { return false }
+            state.writing = true
+            state.queuedBytes += text.count
+            state.peakQueuedBytes = max(state.peakQueuedBytes, state.queuedBytes)
+            return true
+        }
+        guard direct else { return send(message) }
+        let failed: Bool
+        do {
+            try await writer(text)
+            failed = false
+        } catch {
+            failed = true
+        }
+        let wakeWriter: Bool = state.withLock { state in
+            state.queuedBytes -= text.count
+            state.writing = false
+            if failed { state.failed = true }
+            return !state.pending.isEmpty || state.closed
+        }
+        if wakeWriter { wakeContinuation.yield() }
+    }
+
+    /// Writes queued messages until the connection is closed and everything
+    /// queued has been written (or dropped: the connection overflowed, or the
+    /// transport failed). The connection's writer task runs this once.
+    public func drain() async {
+        for await _ in wake {
+            await writePending()
+            if state.withLock({ $0.closed && !$0.writing && $0.pending.isEmpty }) { break }
+        }
+        markDrained()
+    }
+
+    /// Writes what is queued, unless someone else is writing (they look again when done).
+    private func writePending() async {
+        while true {
+            let batch: [[UInt8]]? = state.withLock { state in
+                guard !state.writing, !state.pending.isEmpty else { return nil }
+                state.writing = true
+                defer { state.pending = [] }
+                return state.pending
+            }
+            guard let batch else { return }
+            for message in batch {
+                let skip = state.withLock { $0.overflowed || $0.failed }
+                if !skip {
+                    do { try await writer(message) } catch { state.withLock { $0.failed = true } }
+                }
+                state.withLock { $0.queuedBytes -= message.count }
+            }
+            state.withLock { $0.writing = false }
+        }
     }
 
     /// Bytes queued or being written now.
@@ -100,8 +189,8 @@ public final class Connection: Sendable {
         await drainedPromise.value
     }
 
-    /// Called by the writer once the outbox is drained (or cannot be written any more).
-    public func markDrained() { drainedPromise.fulfil(()) }
+    /// Called once the queue is drained (or cannot be written any more).
+    private func markDrained() { drainedPromise.fulfil(()) }
 
     /// Forwards a session's events to this connection, replacing an earlier
     /// subscription to the same session.
@@ -121,7 +210,7 @@ public final class Connection: Sendable {
         previous?.cancel()
     }
 
-    /// Stops every subscription and ends the outbox.
+    /// Stops every subscription; the writer ends once what is queued is written.
     public func close() {
         let tasks: [Task<Void, Never>] = state.withLock { state in
             state.closed = true
@@ -129,7 +218,8 @@ public final class Connection: Sendable {
             return Array(state.subscriptions.values)
         }
         for task in tasks { task.cancel() }
-        continuation.finish()
+        // The writer looks once more: it ends when nothing is left to write.
+        wakeContinuation.yield()
         closedPromise.fulfil(())
     }
 }

@@ -105,7 +105,7 @@ public final class ProtocolHandler: Sendable {
             let reply = try await reply(to: envelope.request, on: connection)
             var members = reply.members
             if let id = envelope.id { members.append(("id", .value(id))) }
-            connection.send(WireMessage(members))
+            await connection.reply(WireMessage(members))
             // Only now may events follow: they must come after the reply.
             reply.then?()
         } catch let error as RuntimeError {

@@ -7,7 +7,7 @@ import Synchronization
 
 /// Serves one WebSocket connection: greets it, reads messages (frame by
 /// frame, so an oversized one is refused without closing), hands them to the
-/// protocol handler, and writes the connection's outbox from a single writer.
+/// protocol handler; replies and events leave through the ``Connection``.
 struct WebSocketSession {
     let handler: ProtocolHandler
     let maximumMessageBytes: Int
@@ -21,7 +21,11 @@ struct WebSocketSession {
 
     func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, user: ServerUser, channel: any Channel) async {
         let connection = Connection(id: WebSocketSession.nextID.wrappingAdd(1, ordering: .relaxed).oldValue,
-                                    user: user, byteLimit: maximumQueuedBytes)
+                                    user: user, byteLimit: maximumQueuedBytes,
+                                    writer: { message in
+                                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: message))))
+                                    },
+                                    canWriteNow: { channel.isWritable })
         var connectionLogger = self.logger
         connectionLogger[metadataKey: "connection"] = "\(connection.id)"
         connectionLogger[metadataKey: "user"] = "\(user.name)"
@@ -32,16 +36,7 @@ struct WebSocketSession {
         defer { handler.unregister(connection) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await message in connection.outbox {
-                    defer { connection.didWrite(message) }
-                    if connection.overflowed { continue }
-                    do {
-                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: message))))
-                    } catch {
-                        break
-                    }
-                }
-                connection.markDrained()
+                await connection.drain()
                 if connection.closedByServer {
                     try? await outbound.close(.goingAway, reason: "server shutting down")
                 }
