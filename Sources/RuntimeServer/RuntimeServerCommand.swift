@@ -46,6 +46,8 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds one placeholder read may take; past it the read answers LIMIT_EXCEEDED (0: no limit).")
     var readSeconds = 60.0
     @Option(help: "MiB of display forms (images, HTML) sent with one value; 0 sends none.") var displayMb = 5
+    @Option(help: "MiB of encoded values kept to answer a read of an ended session again without its worker; 0 keeps none.")
+    var valueCacheMb = 256
     @Option(help: "Memory a session may use, all of its processes together, in MiB.") var memoryLimitMb: Int?
     @Option(help: "Seconds a stop waits for KeyboardInterrupt before killing.") var stopGrace = 1.0
     @Option(help: "A folder run_model may read data files from, besides the session's own (repeatable).")
@@ -91,6 +93,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
         runtime.defaultRowCap = rowCap
         runtime.readTimeLimit = readSeconds > 0 ? .milliseconds(Int(readSeconds * 1000)) : nil
         runtime.displayByteLimit = max(0, displayMb) << 20
+        runtime.valueCacheBytes = max(0, valueCacheMb) << 20
         runtime.memoryLimitBytes = memoryLimitMb.map { $0 << 20 }
         runtime.stopGracePeriod = .milliseconds(Int(stopGrace * 1000))
         runtime.containment = containment.containment()

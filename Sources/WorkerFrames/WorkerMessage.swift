@@ -136,6 +136,7 @@ package enum WorkerReply: Sendable {
             if value.truncated { header.append(("truncated", true)) }
             if let rowCount = value.rowCount { header.append(("rowCount", .int(Int64(rowCount)))) }
             if let format = value.format { header.append(("format", .string(format))) }
+            if value.stable { header.append(("stable", true)) }
             parts.append(("value", value.value))
             if let dtypes = value.dtypes { parts.append(("dtypes", dtypes)) }
             if let categories = value.categories { parts.append(("categories", categories)) }
@@ -176,7 +177,8 @@ package enum WorkerReply: Sendable {
             return .success(.value(EncodedValue(
                 valueType: valueType, value: value, window: window, truncated: header["truncated"]?.boolValue ?? false,
                 rowCount: header["rowCount"]?.intValue, dtypes: fragments["dtypes"], categories: fragments["categories"],
-                display: fragments["display"], format: header["format"]?.stringValue)))
+                display: fragments["display"], format: header["format"]?.stringValue,
+                stable: header["stable"]?.boolValue ?? false)))
         case "result":
             guard let result = fragments["result"] else { return .failure(ProtocolViolation("a result reply without its result")) }
             return .success(.result(result))
@@ -210,9 +212,14 @@ package struct EncodedValue: Sendable, Equatable {
     package var categories: JSONFragment?
     package var display: JSONFragment?
     package var format: String?
+    /// No Python thread but the worker's own was running when the value was
+    /// encoded: once the run has ended, nothing changes it but user code the
+    /// runtime itself calls (a model), so the runtime may keep it.
+    package var stable: Bool
 
     package init(valueType: String, value: JSONFragment, window: Window? = nil, truncated: Bool = false, rowCount: Int? = nil,
-                 dtypes: JSONFragment? = nil, categories: JSONFragment? = nil, display: JSONFragment? = nil, format: String? = nil) {
+                 dtypes: JSONFragment? = nil, categories: JSONFragment? = nil, display: JSONFragment? = nil, format: String? = nil,
+                 stable: Bool = false) {
         self.valueType = valueType
         self.value = value
         self.window = window
@@ -222,6 +229,7 @@ package struct EncodedValue: Sendable, Equatable {
         self.categories = categories
         self.display = display
         self.format = format
+        self.stable = stable
     }
 }
 

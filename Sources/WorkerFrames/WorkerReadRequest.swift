@@ -9,9 +9,9 @@ import RuntimeJSON
 /// type, is refused with `INVALID_REQUEST` naming the field. Integers too
 /// large for 64 bits saturate (a window that starts past any table is simply
 /// empty). Row ranges are computed without overflow (see ``rows(total:)``).
-package struct WorkerReadRequest: Sendable, Equatable {
+package struct WorkerReadRequest: Sendable, Hashable {
     /// The rows asked for: `begin ..< begin + size`, before clamping to the table.
-    package struct Window: Sendable, Equatable {
+    package struct Window: Sendable, Hashable {
         package var begin: Int
         package var size: Int
 

@@ -198,11 +198,8 @@ struct WorkerProcessMain {
             }
         }
         let runs = RunMailbox()
-        let reader = Thread {
-            serveRequests(fd: requestFD, handler: handler, channel: channel, runs: runs)
-        }
-        reader.stackSize = 8 << 20
-        reader.start()
+        // Reads requests until the runtime closes the channel, then ends the process.
+        WorkerRequestServer(fd: requestFD, handler: handler, channel: channel, runs: runs).start()
         if let raw = RemoteConnection.rawOutput {
             RawOutputForwarder(stdout: raw.stdout, stderr: raw.stderr, channel: channel).start()
         }
@@ -261,10 +258,6 @@ struct WorkerProcessMain {
     }
 }
 
-/// Reads requests until the runtime closes the channel, then ends the process.
-private func serveRequests(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
-    WorkerRequestRouter(fd: fd, handler: handler, channel: channel, runs: runs).run()
-}
 
 /// The folder of the session being run: where a remote worker resolves data paths.
 enum SessionFolder {

@@ -11,7 +11,7 @@ enum WorkerPythonSource {
 
     /// Placeholders, their lookup, output streams, DataFrame/datetime helpers for encoding.
     static let core = #"""
-import builtins, io, os, signal, sys, traceback, types
+import _thread, builtins, io, os, signal, sys, traceback, types
 import _runtime_native
 
 placeholders = {}
@@ -35,6 +35,12 @@ def lookup(name):
     if main_globals is not None and name in main_globals and not name.startswith("__"):
         return True, main_globals[name]
     return False, None
+
+
+def quiet():
+    """No thread the program started is running: once the run has ended,
+    only what the runtime itself calls can change a value."""
+    return _thread._count() == 0
 
 
 class OutputStream(io.TextIOBase):

@@ -87,40 +87,9 @@ struct WorkerRequestHandler: @unchecked Sendable {
         do {
             // A read cancelled, or past its deadline, while it waited in the queue.
             try budget.check()
-            let object = try lookup(request.name)
-            var converter = PythonJSONConverter(helper: helper, budget: budget)
-            converter.exact = request.exact
-            var reply = EncodedValue(valueType: object.shortTypeName, value: .null)
-            if request.format == "jsonpickle" {
-                let flattened = try helper.attribute("jsonpickle_flatten").call([object])
-                reply.value = JSONFragment(try converter.convertTopLevel(flattened))
-                reply.format = "jsonpickle"
-                return .success(.value(reply))
-            }
-            if request.displayBytes > 0, let display = display(of: object, limit: request.displayBytes) {
-                reply.display = JSONFragment(display)
-            }
-            if let info = converter.tableInfo(of: object) {
-                reply.dtypes = JSONFragment(info.dtypes)
-                reply.categories = info.categories.map(JSONFragment.init)
-            }
-            guard let total = converter.rowCount(of: object) else {
-                reply.value = try converter.encodeTopLevel(object)
-                return .success(.value(reply))
-            }
-            let rows = request.rows(total: total)
-            if request.window != nil {
-                let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
-                reply.value = try converter.encodeTopLevel(page)
-                reply.window = EncodedValue.Window(begin: rows.lowerBound, size: rows.count, max: total)
-            } else if rows.count < total {
-                let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
-                reply.value = try converter.encodeTopLevel(page)
-                reply.truncated = true
-            } else {
-                reply.value = try converter.encodeTopLevel(object)
-            }
-            reply.rowCount = total
+            let quietBefore = isQuiet()
+            var reply = try encode(request, budget: budget)
+            reply.stable = quietBefore && isQuiet()
             return .success(.value(reply))
         } catch let interruption as ReadInterruption {
             return .failure(RuntimeError(.limitExceeded, interruption.message))
@@ -129,6 +98,54 @@ struct WorkerRequestHandler: @unchecked Sendable {
         } catch {
             return .failure(RuntimeError(.internalError, "\(error)", cause: error))
         }
+    }
+
+    /// Whether no thread the program started is running (the helper's `quiet()`).
+    private func isQuiet() -> Bool {
+        guard let quiet = try? helper.attribute("quiet").call([]) else {
+            PyErr_Clear()
+            return false
+        }
+        return quiet.pointer == shim_true()
+    }
+
+    /// The value of a read, encoded.
+    private func encode(_ request: WorkerReadRequest, budget: ReadBudget) throws -> EncodedValue {
+        let object = try lookup(request.name)
+        var converter = PythonJSONConverter(helper: helper, budget: budget)
+        converter.exact = request.exact
+        var reply = EncodedValue(valueType: object.shortTypeName, value: .null)
+        if request.format == "jsonpickle" {
+            let flattened = try helper.attribute("jsonpickle_flatten").call([object])
+            reply.value = JSONFragment(try converter.convertTopLevel(flattened))
+            reply.format = "jsonpickle"
+            return reply
+        }
+        if request.displayBytes > 0, let display = display(of: object, limit: request.displayBytes) {
+            reply.display = JSONFragment(display)
+        }
+        if let info = converter.tableInfo(of: object) {
+            reply.dtypes = JSONFragment(info.dtypes)
+            reply.categories = info.categories.map(JSONFragment.init)
+        }
+        guard let total = converter.rowCount(of: object) else {
+            reply.value = try converter.encodeTopLevel(object)
+            return reply
+        }
+        let rows = request.rows(total: total)
+        if request.window != nil {
+            let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
+            reply.value = try converter.encodeTopLevel(page)
+            reply.window = EncodedValue.Window(begin: rows.lowerBound, size: rows.count, max: total)
+        } else if rows.count < total {
+            let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
+            reply.value = try converter.encodeTopLevel(page)
+            reply.truncated = true
+        } else {
+            reply.value = try converter.encodeTopLevel(object)
+        }
+        reply.rowCount = total
+        return reply
     }
 }
 

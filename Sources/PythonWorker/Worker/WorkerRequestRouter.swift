@@ -3,25 +3,28 @@ import Glibc
 import RuntimeJSON
 import WorkerFrames
 
-/// The worker's request thread: reads the runtime's frames until the channel
-/// closes, then ends the process.
+/// Reads the runtime's frames and acts on those that need no serving thread:
+/// runs go to the main thread (``RunMailbox``), `cancel` frames to the
+/// request they name, interrupts and `stopChildren` to the process; every
+/// other request is handed back to be served. A malformed frame is answered
+/// with an `INVALID_REQUEST` reply (`rid` null when it has none) and reading
+/// goes on. The channel's end ends the process.
 ///
-/// It only reads and routes: runs go to the main thread (``RunMailbox``),
-/// `cancel` frames to the request they name, every other request to the
-/// ``WorkerRequestServer``'s serving threads. So a `cancel` reaches a read in
-/// progress at once, and no request waits for this thread. A malformed frame
-/// is answered with an `INVALID_REQUEST` reply (`rid` null when it has none)
-/// and reading goes on.
+/// Whichever of the ``WorkerRequestServer``'s threads leads calls it: a
+/// `cancel` thus reaches a read in progress at once.
 struct WorkerRequestRouter {
-    let fd: Int32
-    let handler: WorkerRequestHandler
+    let reader: WorkerFrameReader
     let channel: WorkerChannel
     let runs: RunMailbox
 
-    func run() -> Never {
-        let server = WorkerRequestServer(handler: handler, channel: channel)
-        server.start()
-        let reader = WorkerFrameReader(fd: fd)
+    init(fd: Int32, channel: WorkerChannel, runs: RunMailbox) {
+        self.reader = WorkerFrameReader(fd: fd)
+        self.channel = channel
+        self.runs = runs
+    }
+
+    /// Reads frames until one asks for a request to be served; returns it and its `rid`.
+    func nextRequest(cancel: (JSONValue) -> Void) -> (WorkerRequest, rid: JSONValue) {
         while true {
             let header: JSONValue, parts: [[UInt8]]
             switch reader.next() {
@@ -42,7 +45,7 @@ struct WorkerRequestRouter {
                 runs.post(order)
             case .cancel(let rid):
                 // No reply of its own: the cancelled request answers LIMIT_EXCEEDED.
-                server.cancel(rid: .int(rid))
+                cancel(.int(rid))
             case .interrupt:
                 // To the main thread itself: Python's handler then raises
                 // KeyboardInterrupt there, even in a blocking call.
@@ -50,7 +53,7 @@ struct WorkerRequestRouter {
             case .stopChildren:
                 ProcessTree.killOthers()
             default:
-                server.submit(request, rid: rid)
+                return (request, rid)
             }
         }
     }

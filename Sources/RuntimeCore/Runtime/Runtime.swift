@@ -27,6 +27,8 @@ public actor Runtime {
     /// Holds the work folder's lock for the runtime's life.
     private let folder: WorkFolder?
     private let slots: RunSlots
+    /// Values read after their session's run ended, shared by the sessions.
+    private let values: EncodedValueCache
     /// Read without hopping onto the actor: a lookup sits on every request's path.
     private let sessions = Mutex<[String: any Session]>([:])
     private var order: [String] = []
@@ -49,6 +51,7 @@ public actor Runtime {
         self.containment = containment
         self.pool = WorkerPool(configuration: configuration, containment: containment, logger: logger)
         self.slots = RunSlots(limit: configuration.maximumParallelRuns)
+        self.values = EncodedValueCache(capacity: configuration.valueCacheBytes)
         let abandoned = WorkFolder.removeAbandoned(in: configuration.workRoot)
         if abandoned > 0 { logger.info("removed work folders of runtimes no longer running", metadata: ["count": "\(abandoned)"]) }
         let folder = try? WorkFolder(root: configuration.workRoot, name: unique)
@@ -104,7 +107,7 @@ public actor Runtime {
             throw RuntimeError(.internalError, "cannot write the program's files: \(error)", cause: error)
         }
         let session = WorkerSession(id: id, directory: directory, program: program,
-                                    configuration: configuration, logger: logger, resources: resources)
+                                    configuration: configuration, logger: logger, resources: resources, values: values)
         sessions.withLock { $0[id] = session }
         order.append(id)
         let pool = self.pool, slots = self.slots
@@ -129,6 +132,10 @@ public actor Runtime {
         guard added else { throw RuntimeError(.invalidRequest, "a session with id \(session.id) exists already") }
         order.append(session.id)
     }
+
+    /// Bytes and values of encoded values kept now, and the reads answered
+    /// from them and not (see ``RuntimeConfiguration/valueCacheBytes``).
+    nonisolated var valueCacheUsage: (bytes: Int, values: Int, hits: Int, misses: Int) { values.usage }
 
     /// The session with this id.
     public nonisolated func session(id: String) throws(RuntimeError) -> any Session {

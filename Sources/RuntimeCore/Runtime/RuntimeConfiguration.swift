@@ -41,6 +41,12 @@ public struct RuntimeConfiguration: Sendable {
     /// stops and answers `LIMIT_EXCEEDED`, and the session serves on. Nil: no cap.
     /// A read whose caller is cancelled (its client went away) stops at once.
     public var readTimeLimit: Duration?
+    /// Bytes of encoded placeholder values the runtime keeps, over all
+    /// sessions, to answer a value read again without asking the worker. A
+    /// value is kept only once its session's run has ended and while nothing
+    /// can change it (no thread of the program runs; a model call drops the
+    /// session's values). 0 keeps none.
+    public var valueCacheBytes: Int
     /// How sessions are kept apart from the server and from each other.
     public var containment: Containment
     /// The largest frame the runtime accepts from a worker; a larger one ends
@@ -79,6 +85,7 @@ public struct RuntimeConfiguration: Sendable {
         stopGracePeriod: Duration = .seconds(1),
         memoryLimitBytes: Int? = nil,
         readTimeLimit: Duration? = .seconds(60),
+        valueCacheBytes: Int = 256 << 20,
         containment: Containment = Containment(),
         maximumWorkerFrameBytes: Int = 256 << 20,
         maximumPlaceholders: Int = 10_000,
@@ -101,6 +108,7 @@ public struct RuntimeConfiguration: Sendable {
         self.stopGracePeriod = stopGracePeriod
         self.memoryLimitBytes = memoryLimitBytes
         self.readTimeLimit = readTimeLimit
+        self.valueCacheBytes = valueCacheBytes
         self.containment = containment
         self.maximumWorkerFrameBytes = maximumWorkerFrameBytes
         self.maximumPlaceholders = maximumPlaceholders

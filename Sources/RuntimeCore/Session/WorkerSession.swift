@@ -33,10 +33,15 @@ actor WorkerSession: Session {
     private var slots: RunSlots?
     /// What the run asked its node to have (remote placement).
     private let resources: WorkerResources?
+    /// Values read after the run ended, kept by the runtime (shared by its sessions).
+    private nonisolated let values: EncodedValueCache
+    /// Set once the run has ended: the program's main thread is done.
+    private nonisolated let runEnded = Atomic<Bool>(false)
 
     init(id: String, directory: URL, program: Program, configuration: RuntimeConfiguration, logger: Logger,
-         resources: WorkerResources? = nil) {
+         resources: WorkerResources? = nil, values: EncodedValueCache) {
         self.id = id
+        self.values = values
         self.resources = resources
         self.directory = directory
         self.program = program
@@ -161,6 +166,7 @@ actor WorkerSession: Session {
 
     private func finish(_ outcome: SessionStatus, error: ProgramError? = nil, killed: Bool = false) {
         guard let event = state.ended(outcome, error: outcome == .failed ? error : nil, killed: killed) else { return }
+        runEnded.store(true, ordering: .releasing)
         publish(event)
         for continuation in subscribers.values { continuation.finish() }
         subscribers = [:]
@@ -286,9 +292,14 @@ actor WorkerSession: Session {
         read.exact = options.exact
         read.format = options.format.rawValue
         read.displayBytes = configuration.displayByteLimit
+        let key = EncodedValueCache.Key(session: id, read: read)
+        if let kept = values.value(for: key) { return PlaceholderValue(name: name, encoded: kept) }
+        // Kept only when the run had ended before the read left.
+        let ticket = runEnded.load(ordering: .acquiring) ? values.ticket(for: id) : nil
         guard case .value(let encoded) = try await call(worker, .read(read)) else {
             throw RuntimeError(.internalError, "the worker answered a read with something else than a value")
         }
+        if let ticket { values.store(encoded, for: key, ticket: ticket) }
         return PlaceholderValue(name: name, encoded: encoded)
     }
 
@@ -298,6 +309,14 @@ actor WorkerSession: Session {
             throw RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")
         }
         try await checkValuesKept(worker)
+        // A model or a function of the client's choice may change any value.
+        let userCode: Bool
+        switch request {
+        case .model, .apply: userCode = true
+        default: userCode = false
+        }
+        if userCode { values.userCodeStarts(in: id) }
+        defer { if userCode { values.userCodeEnded(in: id) } }
         guard case .result(let result) = try await call(worker, request) else {
             throw RuntimeError(.internalError, "the worker answered with something else than a result")
         }
@@ -332,6 +351,7 @@ actor WorkerSession: Session {
     /// Stops the run if it is going and ends the worker process.
     func close() async {
         closing = true
+        values.forget(id)
         if !state.status.hasEnded { _ = await stop() }
         if let worker { await worker.terminate() }
     }
