@@ -90,7 +90,12 @@ public struct WireMessage: Sendable {
 
     /// A message from members that may hold encoded fragments.
     package init(_ members: [(String, JSONMember)]) {
-        var writer = JSONWriter(reservingCapacity: 256)
+        // Room for the fragments spliced in: a large value is copied once, not regrown.
+        var spliced = 0
+        for (_, member) in members {
+            if case .fragment(let fragment) = member { spliced += fragment.bytes.count }
+        }
+        var writer = JSONWriter(reservingCapacity: 256 + spliced)
         writer.writeObject(members)
         fragment = JSONFragment(trusted: writer.bytes)
     }

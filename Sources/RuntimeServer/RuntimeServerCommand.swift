@@ -57,6 +57,7 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @OptionGroup(title: "Scale-out (Docs/Scale-out.md)") var backendOptions: BackendOptions
 
     func run() async throws {
+        LargeReplyMemory.keepLargeBuffers()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

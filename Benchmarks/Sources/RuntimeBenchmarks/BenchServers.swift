@@ -17,7 +17,7 @@ struct BenchServers {
         let server = try Child.start(settings.server, [
             "--port", "\(serverPort)", "--python", settings.python,
             "--preload", "", "--warm-workers", "2", "--log-level", "warning",
-        ])
+        ] + settings.serverArguments)
         let echo: Child
         do {
             echo = try Child.start(ownExecutable, ["echo-server", "\(echoPort)"])

@@ -21,6 +21,9 @@ struct Settings: Sendable {
     /// Round trips per latency row of the server suites (`BENCH_ROUND_TRIPS`,
     /// default 2,000 after the warm-up; 200 quick).
     var roundTrips: Int
+    /// Arguments added to the server's command line (`BENCH_SERVER_ARGS`,
+    /// split at spaces), e.g. `--value-cache-mb 0` to measure first reads.
+    var serverArguments: [String] = []
 
     static func fromEnvironment(quickFlag: Bool) -> Settings {
         let environment = ProcessInfo.processInfo.environment
@@ -40,7 +43,8 @@ struct Settings: Sendable {
             python: python,
             quick: quick,
             iterations: Int(environment["BENCH_ITERATIONS"] ?? "") ?? (quick ? 10 : 100),
-            roundTrips: Int(environment["BENCH_ROUND_TRIPS"] ?? "") ?? (quick ? 200 : 2000))
+            roundTrips: Int(environment["BENCH_ROUND_TRIPS"] ?? "") ?? (quick ? 200 : 2000),
+            serverArguments: (environment["BENCH_SERVER_ARGS"] ?? "").split(separator: " ").map(String.init))
     }
 
     private static func nonEmpty(_ value: String?) -> String? {

@@ -40,11 +40,13 @@ struct WireBenchmarks {
         y = X @ np.array([1.0, -2.0, 0.5, 3.0, 0.0]) + rng.normal(scale=0.1, size=500)
         model = LinearRegression().fit(X, y)
         row = np.asarray([[0.1, -0.2, 0.3, 0.4, 0.5]])
-        count, warmup = int(sys.argv[1]), int(sys.argv[2])
+        count, warmup, gap = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
         for _ in range(warmup):
             model.predict(row)
         times = []
         for _ in range(count):
+            if gap:
+                time.sleep(gap)
             start = time.perf_counter()
             model.predict(row)
             times.append((time.perf_counter() - start) * 1e6)
@@ -104,6 +106,11 @@ struct WireBenchmarks {
         table.model = try await latency("run_model, one row (LinearRegression, 5 features)", model, server: server,
                                         count: n, warmup: warmup)
         table.predict = try directPredict(count: n, warmup: warmup)
+        if let model = table.model {
+            // Called as often as the server was asked: the same idle gaps between calls.
+            table.pacedPredict = try directPredict(count: n, warmup: warmup, gap: max(0, model.ours.median - (table.predict?.median ?? 0)))
+        }
+        table.serverArguments = settings.serverArguments
         await server.close()
     }
 
@@ -201,12 +208,14 @@ struct WireBenchmarks {
     }
 
     /// `model.predict` on the same row, timed in a Python of the worker's
-    /// environment, with the thread settings the worker gets.
-    private func directPredict(count: Int, warmup: Int) throws -> Sample {
-        progress("wire: direct model.predict in \(settings.python), \(count) calls after \(warmup)")
+    /// environment, with the thread settings the worker gets: back to back,
+    /// or one call per `gap` microseconds (the process sleeps between calls,
+    /// as a worker idles between requests).
+    private func directPredict(count: Int, warmup: Int, gap: Double = 0) throws -> Sample {
+        progress("wire: direct model.predict in \(settings.python), \(count) calls after \(warmup), \(Int(gap)) µs apart")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: settings.python)
-        process.arguments = ["-c", Self.directPredict, "\(count)", "\(warmup)"]
+        process.arguments = ["-c", Self.directPredict, "\(count)", "\(warmup)", "\(gap / 1e6)"]
         var environment = ProcessInfo.processInfo.environment
         for name in Containment.singleThreadedLibraries where environment[name] == nil { environment[name] = "1" }
         process.environment = environment
@@ -250,6 +259,9 @@ struct WireTable {
     var connections: Rate?
     var model: Pair?
     var predict: Sample?
+    /// The same predict, one call per round trip of the server's run_model row.
+    var pacedPredict: Sample?
+    var serverArguments: [String] = []
 
     func print(loadBefore: String, loadAfter: String) {
         Swift.print("\n### Through the server over a WebSocket, beside a plain Hummingbird echo (same run)\n")
@@ -277,11 +289,20 @@ struct WireTable {
             Swift.print("Direct `model.predict` on the same row in the worker's Python (`perf_counter`, one thread): "
                 + "median \(Self.micro(predict.median)), p99 \(Self.micro(predict.p99)), n \(predict.microseconds.count). "
                 + "The run_model overhead is ours − echo − predict, medians (and p99s) subtracted.")
+            if let paced = pacedPredict {
+                let pacedOverhead = model.ours.median - model.echo.median - paced.median
+                Swift.print("")
+                Swift.print("The same predict called as often as the server was (sleeping \(Self.micro(max(0, model.ours.median - predict.median))) "
+                    + "between calls, as the worker idles between requests): median \(Self.micro(paced.median)), "
+                    + "p99 \(Self.micro(paced.p99)), n \(paced.microseconds.count); against it the run_model overhead is "
+                    + "\(Self.signed(pacedOverhead)) (median).")
+            }
         }
         Swift.print("")
         Swift.print("Goals are judged on medians. Reply sizes: the echo answers each request with a reply of the server's reply size. "
             + "8 connections: each sends one request at a time; req/s over 4 rounds alternating ours and echo. "
             + "Load average (1, 5, 15 min) before: \(loadBefore); after: \(loadAfter)."
+            + (serverArguments.isEmpty ? "" : " Server started with `\(serverArguments.joined(separator: " "))` (BENCH_SERVER_ARGS).")
             + (quick ? " Quick run (BENCH_QUICK): too few samples for a p99 to mean much." : ""))
     }
 

@@ -147,6 +147,19 @@ public final class ProtocolHandler: Sendable {
 
     private func reply(to request: WireRequest, on connection: Connection) async throws -> Reply {
         switch request {
+        case .run, .stop, .deleteSession:
+            // Files written, processes ended, a stop awaited: not on a
+            // connection's event loop, which serves other connections too.
+            return try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                try await answer(to: request, on: connection)
+            }
+        default:
+            return try await answer(to: request, on: connection)
+        }
+    }
+
+    private func answer(to request: WireRequest, on connection: Connection) async throws -> Reply {
+        switch request {
         case .run(let files, let mainFile, let number, let resources):
             let program = try Program(files: files, mainFile: mainFile, declaredCount: number,
                                       limits: configuration.runtime.programLimits)

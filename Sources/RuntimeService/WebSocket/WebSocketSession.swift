@@ -18,6 +18,8 @@ struct WebSocketSession {
     let logger: Logger
 
     private static let nextID = Atomic<Int>(1)
+    /// Messages up to this size are parsed on the connection's event loop.
+    static let inlineMessageBytes = 64 << 10
 
     func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, user: ServerUser, channel: any Channel) async {
         let connection = Connection(id: WebSocketSession.nextID.wrappingAdd(1, ordering: .relaxed).oldValue,
@@ -49,7 +51,10 @@ struct WebSocketSession {
             // Requests are read and served in a task of their own, cancelled
             // when the socket closes: a request in progress (a long read) then
             // stops in the worker instead of running on for nobody.
-            let reading = Task { await read(inbound, for: connection, logger: logger) }
+            // On the channel's own event loop: no thread hop on the way in or out.
+            let reading = Task(executorPreference: EventLoopTaskExecutor(eventLoop: channel.eventLoop)) {
+                await read(inbound, for: connection, logger: logger)
+            }
             channel.closeFuture.whenComplete { _ in reading.cancel() }
             await reading.value
             // The client is gone or closed: stop its subscriptions; the
@@ -66,6 +71,11 @@ struct WebSocketSession {
                 if connection.isClosed { break }
                 let output = assembler.feed(frame.data.readableBytesView, isContinuation: frame.opcode == .continuation, fin: frame.fin)
                 switch output {
+                case .message(let bytes)? where bytes.count > Self.inlineMessageBytes:
+                    // Parsing it would hold the event loop: off to the global executor.
+                    await withTaskExecutorPreference(globalConcurrentExecutor) {
+                        await handler.handle(bytes: bytes, from: connection)
+                    }
                 case .message(let bytes)?:
                     await handler.handle(bytes: bytes, from: connection)
                 case .oversized(let bytes)?:
