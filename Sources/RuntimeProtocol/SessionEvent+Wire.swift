@@ -91,11 +91,7 @@ public struct WireMessage: Sendable {
     /// A message from members that may hold encoded fragments.
     package init(_ members: [(String, JSONMember)]) {
         // Room for the fragments spliced in: a large value is copied once, not regrown.
-        var spliced = 0
-        for (_, member) in members {
-            if case .fragment(let fragment) = member { spliced += fragment.bytes.count }
-        }
-        var writer = JSONWriter(reservingCapacity: 256 + spliced)
+        var writer = JSONWriter(reservingCapacity: 256 + WireReplies.splicedBytes(members))
         writer.writeObject(members)
         fragment = JSONFragment(trusted: writer.bytes)
     }

@@ -5,6 +5,15 @@ import RuntimeCore
 package enum WireReplies {
     package typealias Members = [(String, JSONMember)]
 
+    /// The bytes of the encoded fragments a reply splices in.
+    package static func splicedBytes(_ members: Members) -> Int {
+        var total = 0
+        for (_, member) in members {
+            if case .fragment(let fragment) = member { total += fragment.bytes.count }
+        }
+        return total
+    }
+
     package static func modelResult(sessionId: String, name: String, predictions: JSONFragment) -> Members {
         [("type", .value(.string(MessageType.modelResult.rawValue))), ("sessionId", .value(.string(sessionId))),
          ("name", .value(.string(name))), ("predictions", .fragment(predictions))]

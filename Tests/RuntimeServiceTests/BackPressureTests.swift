@@ -45,7 +45,11 @@ struct BackPressureTests {
         // 64 replies of 1 MB asked for, none read: 64 MB if nothing bounded it.
         let silent = try await SilentWebSocketClient.connect(port: server.port)
         let request = #"{"action": "get_placeholder", "placeholder": {"sessionId": "\#(id)", "name": "big"}}"#
-        for _ in 0..<64 { try await silent.send(request) }
+        for _ in 0..<64 {
+            // The server may cut the client off before it has sent them all
+            // (a loaded machine sends slowly): its socket is then reset.
+            do { try await silent.send(request) } catch { break }
+        }
 
         // Meanwhile the other client keeps being served, whole replies.
         for _ in 0..<5 {

@@ -100,12 +100,22 @@ public final class ProtocolHandler: Sendable {
         connection.send(error.wireMessage)
     }
 
+    /// Replies holding more encoded value bytes than this are written off the event loop.
+    static let onLoopReplyBytes = 8 << 20
+
     private func serve(_ envelope: Envelope, on connection: Connection) async {
         do {
             let reply = try await reply(to: envelope.request, on: connection)
             var members = reply.members
             if let id = envelope.id { members.append(("id", .value(id))) }
-            await connection.reply(WireMessage(members))
+            if WireReplies.splicedBytes(members) > Self.onLoopReplyBytes {
+                // Copying a value this large would hold the connection's event loop.
+                await withTaskExecutorPreference(globalConcurrentExecutor) { [members] in
+                    await connection.reply(WireMessage(members))
+                }
+            } else {
+                await connection.reply(WireMessage(members))
+            }
             // Only now may events follow: they must come after the reply.
             reply.then?()
         } catch let error as RuntimeError {
