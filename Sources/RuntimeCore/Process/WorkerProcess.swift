@@ -289,11 +289,14 @@ package final class WorkerProcess: Sendable {
                 guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: maximumFrameBytes) else {
                     break  // the worker has ended
                 }
-                drain(&streams)
                 switch WorkerMessage.decode(header, parts: parts) {
                 case .success(let message):
+                    // Output written before an event is reported before it;
+                    // a reply is not an event, and is not held up by a look.
+                    if case .reply = message {} else { drain(&streams) }
                     if let problem = dispatch(message) { cutOff(problem); framesOpen = false }
                 case .failure(let violation):
+                    drain(&streams)
                     cutOff(violation.description)
                     framesOpen = false
                 }
