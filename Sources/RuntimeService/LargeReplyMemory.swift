@@ -11,8 +11,9 @@ import Glibc
 public enum LargeReplyMemory {
     /// Blocks up to this size come from the heap (glibc's largest).
     public static let heapBlockLimit: Int32 = 32 << 20
-    /// Free memory kept mapped at the top of the heap before it is returned.
-    public static let keptFreeBytes: Int32 = 128 << 20
+    /// Free memory kept mapped at the top of a heap (glibc has one per arena,
+    /// at most eight per core) before it is returned.
+    public static let keptFreeBytes: Int32 = 32 << 20
 
     /// Applies the settings to this process; call once, early, from the
     /// executable. Returns false where the C library has no `mallopt` (not glibc).

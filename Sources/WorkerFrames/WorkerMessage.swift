@@ -137,6 +137,7 @@ package enum WorkerReply: Sendable {
             if let rowCount = value.rowCount { header.append(("rowCount", .int(Int64(rowCount)))) }
             if let format = value.format { header.append(("format", .string(format))) }
             if value.stable { header.append(("stable", true)) }
+            if value.ranProgramCode { header.append(("ranProgram", true)) }
             parts.append(("value", value.value))
             if let dtypes = value.dtypes { parts.append(("dtypes", dtypes)) }
             if let categories = value.categories { parts.append(("categories", categories)) }
@@ -178,7 +179,7 @@ package enum WorkerReply: Sendable {
                 valueType: valueType, value: value, window: window, truncated: header["truncated"]?.boolValue ?? false,
                 rowCount: header["rowCount"]?.intValue, dtypes: fragments["dtypes"], categories: fragments["categories"],
                 display: fragments["display"], format: header["format"]?.stringValue,
-                stable: header["stable"]?.boolValue ?? false)))
+                stable: header["stable"]?.boolValue ?? false, ranProgramCode: header["ranProgram"]?.boolValue ?? false)))
         case "result":
             guard let result = fragments["result"] else { return .failure(ProtocolViolation("a result reply without its result")) }
             return .success(.result(result))
@@ -212,14 +213,18 @@ package struct EncodedValue: Sendable, Equatable {
     package var categories: JSONFragment?
     package var display: JSONFragment?
     package var format: String?
-    /// No Python thread but the worker's own was running when the value was
-    /// encoded: once the run has ended, nothing changes it but user code the
-    /// runtime itself calls (a model), so the runtime may keep it.
+    /// Nothing could change the value while it was encoded nor after: no
+    /// thread or process of the program was running, and the read ran no code
+    /// of the program (a display form, a `__repr__`, a finalizer). Set only
+    /// for reads that asked (``WorkerReadRequest/keep``).
     package var stable: Bool
+    /// The read ran code of the program, which may have changed any value.
+    /// Set only for reads that asked (``WorkerReadRequest/keep``).
+    package var ranProgramCode: Bool
 
     package init(valueType: String, value: JSONFragment, window: Window? = nil, truncated: Bool = false, rowCount: Int? = nil,
                  dtypes: JSONFragment? = nil, categories: JSONFragment? = nil, display: JSONFragment? = nil, format: String? = nil,
-                 stable: Bool = false) {
+                 stable: Bool = false, ranProgramCode: Bool = false) {
         self.valueType = valueType
         self.value = value
         self.window = window
@@ -230,6 +235,7 @@ package struct EncodedValue: Sendable, Equatable {
         self.display = display
         self.format = format
         self.stable = stable
+        self.ranProgramCode = ranProgramCode
     }
 }
 

@@ -3,7 +3,7 @@ import RuntimeJSON
 /// A `get` request frame, checked field by field before anything is looked up:
 /// `{"op": "get", "rid": N, "name": S, "window"?: {"begin": B, "size": Z},
 /// "maxRows"?: M, "deadlineMs"?: D, "exact"?: bool, "format"?: "json" | "jsonpickle",
-/// "displayBytes"?: N}`.
+/// "displayBytes"?: N, "keep"?: bool}`.
 ///
 /// Every count is a non-negative integer; a negative one, or one of the wrong
 /// type, is refused with `INVALID_REQUEST` naming the field. Integers too
@@ -35,6 +35,9 @@ package struct WorkerReadRequest: Sendable, Hashable {
     package var format = "json"
     /// The bytes a `display` bundle may hold; 0 sends none.
     package var displayBytes = 0
+    /// The runtime may keep the reply: the worker says whether the value is
+    /// ``EncodedValue/stable`` and whether the read ran code of the program.
+    package var keep = false
 
     /// The formats a `get` may ask for.
     package static let formats = ["json", "jsonpickle"]
@@ -83,6 +86,11 @@ package struct WorkerReadRequest: Sendable, Hashable {
             throw RuntimeError(.invalidRequest, "format must be \"json\" or \"jsonpickle\", not \(other.jsonString)")
         }
         displayBytes = try Self.count(frame["displayBytes"], field: "displayBytes") ?? 0
+        switch frame["keep"] {
+        case nil, .null?: keep = false
+        case .bool(let flag)?: keep = flag
+        case let other?: throw RuntimeError(.invalidRequest, "keep must be a boolean, not \(other.kindName)")
+        }
     }
 
     /// The rows to send of a table of `total` rows: the window clamped to the
@@ -135,6 +143,7 @@ extension WorkerReadRequest {
         if exact { fields.append(("exact", true)) }
         if format != "json" { fields.append(("format", .string(format))) }
         if displayBytes > 0 { fields.append(("displayBytes", .int(Int64(clamping: displayBytes)))) }
+        if keep { fields.append(("keep", true)) }
         return fields
     }
 

@@ -8,47 +8,66 @@ import WorkerFrames
 /// something could still change them.
 @Suite(.timeLimit(.minutes(3)))
 struct ValueCacheTests {
-    private func value(_ bytes: Int, stable: Bool = true) -> EncodedValue {
-        EncodedValue(valueType: "str", value: JSONFragment(.string(String(repeating: "x", count: bytes))), stable: stable)
+    private func value(_ bytes: Int, stable: Bool = true, ranCode: Bool = false) -> EncodedValue {
+        EncodedValue(valueType: "str", value: JSONFragment(.string(String(repeating: "x", count: bytes))),
+                     stable: stable && !ranCode, ranProgramCode: ranCode)
     }
 
     private func key(_ session: String, _ name: String) -> EncodedValueCache.Key {
         EncodedValueCache.Key(session: session, read: WorkerReadRequest(name: name))
     }
 
-    @Test func keepsStableValuesUnderTheirSessionsTicket() throws {
+    /// Reads a value as the session does: begin, store, end.
+    private func read(_ cache: EncodedValueCache, _ key: EncodedValueCache.Key, _ value: EncodedValue, ranCode: Bool = false) {
+        let ticket = cache.begin(in: key.session)
+        cache.store(value, for: key, ticket: ticket)
+        cache.end(ticket, ranProgramCode: ranCode)
+    }
+
+    @Test func keepsStableValuesOnly() throws {
         let cache = EncodedValueCache(capacity: 1 << 20)
-        let ticket = try #require(cache.ticket(for: "a"))
-        cache.store(value(10), for: key("a", "x"), ticket: ticket)
-        cache.store(value(10, stable: false), for: key("a", "y"), ticket: ticket)
+        read(cache, key("a", "x"), value(10))
+        read(cache, key("a", "y"), value(10, stable: false))
         #expect(cache.value(for: key("a", "x")) == value(10))
         #expect(cache.value(for: key("a", "y")) == nil)
         #expect(cache.value(for: key("b", "x")) == nil)
-        // The read's deadline is not part of what it is.
+        // The read's deadline, and whether it asked to be kept, are not part of what it is.
         var read = WorkerReadRequest(name: "x")
         read.deadlineMilliseconds = 5
+        read.keep = true
         #expect(cache.value(for: EncodedValueCache.Key(session: "a", read: read)) == value(10))
         read.exact = true
         #expect(cache.value(for: EncodedValueCache.Key(session: "a", read: read)) == nil)
     }
 
-    @Test func userCodeDropsTheSessionsValuesAndRepliesSentBeforeIt() throws {
+    @Test func nothingIsServedWhileARequestIsUnderWay() throws {
         let cache = EncodedValueCache(capacity: 1 << 20)
-        let early = try #require(cache.ticket(for: "a"))
-        cache.store(value(10), for: key("a", "x"), ticket: early)
-        cache.store(value(10), for: key("b", "x"), ticket: try #require(cache.ticket(for: "b")))
-        cache.userCodeStarts(in: "a")
+        read(cache, key("a", "x"), value(10))
+        let model = cache.begin(in: "a")
         #expect(cache.value(for: key("a", "x")) == nil)
-        #expect(cache.value(for: key("b", "x")) != nil)
-        // While user code runs, no ticket; a reply to a read sent before is not kept.
-        #expect(cache.ticket(for: "a") == nil)
-        cache.store(value(10), for: key("a", "x"), ticket: early)
-        cache.userCodeEnded(in: "a")
-        cache.store(value(10), for: key("a", "x"), ticket: early)
-        #expect(cache.value(for: key("a", "x")) == nil)
-        let late = try #require(cache.ticket(for: "a"))
-        cache.store(value(10), for: key("a", "x"), ticket: late)
+        #expect(cache.value(for: key("b", "x")) == nil)
+        cache.end(model, ranProgramCode: false)
         #expect(cache.value(for: key("a", "x")) != nil)
+    }
+
+    @Test func codeOfTheProgramDropsTheSessionsValuesAndRepliesSentBeforeIt() throws {
+        let cache = EncodedValueCache(capacity: 1 << 20)
+        read(cache, key("a", "x"), value(10))
+        read(cache, key("b", "x"), value(10))
+        // A read sent, then a model call that ends before the read's reply comes.
+        let early = cache.begin(in: "a")
+        let model = cache.begin(in: "a")
+        cache.end(model, ranProgramCode: true)
+        cache.store(value(10), for: key("a", "y"), ticket: early)
+        cache.end(early, ranProgramCode: false)
+        #expect(cache.value(for: key("a", "x")) == nil)
+        #expect(cache.value(for: key("a", "y")) == nil)
+        #expect(cache.value(for: key("b", "x")) != nil)
+        // A read that ran code of the program is not kept, and drops the rest.
+        read(cache, key("a", "x"), value(10))
+        read(cache, key("a", "z"), value(10, ranCode: true), ranCode: true)
+        #expect(cache.value(for: key("a", "x")) == nil && cache.value(for: key("a", "z")) == nil)
+        read(cache, key("a", "x"), value(10))
         cache.forget("a")
         #expect(cache.value(for: key("a", "x")) == nil)
         #expect(cache.usage.values == 1)
@@ -56,17 +75,17 @@ struct ValueCacheTests {
 
     @Test func theLeastRecentlyReadGoFirstAndLargeValuesAreNotKept() throws {
         let cache = EncodedValueCache(capacity: 4096, maximumEntries: 3)
-        let ticket = try #require(cache.ticket(for: "a"))
-        cache.store(value(2000), for: key("a", "big"), ticket: ticket)  // over a quarter of the bound
+        read(cache, key("a", "big"), value(2000))  // over a quarter of the bound
         #expect(cache.value(for: key("a", "big")) == nil)
-        for name in ["1", "2", "3"] { cache.store(value(10), for: key("a", name), ticket: ticket) }
+        for name in ["1", "2", "3"] { read(cache, key("a", name), value(10)) }
         _ = cache.value(for: key("a", "1"))
-        cache.store(value(10), for: key("a", "4"), ticket: ticket)
+        read(cache, key("a", "4"), value(10))
         #expect(cache.value(for: key("a", "2")) == nil)
         #expect(cache.value(for: key("a", "1")) != nil && cache.value(for: key("a", "4")) != nil)
         #expect(cache.usage.values == 3 && cache.usage.bytes <= 4096)
         let none = EncodedValueCache(capacity: 0)
-        #expect(none.ticket(for: "a") == nil)
+        read(none, key("a", "x"), value(10))
+        #expect(none.value(for: key("a", "x")) == nil)
     }
 
     @Test func aValueReadAgainAfterTheRunComesFromTheRuntime() async throws {
@@ -84,6 +103,45 @@ struct ValueCacheTests {
         #expect(try await session.value("numbers", window: RowWindow(begin: 1, size: 2)) == [1, 2])
         #expect(runtime.valueCacheUsage.hits == before.hits + 1)
         try await runtime.deleteSession(id: session.id)
+        #expect(runtime.valueCacheUsage.values == 0)
+        await runtime.shutdown()
+    }
+
+    @Test func tablesArraysAndTheirDisplayFormsAreKept() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import datetime, numpy as np, pandas as pd, runtimeBridge as rb
+            rb.save_placeholder("frame", pd.DataFrame({"a": [1.5, 2.5], "b": ["x", "y"],
+                                                       "when": pd.to_datetime(["2026-01-01", "2026-01-02"])}))
+            rb.save_placeholder("array", np.arange(6).reshape(2, 3))
+            rb.save_placeholder("series", pd.Series([1, 2], name="s"))
+            rb.save_placeholder("nested", {"d": datetime.date(2026, 1, 1), "t": (1, 2.5, None)})
+            """])
+        #expect(snapshot.status == .finished)
+        for name in ["frame", "array", "series", "nested"] {
+            let first = try await session.value(name)
+            let before = runtime.valueCacheUsage.hits
+            #expect(try await session.value(name) == first)
+            #expect(runtime.valueCacheUsage.hits == before + 1, "\(name) was not kept")
+        }
+        await runtime.shutdown()
+    }
+
+    @Test func aValueWhoseReadRunsTheProgramsCodeIsNotKept() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import runtimeBridge as rb
+            class Counter:
+                def __init__(self):
+                    self.n = 0
+                def __repr__(self):
+                    self.n += 1
+                    return "Counter(%d)" % self.n
+            rb.save_placeholder("counter", Counter())
+            """])
+        #expect(snapshot.status == .finished)
+        #expect(try await session.value("counter") == "Counter(1)")
+        #expect(try await session.value("counter") == "Counter(2)")
         #expect(runtime.valueCacheUsage.values == 0)
         await runtime.shutdown()
     }

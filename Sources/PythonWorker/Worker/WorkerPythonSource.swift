@@ -37,6 +37,16 @@ def lookup(name):
     return False, None
 
 
+def library_folders():
+    """The folders of the Python installation's modules, one per line."""
+    folders = set()
+    for path in (sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix):
+        for candidate in (path, os.path.realpath(path)):
+            if candidate and candidate != "/":
+                folders.add(candidate)
+    return "\n".join(sorted(folders))
+
+
 def quiet():
     """No thread the program started is running: once the run has ended,
     only what the runtime itself calls can change a value."""

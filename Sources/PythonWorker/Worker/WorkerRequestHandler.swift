@@ -1,4 +1,5 @@
 import CPython
+import Synchronization
 import RuntimeJSON
 import WorkerFrames
 
@@ -87,9 +88,14 @@ struct WorkerRequestHandler: @unchecked Sendable {
         do {
             // A read cancelled, or past its deadline, while it waited in the queue.
             try budget.check()
+            guard request.keep else { return .success(.value(try encode(request, budget: budget))) }
+            // The runtime may keep the value: say whether anything could change
+            // it, and whether this read ran code of the program.
+            let probe = ProgramCodeProbe(libraryFolders: libraryFolders())
             let quietBefore = isQuiet()
-            var reply = try encode(request, budget: budget)
-            reply.stable = quietBefore && isQuiet()
+            var reply = try probe.watch { try encode(request, budget: budget) }
+            reply.ranProgramCode = probe.ranProgramCode
+            reply.stable = quietBefore && !probe.ranProgramCode && isQuiet() && ProcessTree.members().count == 1
             return .success(.value(reply))
         } catch let interruption as ReadInterruption {
             return .failure(RuntimeError(.limitExceeded, interruption.message))
@@ -99,6 +105,20 @@ struct WorkerRequestHandler: @unchecked Sendable {
             return .failure(RuntimeError(.internalError, "\(error)", cause: error))
         }
     }
+
+    /// The Python installation's folders (the helper's `library_folders()`), asked once.
+    private func libraryFolders() -> [String] {
+        if let known = Self.knownLibraryFolders.withLock({ $0 }) { return known }
+        guard let text = try? helper.attribute("library_folders").call([]).stringValue else {
+            PyErr_Clear()
+            return []
+        }
+        let folders = text.split(separator: "\n").map(String.init)
+        Self.knownLibraryFolders.withLock { $0 = folders }
+        return folders
+    }
+
+    private static let knownLibraryFolders = Mutex<[String]?>(nil)
 
     /// Whether no thread the program started is running (the helper's `quiet()`).
     private func isQuiet() -> Bool {

@@ -103,7 +103,7 @@ final class WorkerRequestServer: Sendable {
     /// A queued request to serve, else the reading if nobody reads; nil: wait.
     private func nextRole() -> Role? {
         state.withLock { state in
-            if !state.queue.isEmpty {
+            if !state.queue.isEmpty, state.serving < Self.servingThreads {
                 state.serving += 1
                 return .serve(state.queue.removeFirst())
             }
@@ -122,8 +122,9 @@ final class WorkerRequestServer: Sendable {
                           receivedAt: MonotonicClock.nanoseconds())
             let servesItself: Bool = state.withLock { state in
                 if !job.rid.isNull { state.inFlight[job.rid, default: []].append(job.cancellation) }
-                // This thread, the serving ones and one free to read.
-                guard state.serving + 1 < Self.servingThreads + 1 else {
+                // This thread, the serving ones and one free to read; what
+                // was queued before goes first.
+                guard state.serving < Self.servingThreads, state.queue.isEmpty else {
                     state.queue.append(job)
                     return false
                 }
@@ -141,11 +142,12 @@ final class WorkerRequestServer: Sendable {
     private func serve(_ job: Job) {
         let reply = handler.handle(job.request, cancellation: job.cancellation, receivedAt: job.receivedAt)
         state.withLock { state in
-            state.serving -= 1
             guard !job.rid.isNull, var waiting = state.inFlight[job.rid] else { return }
             waiting.removeAll { $0 === job.cancellation }
             state.inFlight[job.rid] = waiting.isEmpty ? nil : waiting
         }
         channel.send(reply, rid: job.rid)
+        // Only now: a thread sending a large reply still counts as serving.
+        state.withLock { $0.serving -= 1 }
     }
 }

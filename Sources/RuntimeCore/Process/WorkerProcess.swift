@@ -19,6 +19,8 @@ package final class WorkerProcess: Sendable {
         /// Set once the process has ended but before it is reaped, so that no
         /// signal is ever sent to a reused pid.
         var ended = false
+        /// The frame channel is closed: nothing the worker holds can be asked for any more.
+        var framesClosed = false
         /// Whether raw output (fds 1 and 2) belongs to a run yet.
         var attached = false
         /// Output bytes the worker may send in frames: its channel cuts at
@@ -130,6 +132,10 @@ package final class WorkerProcess: Sendable {
 
     /// Whether the process has ended.
     var hasEnded: Bool { state.withLock { $0.ended } }
+
+    /// Whether the worker can no longer answer: ended, or its frame channel
+    /// closed (a remote worker's end is learnt some seconds later).
+    var isUnreachable: Bool { state.withLock { $0.ended || $0.framesClosed } }
 
     /// How the process ended, once it has.
     var exit: WorkerExit { get async { await exitPromise.value } }
@@ -306,6 +312,7 @@ package final class WorkerProcess: Sendable {
             }
         }
         drain(&streams)
+        state.withLock { $0.framesClosed = true }
         for stream in streams { close(stream.fd) }
         let exit: WorkerExit
         if let remote {

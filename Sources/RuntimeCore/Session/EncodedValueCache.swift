@@ -6,16 +6,20 @@ import WorkerFrames
 /// again is answered without a round trip to the worker and without encoding
 /// it again.
 ///
-/// A value is kept only when nothing can change it any more:
-/// - the session's run had ended before the read was sent (the program's
-///   main thread is done);
-/// - the worker found no other Python thread running when it encoded the
-///   value (``EncodedValue/stable``): a thread the program started could
-///   still change it;
-/// - no user code (a model call, a function applied) ran in the session
-///   between the read's sending and its reply: ``userCodeStarts(in:)`` drops
-///   the session's values and bumps its generation, and a reply that comes
-///   back under another generation is not kept.
+/// A value is kept only when nothing could change it, and served only while
+/// nothing that could is under way:
+/// - the session's run had ended before the read left (the program's main
+///   thread is done);
+/// - the worker found the value ``EncodedValue/stable``: no other thread or
+///   process of the program running before or after it was encoded, and no
+///   code of the program run by the read itself (a display form, a
+///   `__repr__`, a finalizer the collector ran);
+/// - every request to the worker counts as under way from its start to its
+///   reply (``begin(in:)``, ``end(in:_:ranProgramCode:)``): while one is, no
+///   kept value of the session is served; one that may have run code of the
+///   program (a model, statistics, an applied function, a read that says so)
+///   drops the session's values when it ends and moves its generation on, so
+///   a reply to a read sent before is not kept.
 ///
 /// The bytes kept are bounded (least recently read go first), and one value
 /// larger than a quarter of the bound is never kept.
@@ -29,12 +33,14 @@ final class EncodedValueCache: Sendable {
             self.session = session
             var read = read
             read.deadlineMilliseconds = nil  // how long it may take does not change what it is
+            read.keep = false
             self.read = read
         }
     }
 
-    /// Where a read stood when it was sent: its session's generation.
+    /// Where a request stood when it was sent: its session's generation.
     struct Ticket: Sendable {
+        fileprivate var session: String
         fileprivate var generation: UInt64
     }
 
@@ -47,7 +53,8 @@ final class EncodedValueCache: Sendable {
     private struct SessionValues {
         var entries: [WorkerReadRequest: Entry] = [:]
         var generation: UInt64 = 0
-        var userCalls = 0
+        /// Requests sent to the worker and not answered yet.
+        var inFlight = 0
     }
 
     private struct State {
@@ -70,12 +77,12 @@ final class EncodedValueCache: Sendable {
         self.maximumEntries = maximumEntries
     }
 
-    /// The value kept for this read, if any.
+    /// The value kept for this read, if any, and if nothing is under way in its session.
     func value(for key: Key) -> EncodedValue? {
         guard capacity > 0 else { return nil }
         return state.withLock { state in
             state.clock += 1
-            guard let entry = state.sessions[key.session]?.entries[key.read] else {
+            guard let values = state.sessions[key.session], values.inFlight == 0, let entry = values.entries[key.read] else {
                 state.misses += 1
                 return nil
             }
@@ -85,52 +92,43 @@ final class EncodedValueCache: Sendable {
         }
     }
 
-    /// A ticket for a read about to be sent, or nil when its reply may not be
-    /// kept (user code is running in the session).
-    func ticket(for session: String) -> Ticket? {
-        guard capacity > 0 else { return nil }
-        return state.withLock { state in
-            let values = state.sessions[session] ?? SessionValues()
-            guard values.userCalls == 0 else { return nil }
-            return Ticket(generation: values.generation)
+    /// A request to the session's worker is about to leave.
+    func begin(in session: String) -> Ticket {
+        state.withLock { state in
+            state.sessions[session, default: SessionValues()].inFlight += 1
+            return Ticket(session: session, generation: state.sessions[session]?.generation ?? 0)
         }
     }
 
-    /// Keeps a read's reply if its session is where the ticket left it.
-    func store(_ value: EncodedValue, for key: Key, ticket: Ticket) {
-        let bytes = Self.size(of: value)
-        guard value.stable, bytes <= capacity / 4 else { return }
+    /// The request of `ticket` was answered (or failed). One that may have run
+    /// code of the program drops the session's values.
+    func end(_ ticket: Ticket, ranProgramCode: Bool) {
         state.withLock { state in
-            let current = state.sessions[key.session]
-            guard current?.userCalls ?? 0 == 0, current?.generation ?? 0 == ticket.generation else { return }
+            guard state.sessions[ticket.session] != nil else { return }  // forgotten meanwhile
+            state.sessions[ticket.session]?.inFlight -= 1
+            if ranProgramCode {
+                Self.drop(ticket.session, from: &state)
+                state.sessions[ticket.session]?.generation &+= 1
+            }
+        }
+    }
+
+    /// Keeps a read's reply if the worker found it stable and nothing that
+    /// may have changed it ended since the read left.
+    func store(_ value: EncodedValue, for key: Key, ticket: Ticket) {
+        let bytes = Self.size(of: value) + key.read.name.utf8.count
+        guard capacity > 0, value.stable, !value.ranProgramCode, bytes <= capacity / 4 else { return }
+        state.withLock { state in
+            guard let current = state.sessions[key.session], current.generation == ticket.generation else { return }
             state.clock += 1
             let entry = Entry(value: value, bytes: bytes, lastUse: state.clock)
-            if let old = state.sessions[key.session, default: SessionValues()].entries.updateValue(entry, forKey: key.read) {
+            if let old = state.sessions[key.session]?.entries.updateValue(entry, forKey: key.read) {
                 state.bytes -= old.bytes
                 state.count -= 1
             }
             state.bytes += bytes
             state.count += 1
             while state.bytes > capacity || state.count > maximumEntries { Self.evictOldest(&state) }
-        }
-    }
-
-    /// User code is about to run in the session: what it keeps may change.
-    func userCodeStarts(in session: String) {
-        state.withLock { state in
-            Self.drop(session, from: &state)
-            state.sessions[session, default: SessionValues()].generation &+= 1
-            state.sessions[session, default: SessionValues()].userCalls += 1
-        }
-    }
-
-    /// User code the session ran has returned.
-    func userCodeEnded(in session: String) {
-        state.withLock { state in
-            guard state.sessions[session] != nil else { return }
-            Self.drop(session, from: &state)
-            state.sessions[session]?.generation &+= 1
-            state.sessions[session]?.userCalls -= 1
         }
     }
 
@@ -147,7 +145,7 @@ final class EncodedValueCache: Sendable {
         state.withLock { ($0.bytes, $0.count, $0.hits, $0.misses) }
     }
 
-    /// Drops a session's values (its generation and user calls stay).
+    /// Drops a session's values (its generation and requests under way stay).
     private static func drop(_ session: String, from state: inout State) {
         guard let entries = state.sessions[session]?.entries, !entries.isEmpty else { return }
         for entry in entries.values {
@@ -174,7 +172,7 @@ final class EncodedValueCache: Sendable {
     }
 
     private static func size(of value: EncodedValue) -> Int {
-        256 + value.valueType.utf8.count + value.value.bytes.count + (value.dtypes?.bytes.count ?? 0)
+        256 + value.valueType.utf8.count + value.value.bytes.count + (value.format?.utf8.count ?? 0) + (value.dtypes?.bytes.count ?? 0)
             + (value.categories?.bytes.count ?? 0) + (value.display?.bytes.count ?? 0)
     }
 }

@@ -294,12 +294,23 @@ actor WorkerSession: Session {
         read.displayBytes = configuration.displayByteLimit
         let key = EncodedValueCache.Key(session: id, read: read)
         if let kept = values.value(for: key) { return PlaceholderValue(name: name, encoded: kept) }
-        // Kept only when the run had ended before the read left.
-        let ticket = runEnded.load(ordering: .acquiring) ? values.ticket(for: id) : nil
-        guard case .value(let encoded) = try await call(worker, .read(read)) else {
+        // Once the run has ended the worker says whether the value may be
+        // kept, and whether the read ran code of the program.
+        read.keep = runEnded.load(ordering: .acquiring)
+        let ticket = values.begin(in: id)
+        let reply: WorkerReply
+        do throws(RuntimeError) {
+            reply = try await call(worker, .read(read))
+        } catch {
+            values.end(ticket, ranProgramCode: true)
+            throw error
+        }
+        guard case .value(let encoded) = reply else {
+            values.end(ticket, ranProgramCode: true)
             throw RuntimeError(.internalError, "the worker answered a read with something else than a value")
         }
-        if let ticket { values.store(encoded, for: key, ticket: ticket) }
+        if read.keep { values.store(encoded, for: key, ticket: ticket) }
+        values.end(ticket, ranProgramCode: !read.keep || encoded.ranProgramCode)
         return PlaceholderValue(name: name, encoded: encoded)
     }
 
@@ -309,14 +320,10 @@ actor WorkerSession: Session {
             throw RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")
         }
         try await checkValuesKept(worker)
-        // A model or a function of the client's choice may change any value.
-        let userCode: Bool
-        switch request {
-        case .model, .apply: userCode = true
-        default: userCode = false
-        }
-        if userCode { values.userCodeStarts(in: id) }
-        defer { if userCode { values.userCodeEnded(in: id) } }
+        // A model, statistics or a function of the client's choice may run
+        // code of the program, which may change any value.
+        let ticket = values.begin(in: id)
+        defer { values.end(ticket, ranProgramCode: true) }
         guard case .result(let result) = try await call(worker, request) else {
             throw RuntimeError(.internalError, "the worker answered with something else than a result")
         }
@@ -325,7 +332,7 @@ actor WorkerSession: Session {
 
     /// Throws, naming the reason, when the worker holding the values is gone.
     private nonisolated func checkValuesKept(_ worker: WorkerProcess) async throws(RuntimeError) {
-        guard worker.hasEnded else { return }
+        guard worker.isUnreachable else { return }
         let lost = await lostReason(default: "the session's worker process has ended")
         throw RuntimeError(.placeholderNotFound, "the session's values were lost: \(lost)")
     }
