@@ -296,7 +296,7 @@ actor WorkerSession: Session {
         if let kept = values.value(for: key) { return PlaceholderValue(name: name, encoded: kept) }
         // Once the run has ended the worker says whether the value may be
         // kept, and whether the read ran code of the program.
-        read.keep = runEnded.load(ordering: .acquiring)
+        read.keep = values.capacity > 0 && runEnded.load(ordering: .acquiring)
         let ticket = values.begin(in: id)
         let reply: WorkerReply
         do throws(RuntimeError) {
