@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ./scripts/ray-setup.sh
 contract="RuntimeServiceTests.(RunProtocolTests|WindowTests|ModelAndStatsProtocolTests|RichValueProtocolTests|SubscriptionTests"
 contract+="|ErrorReplyTests|ReplySchemaTests|InteropTests|PlacementProtocolTests|AbandonedReadTests|BackPressureTests"
-contract+="|GreetingTests|OversizedFrameCloseTests|AuthenticationTests|UserTests|AdoptedSessionProtocolTests)"
+contract+="|GreetingTests|OversizedFrameCloseTests|AuthenticationTests|UserTests|AdoptedSessionProtocolTests|KeptValueMetricsTests|LargeReplyTests)"
 unshare -n -- ./scripts/ray-cluster.sh bash -c "
   swift test --skip-build --filter RuntimeRayTests &&
   RUNTIME_TEST_BACKEND=ray swift test --skip-build --filter '$contract'"

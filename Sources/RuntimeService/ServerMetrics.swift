@@ -3,12 +3,15 @@ import Foundation
 import Prometheus
 import RuntimeCore
 import RuntimeProtocol
+import Synchronization
 
 /// The server's Prometheus metrics, in a registry of its own (so several
 /// servers can live in one process, as in tests).
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The kept values' hit and miss totals at the last scrape, for the counters' increments.
+    private let keptValueReads = Mutex((hits: 0, misses: 0))
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -57,6 +60,15 @@ public final class ServerMetrics: Sendable {
             Gauge(label: "runtime_sessions", dimensions: [("status", status.rawValue)], factory: factory).record(count)
         }
         Gauge(label: "runtime_ready_workers", factory: factory).record(await runtime.readyWorkers())
+        let kept = runtime.valueCacheUsage
+        Gauge(label: "runtime_kept_value_bytes", factory: factory).record(kept.bytes)
+        Gauge(label: "runtime_kept_values", factory: factory).record(kept.values)
+        let (hits, misses) = keptValueReads.withLock { last in
+            defer { last = (kept.hits, kept.misses) }
+            return (kept.hits - last.hits, kept.misses - last.misses)
+        }
+        Counter(label: "runtime_kept_value_hits_total", factory: factory).increment(by: max(0, hits))
+        Counter(label: "runtime_kept_value_misses_total", factory: factory).increment(by: max(0, misses))
         return registry.emitToString()
     }
 }

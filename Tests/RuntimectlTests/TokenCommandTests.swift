@@ -48,7 +48,7 @@ struct TokenCommandTests {
     @Test func serverHelpRecommendsTheTokenFile() async throws {
         let help = try await CLI.server(["--help"])
         #expect(help.status == 0)
-        for text in ["--token-file", "RUNTIME_TOKEN_FILE", "--users-file", "/proc", "hash-token", "--max-queued-mb"] {
+        for text in ["--token-file", "RUNTIME_TOKEN_FILE", "--users-file", "/proc", "hash-token", "--max-queued-mb", "--value-cache-mb"] {
             #expect(help.stdout.contains(text), "\(text) missing from: \(help.stdout)")
         }
     }

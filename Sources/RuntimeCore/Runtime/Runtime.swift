@@ -135,7 +135,7 @@ public actor Runtime {
 
     /// Bytes and values of encoded values kept now, and the reads answered
     /// from them and not (see ``RuntimeConfiguration/valueCacheBytes``).
-    nonisolated var valueCacheUsage: (bytes: Int, values: Int, hits: Int, misses: Int) { values.usage }
+    public nonisolated var valueCacheUsage: ValueCacheUsage { values.usage }
 
     /// The session with this id.
     public nonisolated func session(id: String) throws(RuntimeError) -> any Session {

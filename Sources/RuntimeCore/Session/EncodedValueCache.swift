@@ -141,8 +141,8 @@ final class EncodedValueCache: Sendable {
     }
 
     /// Bytes and values kept now, and the reads answered from here and not.
-    var usage: (bytes: Int, values: Int, hits: Int, misses: Int) {
-        state.withLock { ($0.bytes, $0.count, $0.hits, $0.misses) }
+    var usage: ValueCacheUsage {
+        state.withLock { ValueCacheUsage(bytes: $0.bytes, values: $0.count, hits: $0.hits, misses: $0.misses) }
     }
 
     /// Drops a session's values (its generation and requests under way stay).
