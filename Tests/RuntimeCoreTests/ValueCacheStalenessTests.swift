@@ -9,20 +9,23 @@ import WorkerFrames
 /// without a model call or `apply`, and expects the new value.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ValueCacheStalenessTests {
+    /// Reading `probe` runs its display form, which changes `state`.
+    static let displayChangesState = """
+        import runtimeBridge as rb
+        state = {"n": 0}
+        class Probe:
+            def _repr_html_(self):
+                state["n"] += 1
+                return "<b>%d</b>" % state["n"]
+        rb.save_placeholder("state", state)
+        rb.save_placeholder("probe", Probe())
+        """
+
     /// Reading one value runs code of the program (its display form,
     /// `_repr_html_`), which changes another value already kept.
     @Test func aDisplayFormThatChangesAnotherValue() async throws {
         let runtime = TestSupport.runtime()
-        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
-            import runtimeBridge as rb
-            state = {"n": 0}
-            class Probe:
-                def _repr_html_(self):
-                    state["n"] += 1
-                    return "<b>%d</b>" % state["n"]
-            rb.save_placeholder("state", state)
-            rb.save_placeholder("probe", Probe())
-            """])
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": Self.displayChangesState])
         #expect(snapshot.status == .finished)
         #expect(try await session.value("state") == ["n": 0])
         _ = try? await session.value("probe")  // runs Probe._repr_html_: state["n"] is now 1
@@ -95,16 +98,7 @@ struct ValueCacheStalenessTests {
     /// Control: with the cache off, the same programs read fresh values.
     @Test func controlWithoutTheCache() async throws {
         let runtime = TestSupport.runtime { $0.valueCacheBytes = 0 }
-        let (session, _) = try await TestSupport.runToEnd(runtime, ["main.py": """
-            import runtimeBridge as rb
-            state = {"n": 0}
-            class Probe:
-                def _repr_html_(self):
-                    state["n"] += 1
-                    return "<b>%d</b>" % state["n"]
-            rb.save_placeholder("state", state)
-            rb.save_placeholder("probe", Probe())
-            """])
+        let (session, _) = try await TestSupport.runToEnd(runtime, ["main.py": Self.displayChangesState])
         #expect(try await session.value("state") == ["n": 0])
         _ = try? await session.value("probe")
         #expect(try await session.value("state") == ["n": 1])
