@@ -43,9 +43,10 @@ public struct RuntimeConfiguration: Sendable {
     public var readTimeLimit: Duration?
     /// Bytes of encoded placeholder values the runtime keeps, over all
     /// sessions, to answer a value read again without asking the worker. A
-    /// value is kept only once its session's run has ended and while nothing
-    /// can change it (no thread of the program runs; a model call drops the
-    /// session's values). 0 keeps none.
+    /// value is kept only once its session's run has ended and when nothing
+    /// can change it: no other thread or process of the program runs, and
+    /// the read ran none of the program's code; a model call, statistics or
+    /// a read that ran the program's code drops the session's values. 0 keeps none.
     public var valueCacheBytes: Int
     /// How sessions are kept apart from the server and from each other.
     public var containment: Containment

@@ -15,7 +15,7 @@ import WorkerFrames
 ///   code of the program run by the read itself (a display form, a
 ///   `__repr__`, a finalizer the collector ran);
 /// - every request to the worker counts as under way from its start to its
-///   reply (``begin(in:)``, ``end(in:_:ranProgramCode:)``): while one is, no
+///   reply (``begin(in:)``, ``end(_:ranProgramCode:)``): while one is, no
 ///   kept value of the session is served; one that may have run code of the
 ///   program (a model, statistics, an applied function, a read that says so)
 ///   drops the session's values when it ends and moves its generation on, so
@@ -116,8 +116,9 @@ final class EncodedValueCache: Sendable {
     /// Keeps a read's reply if the worker found it stable and nothing that
     /// may have changed it ended since the read left.
     func store(_ value: EncodedValue, for key: Key, ticket: Ticket) {
+        guard capacity > 0, value.stable, !value.ranProgramCode else { return }
         let bytes = Self.size(of: value) + key.read.name.utf8.count
-        guard capacity > 0, value.stable, !value.ranProgramCode, bytes <= capacity / 4 else { return }
+        guard bytes <= capacity / 4 else { return }
         state.withLock { state in
             guard let current = state.sessions[key.session], current.generation == ticket.generation else { return }
             state.clock += 1

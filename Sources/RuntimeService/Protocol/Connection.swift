@@ -71,8 +71,8 @@ public final class Connection: Sendable {
         (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// A connection whose messages are only counted, never written (until
-    /// something calls ``drain()`` with a writer of its own).
+    /// A connection whose messages are queued and counted but go nowhere:
+    /// ``drain()`` discards them.
     public convenience init(id: Int, user: ServerUser = .anonymous, byteLimit: Int = 32 << 20) {
         self.init(id: id, user: user, byteLimit: byteLimit, writer: { _ in }, canWriteNow: { false })
     }

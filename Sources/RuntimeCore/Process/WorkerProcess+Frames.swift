@@ -1,0 +1,174 @@
+import CSandbox
+import Foundation
+import Glibc
+import Synchronization
+import RuntimeJSON
+import WorkerFrames
+
+/// The reader thread of a worker: its frames, its raw output and its end.
+extension WorkerProcess {
+    /// The reader thread: decodes frames and forwards raw output until the
+    /// worker's end, then reaps it. A frame that breaks the protocol ends the
+    /// worker: nothing it sends is trusted.
+    func readFrames(from fd: Int32, output: Int32, errors: Int32) {
+        var streams = output < 0 ? [] : [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
+        // The process's end is learnt from a pidfd, not from the pipes: a
+        // process that kept a copy of them could otherwise hold the reaping up.
+        // A remote worker's end is its connection's.
+        let ended = remote == nil ? sandbox_pidfd_open(pid) : -1
+        var framesOpen = true
+        var processEnded = false
+        while framesOpen {
+            var polled = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                          pollfd(fd: ended, events: Int16(POLLIN), revents: 0)]
+            polled += streams.map { pollfd(fd: $0.isOpen ? $0.fd : -1, events: Int16(POLLIN), revents: 0) }
+            // Once the process has ended, take only what is already written.
+            if poll(&polled, nfds_t(polled.count), processEnded ? 0 : -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            // Output first: what the program wrote before a frame was sent is
+            // reported before that frame (a run's end comes after its output).
+            for index in streams.indices where polled[index + 2].revents != 0 {
+                forward(streams[index].read())
+            }
+            if polled[1].revents != 0 { processEnded = true }
+            guard polled[0].revents != 0 else {
+                if processEnded { break }
+                continue
+            }
+            do {
+                guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: maximumFrameBytes) else {
+                    break  // the worker has ended
+                }
+                switch WorkerMessage.decode(header, parts: parts) {
+                case .success(let message):
+                    // Output written before an event is reported before it;
+                    // a reply is not an event, and is not held up by a look.
+                    if case .reply = message {} else { drain(&streams) }
+                    if let problem = dispatch(message) { cutOff(problem); framesOpen = false }
+                case .failure(let violation):
+                    drain(&streams)
+                    cutOff(violation.description)
+                    framesOpen = false
+                }
+            } catch {
+                cutOff(error.description)
+                framesOpen = false
+            }
+        }
+        drain(&streams)
+        state.withLock { $0.framesClosed = true }
+        for stream in streams { close(stream.fd) }
+        let exit: WorkerExit
+        if let remote {
+            exit = .disconnected(reason: remoteEndReason(remote))
+            // Ended and closed at once: a shutdown is never sent to a reused number.
+            state.withLock { state in
+                state.ended = true
+                close(fd)
+            }
+        } else {
+            close(fd)
+            if ended >= 0 { close(ended) }
+            // Wait for the end without reaping, mark it, then reap: a signal is
+            // never sent to a pid that could have been reused.
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+            state.withLock { $0.ended = true }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            exit = WorkerExit(waitStatus: status)
+        }
+        let kills = cgroup?.memoryKills() ?? 0
+        state.withLock { $0.memoryKills = kills }
+        cgroup?.remove()
+        closeRequests()
+        let pending = state.withLock { state -> [CheckedContinuation<WorkerReply, any Error>] in
+            state.exit = exit
+            let waiting = Array(state.pending.values)
+            state.pending = [:]
+            return waiting
+        }
+        for waiter in pending { waiter.resume(throwing: Failure(description: "the worker process \(exit)")) }
+        hello.fulfil(.failure(Failure(description: "the worker process \(exit) before it was ready")))
+        exitPromise.fulfil(exit)
+        continuation.yield(.exited(exit))
+        continuation.finish()
+    }
+
+    /// Reads whatever raw output is waiting, without blocking.
+    private func drain(_ streams: inout [RawOutputStream]) {
+        for index in streams.indices {
+            while streams[index].isOpen {
+                var probe = pollfd(fd: streams[index].fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&probe, 1, 0) > 0 else { break }
+                let chunk = streams[index].read()
+                forward(chunk)
+                if chunk == nil { break }
+            }
+        }
+    }
+
+    private func forward(_ chunk: (stream: String, text: String)?) {
+        guard let chunk, !chunk.text.isEmpty else { return }
+        if state.withLock({ $0.attached }) {
+            continuation.yield(.output(stream: chunk.stream == "stderr" ? .stderr : .stdout, text: chunk.text, truncated: false))
+        }
+    }
+
+    /// Ends a worker that broke the protocol.
+    private func cutOff(_ problem: String) {
+        continuation.yield(.violation(problem))
+        kill()
+    }
+
+    /// Handles one message; returns what is wrong with it, if anything.
+    private func dispatch(_ message: WorkerMessage) -> String? {
+        switch message {
+        case .reply(let rid, let reply):
+            // A reply to a request that was cancelled or never made is dropped.
+            if let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
+                waiter.resume(returning: reply)
+            }
+        case .hello(let greeting):
+            guard !hello.isFulfilled else { return "a second hello" }
+            guard greeting.version == FrameProtocol.version else {
+                hello.fulfil(.failure(Failure(description: """
+                    the worker binary speaks frame protocol \(greeting.version) but this runtime speaks \
+                    frame protocol \(FrameProtocol.version): use the runtime-worker built with this runtime
+                    """)))
+                return "a worker of another frame protocol (\(greeting.version))"
+            }
+            hello.fulfil(.success(greeting))
+        case .fatal(let reason):
+            guard !hello.isFulfilled else { return "a fatal frame after the hello" }
+            hello.fulfil(.failure(Failure(description: reason)))
+        case .ready(let name, let type):
+            continuation.yield(.placeholderReady(name: name, valueType: type))
+        case .output(let stream, let text, let truncated):
+            let withinCap = state.withLock { state in
+                state.frameOutputAllowance -= text.utf8.count
+                return state.frameOutputAllowance >= 0
+            }
+            guard withinCap else { return "output frames past the run's output cap" }
+            continuation.yield(.output(stream: stream, text: text, truncated: truncated))
+        case .warning(let text):
+            let first = state.withLock { state -> Bool in
+                defer { state.warned = true }
+                return !state.warned
+            }
+            guard first else { return "more than one warning" }
+            continuation.yield(.warning(text))
+        case .finished:
+            continuation.yield(.finished)
+        case .failed(let error):
+            continuation.yield(.failed(error))
+        case .memoryExceeded(let limit, let resident):
+            guard remote != nil else { return "a memory frame from a local worker" }
+            continuation.yield(.limitReached(
+                "the session passed its memory limit of \(limit >> 20) MiB (resident \(resident >> 20) MiB) and was killed"))
+        }
+        return nil
+    }
+}
