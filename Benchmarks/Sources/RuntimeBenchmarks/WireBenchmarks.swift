@@ -209,8 +209,8 @@ struct WireBenchmarks {
 
     /// `model.predict` on the same row, timed in a Python of the worker's
     /// environment, with the thread settings the worker gets: back to back,
-    /// or one call per `gap` microseconds (the process sleeps between calls,
-    /// as a worker idles between requests).
+    /// or sleeping `gap` microseconds before each call (as a worker idles
+    /// between requests).
     private func directPredict(count: Int, warmup: Int, gap: Double = 0) throws -> Sample {
         progress("wire: direct model.predict in \(settings.python), \(count) calls after \(warmup), \(Int(gap)) µs apart")
         let process = Process()
