@@ -91,4 +91,12 @@ pid_t sandbox_clone_beside_parent(void);
 /// Returns 0, or -1 with errno.
 int sandbox_child_prepare(const int *fds, int count);
 
+/// A close-on-exec, blocking, monotonic timerfd (`timerfd_create`),
+/// which Swift's Glibc module does not export; -1 with errno on failure.
+int sandbox_timer_create(void);
+
+/// Arms the timerfd `fd` to expire once, `nanoseconds` from now; 0 disarms
+/// it. Returns 0, or -1 with errno.
+int sandbox_timer_arm(int fd, long long nanoseconds);
+
 #endif

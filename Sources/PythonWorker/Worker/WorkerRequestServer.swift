@@ -5,12 +5,12 @@ import RuntimeJSON
 import WorkerFrames
 
 /// Reads the runtime's request frames and serves them (`get`, `stats`,
-/// `model`, `apply`) on a few threads, one of which is always reading.
+/// `model`, `apply`) on a few threads, one of which holds the reading.
 ///
 /// Why this shape:
-/// - One thread always reads frames (the leader), so a
+/// - One thread holds the reading (the leader), so a
 ///   `{"op": "cancel", "rid": N}` frame sets the ``ReadCancellation`` of
-///   request N at once, whether it is queued or being served.
+///   request N promptly, whether it is queued or being served.
 /// - Up to ``servingThreads`` requests are served at once, so a small read is
 ///   served while a large one is still encoding; encoding holds the GIL, but
 ///   its ``ReadBudget`` releases and retakes it every few thousand elements
@@ -18,16 +18,24 @@ import WorkerFrames
 ///   cancelled or expired read ends within about a millisecond of work and
 ///   answers `LIMIT_EXCEEDED`.
 /// - Leader and followers: the thread that read a request serves it itself
-///   when another thread is free to take over the reading (it wakes one to
-///   lead), so a request is not handed from a reading thread to a serving one
-///   on its way (a thread wake-up less per request). When all others are
-///   serving, the leader queues the request and keeps reading; the next
-///   thread done serving takes it.
+///   when another thread is free to take over the reading, so a request is
+///   not handed from a reading thread to a serving one on its way (a thread
+///   wake-up less per request). When all others are serving, the leader
+///   queues the request and keeps reading; the next thread done serving takes it.
+/// - The reading is handed over late: the leader keeps it while it serves,
+///   and reads again when done, so a short request wakes no other thread. A
+///   ``HandoverTimer`` armed for ``handoverNanoseconds`` passes the reading
+///   to a free thread when the request runs longer, so frames that come
+///   meanwhile (a `cancel`, other requests) wait at most that long to be read.
 /// Replies may leave in another order than requests came; the runtime matches
 /// them by `rid`. A few threads rather than many bound the memory of reads in flight.
 final class WorkerRequestServer: Sendable {
     /// Requests served at once.
     static let servingThreads = 3
+    /// How long the leader serves a request it read before another thread
+    /// takes over the reading: 0.5 ms, far longer than a small read or a
+    /// one-row model call, and short beside any cancel a person sends.
+    static let handoverNanoseconds: Int64 = 500_000
 
     private struct Job: Sendable {
         var request: WorkerRequest
@@ -40,8 +48,12 @@ final class WorkerRequestServer: Sendable {
         var queue: [Job] = []
         /// Every request queued or being served, by `rid`, for `cancel` frames.
         var inFlight: [JSONValue: [ReadCancellation]] = [:]
-        /// A thread is reading frames.
+        /// A thread holds the reading: it is reading frames, or serving a
+        /// request it read (``readingHeld``).
         var leading = false
+        /// The leader is serving the request it read and reads again once
+        /// done, unless the handover timer passed the reading on first.
+        var readingHeld = false
         /// Threads serving a request now.
         var serving = 0
     }
@@ -52,6 +64,9 @@ final class WorkerRequestServer: Sendable {
     private let state = Mutex(State())
     /// Signalled when there may be a queued request or no leader.
     private let available = DispatchSemaphore(value: 0)
+    /// Passes a held reading on; nil (no timer here, or it failed): the
+    /// reading is handed over at once, before serving.
+    private let timer: Mutex<HandoverTimer?> = Mutex(HandoverTimer())
 
     init(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
         self.handler = handler
@@ -59,13 +74,20 @@ final class WorkerRequestServer: Sendable {
         self.router = WorkerRequestRouter(fd: fd, channel: channel, runs: runs)
     }
 
-    /// Starts the threads: the serving threads and one more, so one always reads.
+    /// Starts the threads: the serving threads and one more, so one always
+    /// reads; and the thread that hands a held reading over.
     func start() {
         for index in 0...Self.servingThreads {
             let thread = Thread { [self] in work() }
             thread.name = "runtime-requests-\(index)"
             thread.stackSize = 8 << 20
             thread.start()
+        }
+        if let timer = timer.withLock({ $0 }) {
+            let watcher = Thread { [self] in watchHandovers(timer) }
+            watcher.name = "runtime-handover"
+            watcher.stackSize = 256 << 10
+            watcher.start()
         }
         available.signal()
     }
@@ -94,7 +116,7 @@ final class WorkerRequestServer: Sendable {
                 case .serve(let job):
                     serve(job)
                 case .lead:
-                    if let job = lead() { serve(job) }
+                    leadAndServe()
                 }
             }
         }
@@ -113,6 +135,15 @@ final class WorkerRequestServer: Sendable {
         }
     }
 
+    /// Reads and serves requests while this thread holds the reading; returns
+    /// once the reading was handed over.
+    private func leadAndServe() {
+        while let job = lead() {
+            serve(job)
+            guard readAgain() else { return }
+        }
+    }
+
     /// Reads frames until a request can be served by this thread (another
     /// thread is free to read on): returns it. Requests that cannot are queued.
     private func lead() -> Job? {
@@ -120,6 +151,7 @@ final class WorkerRequestServer: Sendable {
             let (request, rid) = router.nextRequest(cancel: { cancel(rid: $0) })
             let job = Job(request: request, rid: rid, cancellation: ReadCancellation(),
                           receivedAt: MonotonicClock.nanoseconds())
+            let timer = timer.withLock { $0 }
             let servesItself: Bool = state.withLock { state in
                 if !job.rid.isNull { state.inFlight[job.rid, default: []].append(job.cancellation) }
                 // This thread, the serving ones and one free to read; what
@@ -128,15 +160,54 @@ final class WorkerRequestServer: Sendable {
                     state.queue.append(job)
                     return false
                 }
-                state.leading = false
                 state.serving += 1
+                if timer != nil {
+                    state.readingHeld = true
+                } else {
+                    state.leading = false
+                }
                 return true
             }
             if servesItself {
-                available.signal()  // another thread takes over the reading
+                if let timer {
+                    timer.arm(nanoseconds: Self.handoverNanoseconds)
+                } else {
+                    available.signal()  // another thread takes over the reading
+                }
                 return job
             }
         }
+    }
+
+    /// After serving a request it read: whether this thread still holds the
+    /// reading (the timer did not pass it on meanwhile).
+    private func readAgain() -> Bool {
+        timer.withLock { $0 }?.disarm()
+        return state.withLock { state in
+            guard state.readingHeld else { return false }
+            state.readingHeld = false
+            return true
+        }
+    }
+
+    /// The handover thread: each expiry passes a held reading to a free thread.
+    private func watchHandovers(_ timer: HandoverTimer) {
+        while timer.waitForExpiry() {
+            handOverHeldReading()
+        }
+        // The timer broke: hand over at once from now on, and now.
+        self.timer.withLock { $0 = nil }
+        handOverHeldReading()
+    }
+
+    private func handOverHeldReading() {
+        let handOver = state.withLock { state -> Bool in
+            guard state.readingHeld else { return false }  // done in time, or an expiry of before
+            state.readingHeld = false
+            state.leading = false
+            return true
+        }
+        if handOver { available.signal() }
     }
 
     private func serve(_ job: Job) {
