@@ -30,20 +30,16 @@ save_placeholder("small", [1, 2])
 save_placeholder("big", [0] * 10_000_000)
 """#
 
-    private func model(_ name: String) -> WorkerRequest {
-        .model(.init(name: name, data: JSONFragment(.array([.int(1)])), path: nil, method: nil))
-    }
-
     @Test func aLongRequestHandsTheReadingOver() async throws {
         let worker = try await WorkerDriver.start()
         defer { worker.stop() }
         #expect(try await worker.run(Self.program)["ev"] == "finished")
 
-        try worker.send(model("waits"), rid: 1)
+        try worker.send(.modelCall("waits"), rid: 1)
         // Read and served while "waits" still runs.
         let small = try await worker.request(2, ["op": "get", "name": "small"])
         #expect(small["result"]?["value"] == [1, 2])
-        try worker.send(model("releases"), rid: 3)
+        try worker.send(.modelCall("releases"), rid: 3)
         let released = try #require(await worker.reply(rid: 3))
         #expect(released["result"] == ["set"])
         let waited = try #require(await worker.reply(rid: 1))

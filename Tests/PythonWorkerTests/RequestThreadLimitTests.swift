@@ -40,23 +40,19 @@ save_placeholder("peak", peak)
 save_placeholder("big", "x" * (150 << 20))
 """#
 
-    private func model(_ name: String) -> WorkerRequest {
-        .model(.init(name: name, data: JSONFragment(.array([.int(1)])), path: nil, method: nil))
-    }
-
     @Test func neverMoreThanThreeServing() async throws {
         let worker = try await WorkerDriver.start()
         defer { worker.stop() }
         #expect(try await worker.run(Self.program)["ev"] == "finished")
 
         // Two slow model calls serving, a large read serving: 3.
-        try worker.send(model("slow"), rid: 1)
-        try worker.send(model("slow"), rid: 2)
+        try worker.send(.modelCall("slow"), rid: 1)
+        try worker.send(.modelCall("slow"), rid: 2)
         try await Task.sleep(for: .milliseconds(200))
         try worker.send(["rid": 3, "op": "get", "name": "big"])
         try await Task.sleep(for: .milliseconds(20))
         // A fourth is queued.
-        try worker.send(model("slow"), rid: 4)
+        try worker.send(.modelCall("slow"), rid: 4)
         // More arrive while the large read's reply is built and sent.
         let received = Flag()
         let bigDone = Task {
@@ -67,7 +63,7 @@ save_placeholder("big", "x" * (150 << 20))
         var rid: Int64 = 100
         let until = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < until {
-            try worker.send(model("slow"), rid: rid)
+            try worker.send(.modelCall("slow"), rid: rid)
             rid += 1
             try await Task.sleep(for: .milliseconds(10))
             if received.isSet { break }
@@ -76,7 +72,7 @@ save_placeholder("big", "x" * (150 << 20))
         #expect(big?["ok"] == true)
         // Everything is answered once the slow calls are released.
         for r in [Int64(1), 2, 4] + Array(100..<rid) { _ = await worker.reply(rid: r) }
-        try worker.send(model("peak"), rid: 9999)
+        try worker.send(.modelCall("peak"), rid: 9999)
         let peak = try #require(await worker.reply(rid: 9999))
         let value = peak["result"]?[0]?.intValue ?? -1
         #expect(value <= 3, "\(value) requests were served at once (sent \(rid - 100) late requests): \(peak)")

@@ -187,3 +187,10 @@ final class WorkerDriver: Sendable {
         var description: String
     }
 }
+
+extension WorkerRequest {
+    /// A model call on `name` with one instance, `[1]`.
+    static func modelCall(_ name: String) -> WorkerRequest {
+        .model(.init(name: name, data: JSONFragment(.array([.int(1)])), path: nil, method: nil))
+    }
+}
