@@ -7,7 +7,7 @@ import WorkerFrames
 
 /// The leader/follower request threads: at most
 /// `WorkerRequestServer.servingThreads` (3) requests are served at once and
-/// one thread always reads frames.
+/// one thread holds the reading of frames.
 ///
 /// The race: a serving thread lowers `serving` before it sends its reply
 /// (`serve(_:)`), and only then takes a queued request (`nextRole()`, which

@@ -25,6 +25,12 @@ struct WorkerFrameReader {
     /// The largest body accepted.
     var maximumFrameSize = FrameIO.maximumFrameSize
 
+    /// Whether bytes are waiting to be read now (or the channel has ended).
+    var hasWaitingBytes: Bool {
+        var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&probe, 1, 0) > 0
+    }
+
     func next() -> Incoming {
         let header: JSONValue
         switch nextBody() {

@@ -11,7 +11,7 @@ import WorkerFrames
 /// goes on. The channel's end ends the process.
 ///
 /// Whichever of the ``WorkerRequestServer``'s threads leads calls it: a
-/// `cancel` thus reaches a read in progress at once.
+/// `cancel` thus reaches a read in progress without waiting for it to end.
 struct WorkerRequestRouter {
     let reader: WorkerFrameReader
     let channel: WorkerChannel
@@ -22,6 +22,9 @@ struct WorkerRequestRouter {
         self.channel = channel
         self.runs = runs
     }
+
+    /// Whether more of a frame is waiting to be read now (a burst of requests).
+    var hasWaitingFrames: Bool { reader.hasWaitingBytes }
 
     /// Reads frames until one asks for a request to be served; returns it and its `rid`.
     func nextRequest(cancel: (JSONValue) -> Void) -> (WorkerRequest, rid: JSONValue) {

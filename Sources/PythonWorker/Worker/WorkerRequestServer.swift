@@ -22,11 +22,16 @@ import WorkerFrames
 ///   not handed from a reading thread to a serving one on its way (a thread
 ///   wake-up less per request). When all others are serving, the leader
 ///   queues the request and keeps reading; the next thread done serving takes it.
-/// - The reading is handed over late: the leader keeps it while it serves,
-///   and reads again when done, so a short request wakes no other thread. A
-///   ``HandoverTimer`` armed for ``handoverNanoseconds`` passes the reading
-///   to a free thread when the request runs longer, so frames that come
-///   meanwhile (a `cancel`, other requests) wait at most that long to be read.
+/// - The reading is handed over late: when no other frame is waiting, the
+///   leader keeps the reading while it serves, and reads again when done, so
+///   a short request wakes no other thread. A ``HandoverTimer`` armed for
+///   ``handoverNanoseconds`` passes the reading to a free thread when the
+///   request runs longer, so frames that come meanwhile (a `cancel`, other
+///   requests) wait about that long at most to be read. When frames are
+///   already waiting (a burst), the leader hands the reading over at once, so
+///   they are read while it serves. Without a working timer (none could be
+///   made, its thread did not start, or reading it failed), every handover
+///   is at once.
 /// Replies may leave in another order than requests came; the runtime matches
 /// them by `rid`. A few threads rather than many bound the memory of reads in flight.
 final class WorkerRequestServer: Sendable {
@@ -54,6 +59,9 @@ final class WorkerRequestServer: Sendable {
         /// The leader is serving the request it read and reads again once
         /// done, unless the handover timer passed the reading on first.
         var readingHeld = false
+        /// The handover thread runs and its timer works: only then is a
+        /// reading held. Set by that thread itself.
+        var handoverReady = false
         /// Threads serving a request now.
         var serving = 0
     }
@@ -64,9 +72,9 @@ final class WorkerRequestServer: Sendable {
     private let state = Mutex(State())
     /// Signalled when there may be a queued request or no leader.
     private let available = DispatchSemaphore(value: 0)
-    /// Passes a held reading on; nil (no timer here, or it failed): the
-    /// reading is handed over at once, before serving.
-    private let timer: Mutex<HandoverTimer?> = Mutex(HandoverTimer())
+    /// Passes a held reading on (armed and disarmed only under `state`'s
+    /// lock); nil when the kernel gave none.
+    private let timer = HandoverTimer()
 
     init(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
         self.handler = handler
@@ -74,8 +82,8 @@ final class WorkerRequestServer: Sendable {
         self.router = WorkerRequestRouter(fd: fd, channel: channel, runs: runs)
     }
 
-    /// Starts the threads: the serving threads and one more, so one always
-    /// reads; and the thread that hands a held reading over.
+    /// Starts the threads: the serving threads and one more, so one is
+    /// always free to read; and the thread that hands a held reading over.
     func start() {
         for index in 0...Self.servingThreads {
             let thread = Thread { [self] in work() }
@@ -83,7 +91,7 @@ final class WorkerRequestServer: Sendable {
             thread.stackSize = 8 << 20
             thread.start()
         }
-        if let timer = timer.withLock({ $0 }) {
+        if let timer {
             let watcher = Thread { [self] in watchHandovers(timer) }
             watcher.name = "runtime-handover"
             watcher.stackSize = 256 << 10
@@ -151,52 +159,59 @@ final class WorkerRequestServer: Sendable {
             let (request, rid) = router.nextRequest(cancel: { cancel(rid: $0) })
             let job = Job(request: request, rid: rid, cancellation: ReadCancellation(),
                           receivedAt: MonotonicClock.nanoseconds())
-            let timer = timer.withLock { $0 }
-            let servesItself: Bool = state.withLock { state in
+            // Frames already waiting are read by another thread while this one serves.
+            let burst = router.hasWaitingFrames
+            let outcome: LeadOutcome = state.withLock { state in
                 if !job.rid.isNull { state.inFlight[job.rid, default: []].append(job.cancellation) }
                 // This thread, the serving ones and one free to read; what
                 // was queued before goes first.
                 guard state.serving < Self.servingThreads, state.queue.isEmpty else {
                     state.queue.append(job)
-                    return false
+                    return .queued
                 }
                 state.serving += 1
-                if timer != nil {
-                    state.readingHeld = true
-                } else {
+                guard !burst, state.handoverReady, let timer else {
                     state.leading = false
+                    return .serveHandingOver
                 }
-                return true
+                state.readingHeld = true
+                timer.arm(nanoseconds: Self.handoverNanoseconds)
+                return .serveHolding
             }
-            if servesItself {
-                if let timer {
-                    timer.arm(nanoseconds: Self.handoverNanoseconds)
-                } else {
-                    available.signal()  // another thread takes over the reading
-                }
+            switch outcome {
+            case .queued:
+                continue
+            case .serveHandingOver:
+                available.signal()  // another thread takes over the reading
+                return job
+            case .serveHolding:
                 return job
             }
         }
     }
 
+    private enum LeadOutcome { case queued, serveHandingOver, serveHolding }
+
     /// After serving a request it read: whether this thread still holds the
     /// reading (the timer did not pass it on meanwhile).
     private func readAgain() -> Bool {
-        timer.withLock { $0 }?.disarm()
-        return state.withLock { state in
+        state.withLock { state in
             guard state.readingHeld else { return false }
             state.readingHeld = false
+            timer?.disarm()
             return true
         }
     }
 
-    /// The handover thread: each expiry passes a held reading to a free thread.
+    /// The handover thread: each expiry passes a held reading to a free
+    /// thread. Readings are held only once it runs.
     private func watchHandovers(_ timer: HandoverTimer) {
+        state.withLock { $0.handoverReady = true }
         while timer.waitForExpiry() {
             handOverHeldReading()
         }
         // The timer broke: hand over at once from now on, and now.
-        self.timer.withLock { $0 = nil }
+        state.withLock { $0.handoverReady = false }
         handOverHeldReading()
     }
 
