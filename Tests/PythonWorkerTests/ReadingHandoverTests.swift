@@ -8,8 +8,9 @@ import WorkerFrames
 /// The thread that read a request keeps the reading while it serves it, and
 /// the handover timer passes the reading on when the request runs long
 /// (``WorkerRequestServer/handoverNanoseconds``): requests and `cancel`
-/// frames sent meanwhile are still read and served. A burst of frames is
-/// read while the first is served.
+/// frames sent meanwhile are still read and served. A burst of short
+/// requests is served back to back only until the timer expires; then it is
+/// read ahead, so a `cancel` behind it finds its request still queued.
 ///
 /// Each long request prints a line when it has begun, and the test sends
 /// the next frame only once that line arrived: the reading is then held (no
@@ -89,9 +90,9 @@ save_placeholder("big", [Announces()] + [0] * 10_000_000)
         // 1,000 short calls (each far under the handover delay), sent at
         // once, then a cancel of the last. Were each call served before the
         // next frame is read, the cancel would come after the last call had
-        // been served; read while they are served, it finds the last one
-        // still queued (reading a frame takes microseconds, serving one a
-        // model call).
+        // been served; read ahead once the timer expired, it finds the last
+        // one still queued (reading a frame takes microseconds, serving one
+        // a model call).
         let count: Int64 = 1000
         for rid in 1...count { try worker.send(.modelCall("brief"), rid: rid) }
         try worker.send(.cancel(rid: count))

@@ -22,16 +22,18 @@ import WorkerFrames
 ///   not handed from a reading thread to a serving one on its way (a thread
 ///   wake-up less per request). When all others are serving, the leader
 ///   queues the request and keeps reading; the next thread done serving takes it.
-/// - The reading is handed over late: when no other frame is waiting, the
-///   leader keeps the reading while it serves, and reads again when done, so
-///   a short request wakes no other thread. A ``HandoverTimer`` armed for
-///   ``handoverNanoseconds`` passes the reading to a free thread when the
-///   request runs longer, so frames that come meanwhile (a `cancel`, other
-///   requests) wait about that long at most to be read. When frames are
-///   already waiting (a burst), the leader hands the reading over at once, so
-///   they are read while it serves. Without a working timer (none could be
-///   made, its thread did not start, or reading it failed), every handover
-///   is at once.
+/// - The reading is handed over late: the leader keeps the reading while it
+///   serves, and reads again when done, so a short request wakes no other
+///   thread. A ``HandoverTimer`` is armed for ``handoverNanoseconds`` when a
+///   stretch of held readings begins (the reading had caught up: no frame
+///   waiting), and disarmed when the reading catches up again. So a burst of
+///   short requests is served back to back for that long at most. When the
+///   timer expires, a free thread takes the reading and the threads hand it
+///   over at once (as above) until it has caught up: frames that came
+///   meanwhile (a `cancel`, other requests) are read about that long after
+///   the stretch began, however many are waiting. Without a working timer
+///   (none could be made, its thread did not start, or reading it failed),
+///   every handover is at once.
 /// Replies may leave in another order than requests came; the runtime matches
 /// them by `rid`. A few threads rather than many bound the memory of reads in flight.
 final class WorkerRequestServer: Sendable {
@@ -54,14 +56,21 @@ final class WorkerRequestServer: Sendable {
         /// Every request queued or being served, by `rid`, for `cancel` frames.
         var inFlight: [JSONValue: [ReadCancellation]] = [:]
         /// A thread holds the reading: it is reading frames, or serving a
-        /// request it read (``readingHeld``).
+        /// request it read (``heldBy``).
         var leading = false
-        /// The leader is serving the request it read and reads again once
-        /// done, unless the handover timer passed the reading on first.
-        var readingHeld = false
+        /// The thread (its index) serving the request it read, which reads
+        /// again once done, unless the handover timer passed the reading on
+        /// first.
+        var heldBy: Int?
+        /// The timer passed a held reading on, and frames may be waiting:
+        /// handovers are at once until a read finds none waiting.
+        var catchingUp = false
         /// The handover thread runs and its timer works: only then is a
         /// reading held. Set by that thread itself.
         var handoverReady = false
+        /// The timer is armed (or its expiry not yet handled) for the
+        /// present stretch of held readings.
+        var timerRunning = false
         /// Threads serving a request now.
         var serving = 0
     }
@@ -86,7 +95,7 @@ final class WorkerRequestServer: Sendable {
     /// always free to read; and the thread that hands a held reading over.
     func start() {
         for index in 0...Self.servingThreads {
-            let thread = Thread { [self] in work() }
+            let thread = Thread { [self] in work(index) }
             thread.name = "runtime-requests-\(index)"
             thread.stackSize = 8 << 20
             thread.start()
@@ -111,7 +120,7 @@ final class WorkerRequestServer: Sendable {
 
     private enum Role { case serve(Job), lead }
 
-    private func work() {
+    private func work(_ index: Int) {
         // One Python thread state for the thread's whole life: without it
         // every request would create and destroy one, and with it every
         // thread-local of the libraries the models use.
@@ -124,7 +133,7 @@ final class WorkerRequestServer: Sendable {
                 case .serve(let job):
                     serve(job)
                 case .lead:
-                    leadAndServe()
+                    leadAndServe(index)
                 }
             }
         }
@@ -143,25 +152,25 @@ final class WorkerRequestServer: Sendable {
         }
     }
 
-    /// Reads and serves requests while this thread holds the reading; returns
-    /// once the reading was handed over.
-    private func leadAndServe() {
-        while let job = lead() {
+    /// Reads and serves requests while this thread (`index`) holds the
+    /// reading; returns once the reading was handed over.
+    private func leadAndServe(_ index: Int) {
+        while let job = lead(index) {
             serve(job)
-            guard readAgain() else { return }
+            guard readAgain(index) else { return }
         }
     }
 
     /// Reads frames until a request can be served by this thread (another
     /// thread is free to read on): returns it. Requests that cannot are queued.
-    private func lead() -> Job? {
+    private func lead(_ index: Int) -> Job? {
         while true {
             let (request, rid) = router.nextRequest(cancel: { cancel(rid: $0) })
             let job = Job(request: request, rid: rid, cancellation: ReadCancellation(),
                           receivedAt: MonotonicClock.nanoseconds())
-            // Frames already waiting are read by another thread while this one serves.
-            let burst = router.hasWaitingFrames
+            let waiting = router.hasWaitingFrames
             let outcome: LeadOutcome = state.withLock { state in
+                if !waiting { state.catchingUp = false }
                 if !job.rid.isNull { state.inFlight[job.rid, default: []].append(job.cancellation) }
                 // This thread, the serving ones and one free to read; what
                 // was queued before goes first.
@@ -170,12 +179,17 @@ final class WorkerRequestServer: Sendable {
                     return .queued
                 }
                 state.serving += 1
-                guard !burst, state.handoverReady, let timer else {
+                guard state.handoverReady, !state.catchingUp, let timer else {
                     state.leading = false
                     return .serveHandingOver
                 }
-                state.readingHeld = true
-                timer.arm(nanoseconds: Self.handoverNanoseconds)
+                state.heldBy = index
+                // A stretch begins when the reading has caught up; while
+                // frames wait, the stretch's timer keeps running.
+                if !state.timerRunning || !waiting {
+                    timer.arm(nanoseconds: Self.handoverNanoseconds)
+                    state.timerRunning = true
+                }
                 return .serveHolding
             }
             switch outcome {
@@ -193,12 +207,18 @@ final class WorkerRequestServer: Sendable {
     private enum LeadOutcome { case queued, serveHandingOver, serveHolding }
 
     /// After serving a request it read: whether this thread still holds the
-    /// reading (the timer did not pass it on meanwhile).
-    private func readAgain() -> Bool {
-        state.withLock { state in
-            guard state.readingHeld else { return false }
-            state.readingHeld = false
-            timer?.disarm()
+    /// reading (the timer did not pass it on meanwhile). The timer keeps
+    /// running while frames wait: a burst is served back to back only until
+    /// it expires.
+    private func readAgain(_ index: Int) -> Bool {
+        let caughtUp = !router.hasWaitingFrames
+        return state.withLock { state in
+            guard state.heldBy == index else { return false }
+            state.heldBy = nil
+            if caughtUp, state.timerRunning {
+                timer?.disarm()
+                state.timerRunning = false
+            }
             return true
         }
     }
@@ -217,9 +237,11 @@ final class WorkerRequestServer: Sendable {
 
     private func handOverHeldReading() {
         let handOver = state.withLock { state -> Bool in
-            guard state.readingHeld else { return false }  // done in time, or an expiry of before
-            state.readingHeld = false
+            state.timerRunning = false
+            guard state.heldBy != nil else { return false }  // done in time, or an expiry of before
+            state.heldBy = nil
             state.leading = false
+            state.catchingUp = true
             return true
         }
         if handOver { available.signal() }
