@@ -229,7 +229,7 @@ struct RemoteWorkerTests {
 }
 
 /// The worker port's tickets: single use, expiring, nothing else accepted.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct WorkerTicketTests {
     private func connect(_ listener: WorkerListener) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -313,7 +313,7 @@ struct WorkerTicketTests {
 }
 
 /// A connected worker whose runtime goes away ends, keeper and all.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct OrphanedRemoteWorkerTests {
     @Test func aWorkerWhoseRuntimeVanishesExits() async throws {
         let listener = try WorkerListener(host: "127.0.0.1", port: 0, logger: Logger(label: "test"))

@@ -4,7 +4,7 @@ import Testing
 
 /// A `runtime-worker` binary of another build speaks another frame protocol:
 /// the runtime refuses it at its hello, with an error that says what to do.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct WorkerVersionTests {
     /// A stand-in worker that greets with protocol 1 (the untyped frames of
     /// old builds) and then waits for its request channel to close.

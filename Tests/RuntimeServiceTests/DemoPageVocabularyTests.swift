@@ -7,7 +7,7 @@ import Testing
 /// The demo page speaks the protocol RuntimeProtocol spells: every action it
 /// sends and every message type it reads is one of `WireAction`, `MessageType`
 /// or `[error]:` with a `RuntimeError.Code`, and it handles every event a run sends.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct DemoPageVocabularyTests {
     /// Types the page makes up itself and never receives: its answer to a
     /// request the connection lost or could not send (`request()` and

@@ -3,7 +3,7 @@ import RuntimeCore
 import Testing
 
 /// What runtimectl says when something is wrong before any server answers.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct PlainMessageTests {
     @Test func bareRuntimectlPrintsTheUsageAndExitsTwo() async throws {
         let result = try await CLI.run([])
