@@ -20,7 +20,7 @@ import WorkerFrames
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ReadingHandoverTests {
     static let program = #"""
-import threading
+import threading, time
 from runtimeBridge import save_placeholder
 release = threading.Event()
 def waits(instances):
@@ -30,6 +30,9 @@ def releases(instances):
     release.set()
     return ["set"]
 def brief(instances):
+    end = time.perf_counter() + 0.0001
+    while time.perf_counter() < end:
+        pass
     return [1]
 class Announces:
     def __repr__(self):
@@ -87,13 +90,13 @@ save_placeholder("big", [Announces()] + [0] * 10_000_000)
         defer { worker.stop() }
         #expect(try await worker.run(Self.program)["ev"] == "finished")
 
-        // 1,000 short calls (each far under the handover delay), sent at
-        // once, then a cancel of the last. Were each call served before the
-        // next frame is read, the cancel would come after the last call had
-        // been served; read ahead once the timer expired, it finds the last
-        // one still queued (reading a frame takes microseconds, serving one
-        // a model call).
-        let count: Int64 = 1000
+        // 600 short calls (each holds the GIL about 0.1 ms, under the
+        // handover delay), sent at once, then a cancel of the last. Were each
+        // call served before the next frame is read, the cancel would come
+        // after the last call had been served; read ahead once the timer
+        // expired, it finds the last one still queued: reading a frame takes
+        // microseconds, and the calls take 60 ms at the least, one at a time.
+        let count: Int64 = 600
         for rid in 1...count { try worker.send(.modelCall("brief"), rid: rid) }
         try worker.send(.cancel(rid: count))
         for rid in 1..<count {
