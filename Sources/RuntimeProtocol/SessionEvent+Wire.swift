@@ -90,8 +90,14 @@ public struct WireMessage: Sendable {
 
     /// A message from members that may hold encoded fragments.
     package init(_ members: [(String, JSONMember)]) {
+        self.init(members, splicedBytes: WireReplies.splicedBytes(members))
+    }
+
+    /// A message from members whose fragments hold `splicedBytes` bytes
+    /// (``WireReplies/splicedBytes(_:)``, when the caller counted them already).
+    package init(_ members: [(String, JSONMember)], splicedBytes: Int) {
         // Room for the fragments spliced in: a large value is copied once, not regrown.
-        var writer = JSONWriter(reservingCapacity: 256 + WireReplies.splicedBytes(members))
+        var writer = JSONWriter(reservingCapacity: 256 + splicedBytes)
         writer.writeObject(members)
         fragment = JSONFragment(trusted: writer.bytes)
     }

@@ -14,11 +14,10 @@ import CPython
 final class ProgramCodeProbe {
     private(set) var ranProgramCode = false
     private let libraryFolders: [String]
+    /// The runtime's own modules, defined from source (``PythonInterpreter/definedModuleFilenames``).
+    private let runtimeModules = PythonInterpreter.definedModuleFilenames
     /// Verdicts by code object: library code or not.
     private var verdicts: [UnsafeMutableRawPointer: Bool] = [:]
-
-    /// The runtime's own modules, defined from source under these names.
-    static let runtimeModules: Set<String> = ["<_runtime_worker>", "<runtimeBridge>", "<_runtime_sandbox>"]
 
     init(libraryFolders: [String]) {
         self.libraryFolders = libraryFolders.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
@@ -59,7 +58,7 @@ final class ProgramCodeProbe {
     }
 
     private func isLibrary(_ filename: String) -> Bool {
-        if filename.hasPrefix("<frozen ") || Self.runtimeModules.contains(filename) { return true }
+        if filename.hasPrefix("<frozen ") || runtimeModules.contains(filename) { return true }
         return libraryFolders.contains { filename.hasPrefix($0) }
     }
 }

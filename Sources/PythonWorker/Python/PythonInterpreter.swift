@@ -1,4 +1,5 @@
 import CPython
+import Synchronization
 import RuntimeJSON
 import WorkerFrames
 
@@ -47,7 +48,15 @@ enum PythonInterpreter {
 
     /// Compiles and executes `source` as a new module registered under `name`.
     static func defineModule(named name: String, source: String) throws(PythonError) -> PythonObject {
-        let code = try PythonObject.check(Py_CompileString(source, "<\(name)>", Py_file_input))
+        let filename = "<\(name)>"
+        let code = try PythonObject.check(Py_CompileString(source, filename, Py_file_input))
+        definedModules.withLock { _ = $0.insert(filename) }
         return try PythonObject.check(PyImport_ExecCodeModule(name, code.pointer))
     }
+
+    /// The code filenames (`<name>`) of the modules ``defineModule(named:source:)``
+    /// defined: the runtime's own, not the program's.
+    static var definedModuleFilenames: Set<String> { definedModules.withLock { $0 } }
+
+    private static let definedModules = Mutex<Set<String>>([])
 }

@@ -2,8 +2,8 @@ import CSandbox
 import Glibc
 
 /// A one-shot timer (a `timerfd`) that a thread can block on: the worker's
-/// request threads arm it while the thread that read a request serves it, and
-/// its expiry hands the reading to another thread.
+/// request threads arm it while a thread serves requests it read and holds
+/// the reading, and its expiry hands the reading to another thread.
 ///
 /// Arming and disarming are one system call each and wake nobody; only an
 /// expiry wakes the thread blocked in ``waitForExpiry()``.

@@ -39,9 +39,9 @@ import WorkerFrames
 final class WorkerRequestServer: Sendable {
     /// Requests served at once.
     static let servingThreads = 3
-    /// How long the leader serves a request it read before another thread
-    /// takes over the reading: 0.5 ms, far longer than a small read or a
-    /// one-row model call, and short beside any cancel a person sends.
+    /// How long a stretch of held readings lasts at most before another
+    /// thread takes over the reading: 0.5 ms, far longer than a small read or
+    /// a one-row model call, and short beside any cancel a person sends.
     static let handoverNanoseconds: Int64 = 500_000
 
     private struct Job: Sendable {

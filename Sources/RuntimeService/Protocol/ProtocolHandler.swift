@@ -108,13 +108,14 @@ public final class ProtocolHandler: Sendable {
             let reply = try await reply(to: envelope.request, on: connection)
             var members = reply.members
             if let id = envelope.id { members.append(("id", .value(id))) }
-            if WireReplies.splicedBytes(members) > Self.onLoopReplyBytes {
+            let spliced = WireReplies.splicedBytes(members)
+            if spliced > Self.onLoopReplyBytes {
                 // Copying a value this large would hold the connection's event loop.
                 await withTaskExecutorPreference(globalConcurrentExecutor) { [members] in
-                    await connection.reply(WireMessage(members))
+                    await connection.reply(WireMessage(members, splicedBytes: spliced))
                 }
             } else {
-                await connection.reply(WireMessage(members))
+                await connection.reply(WireMessage(members, splicedBytes: spliced))
             }
             // Only now may events follow: they must come after the reply.
             reply.then?()
