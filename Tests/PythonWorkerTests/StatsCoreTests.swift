@@ -45,6 +45,23 @@ import WorkerFrames
         #expect(buckets.reduce(0) { $0 + $1.count } == values.count)
     }
 
+    /// numpy refuses these ("Too many bins for data range"); the worker used
+    /// to trap on them (NaN to Int) and lose the session's values.
+    @Test func histogramOfRangesNumpyCannotBin() {
+        // Equal values too large for ± 0.5 to change: one bucket [v, v].
+        for value in [1e17, 1e300, 9_007_199_254_740_992, 1.7e18] {
+            #expect(Histogram.buckets([value, value], min: value, max: value, bins: 1)
+                    == [HistogramBucket(lower: value, upper: value, count: 2)])
+        }
+        // A range wider than the largest double: bins of finite width.
+        let values = [-1e308, 0, 1e308, 5e307]
+        let buckets = Histogram.buckets(values, min: -1e308, max: 1e308, bins: 4)
+        #expect(buckets.map(\.count) == [1, 0, 1, 2])
+        #expect(buckets.map(\.lower) == [-1e308, -5e307, 0, 5e307])
+        #expect(buckets.last?.upper == 1e308)
+        #expect(buckets.allSatisfy { $0.lower.isFinite && $0.upper.isFinite })
+    }
+
     @Test func distinctTreatsNegativeZeroAsZero() {
         #expect(DistinctCounter.count([0.0, -0.0, 1, 1, 2.5, -2.5, .infinity, .infinity]) == 5)
         #expect(DistinctCounter.count([]) == 0)

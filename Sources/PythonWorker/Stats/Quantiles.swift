@@ -113,6 +113,12 @@ enum MultiSelect {
 
 /// numpy's `histogram(values, bins)`: equal-width bins over [min, max] (or
 /// [v - 0.5, v + 0.5] when all values are equal), the last bin closed.
+///
+/// Where numpy refuses ("Too many bins for data range"), the buckets are
+/// still sent: equal values too large for ± 0.5 to change them (1e17, a
+/// repeated timestamp in nanoseconds) make one bucket [v, v]; a range wider
+/// than the largest double (-1e308 to 1e308) is cut into bins computed
+/// without overflowing.
 enum Histogram {
     static func buckets(_ values: [Double], min: Double, max: Double, bins: Int) -> [HistogramBucket] {
         guard bins > 0, !values.isEmpty, min.isFinite, max.isFinite else { return [] }
@@ -121,16 +127,26 @@ enum Histogram {
             first -= 0.5
             last += 0.5
         }
+        // Halved, the distances cannot overflow: positions are measured in
+        // half-steps when the full range would.
+        let overflows = !(last - first).isFinite
+        let scale = overflows ? 0.5 : 1
+        let width = last * scale - first * scale
+        let step = width / Double(bins)
+        guard step > 0, step.isFinite else {
+            let inside = values.reduce(0) { $0 + ($1 >= min && $1 <= max ? 1 : 0) }
+            return [HistogramBucket(lower: min, upper: max, count: inside)]
+        }
+        let norm = Double(bins) / width
         let edges = (0...bins).map { i -> Double in
             // numpy.linspace: start + i * step, with the end exact.
-            i == bins ? last : first + Double(i) * ((last - first) / Double(bins))
+            i == bins ? last : (first * scale + Double(i) * step) / scale
         }
-        let norm = Double(bins) / (last - first)
         var counts = [Int](repeating: 0, count: bins)
         for x in values where x >= first && x <= last {
-            var index = Int(((x - first) * norm).rounded(.down))
-            if index == bins { index -= 1 }
-            if x < edges[index] {
+            let position = ((x * scale - first * scale) * norm).rounded(.down)
+            var index = position.isFinite ? Int(Swift.min(Swift.max(position, 0), Double(bins - 1))) : bins - 1
+            if index > 0 && x < edges[index] {
                 index -= 1
             } else if index != bins - 1 && x >= edges[index + 1] {
                 index += 1
