@@ -65,6 +65,15 @@ def _array_column(name, array):
     return (name, str(array.dtype), kind, converted)
 
 
+def _int_column(ints, as_floats):
+    """(values, dtype) of a list of Python ints: int64 when every one fits
+    (exact min, max and sum), else the floats as pandas' object column."""
+    import numpy as np
+    if all(-(1 << 63) <= v < (1 << 63) for v in ints):
+        return np.array(ints, dtype=np.int64), "int64"
+    return as_floats, "object"
+
+
 def stats_columns(obj, name):
     """(rowCount, [(name, dtype, kind, values)]) for a dataset, or raises NotADataset."""
     np = sys.modules.get("numpy")
@@ -96,7 +105,7 @@ def stats_columns(obj, name):
             n, _, kind, values = _array_column(name, array)
             dtype = {"numeric": "float64", "boolean": "bool", "string": "object"}.get(kind, "object")
             if kind == "numeric" and obj and all(isinstance(v, int) and not isinstance(v, bool) for v in obj):
-                values, dtype = np.array(obj, dtype=np.int64), "int64"
+                values, dtype = _int_column(obj, values)
             return len(obj), [(n, dtype, kind, values)]
         raise NotADataset("a list is a dataset when it holds numbers or records (objects)")
     if isinstance(obj, dict) and obj:
@@ -111,7 +120,8 @@ def stats_columns(obj, name):
                 array[:] = list(v)
                 column = _array_column(k, array)
                 if column[2] == "numeric" and v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
-                    column = (k, "int64", "numeric", np.array(v, dtype=np.int64))
+                    values, dtype = _int_column(v, column[3])
+                    column = (k, dtype, "numeric", values)
             else:
                 raise NotADataset("an object is a dataset when every value is a column (a list or 1-D array)")
             if length is not None and len(column[3]) != length:
