@@ -139,4 +139,50 @@ struct StatsEngineTests {
         }
         await runtime.shutdown()
     }
+
+    /// Columns numpy cannot bin ("Too many bins for data range") used to kill
+    /// the worker (a trap in the histogram) and lose the session's values.
+    /// Their statistics now come back with one bucket [v, v], and the
+    /// session keeps serving.
+    @Test func columnsNumpyCannotBinKeepTheSession() async throws {
+        let (session, runtime) = try await run("""
+            import numpy as np, pandas as pd
+            floats = [1e17, 1e17]
+            huge = np.array([1e300, 1e300])
+            ints = np.array([2**62, 2**62], dtype=np.int64)
+            near = [2**61, 2**61 + 1]
+            when = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-01"])})
+            wide = [-1e308, 1e308]
+            kept = 42
+            """)
+        for name in ["floats", "huge", "ints", "near", "when", "wide"] {
+            let stats = try await NativeStatsEngine().statistics(of: name, in: session).decoded()
+            let column = stats["columns"]?.arrayValue?.first
+            let buckets = column?["histogram"]?.arrayValue ?? []
+            #expect(!buckets.isEmpty, "\(name): \(stats)")
+            #expect(buckets.reduce(0) { $0 + ($1["count"]?.intValue ?? 0) } == 2, "\(name): \(buckets)")
+        }
+        let floats = try await NativeStatsEngine().statistics(of: "floats", in: session).decoded()
+        #expect(floats["columns"]?.arrayValue?.first?["histogram"] == [["min": 1e17, "max": 1e17, "count": 2]])
+        #expect(try await session.value("kept") == 42)
+        await runtime.shutdown()
+    }
+
+    /// A list of Python ints past int64 is still a list of numbers (as
+    /// floats, pandas' object column); int64 ones stay exact.
+    @Test func listsOfIntsPastInt64() async throws {
+        let (session, runtime) = try await run("""
+            big = [2**70, 1]
+            exact = [2**63 - 1, -2**63]
+            columns = {"big": [2**70, 1], "small": [1, 2]}
+            """)
+        let big = try await NativeStatsEngine().statistics(of: "big", in: session).decoded()
+        let column = big["columns"]?.arrayValue?.first
+        #expect(column?["kind"] == "numeric" && column?["dtype"] == "object" && column?["max"] == .double(0x1p70))
+        let exact = try await NativeStatsEngine().statistics(of: "exact", in: session).decoded()
+        #expect(exact["columns"]?.arrayValue?.first?["max"] == .int(Int64.max))
+        let columns = try await NativeStatsEngine().statistics(of: "columns", in: session).decoded()
+        #expect(columns["columns"]?.arrayValue?.map { $0["dtype"] } == ["object", "int64"])
+        await runtime.shutdown()
+    }
 }
