@@ -94,10 +94,12 @@ package struct JSONWriter {
     }
 
     /// Non-finite doubles, which JSON cannot carry, are written as `null`;
-    /// integral doubles keep a fraction so that they read back as doubles.
+    /// integral doubles keep a fraction so that they read back as doubles,
+    /// and `-0.0` keeps its sign (as Python's `json` writes it).
     @inlinable package mutating func writeDouble(_ d: Double) {
         guard d.isFinite else { writeASCII("null"); return }
         if d == d.rounded(), abs(d) < 1e16 {
+            if d.sign == .minus && d == 0 { writeASCII("-") }
             writeInteger(Int64(d))
             writeASCII(".0")
         } else {

@@ -33,6 +33,9 @@ save("catser", pd.Series(pd.Categorical(["x"], categories=["x", "y"]), name="k")
 save("rec", np.array([(1, 2.5), (2, 3.5)], dtype=[("id", "i4"), ("w", "f8")]))
 save("mi", pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)])))
 save("small", np.arange(3, dtype=np.int16))
+save("negzero", -0.0)
+save("negzeros", [-0.0, np.float64(-0.0)])
+save("negzeroarr", np.array([-0.0, 0.0]))
 """#
 
     @Test func exactAndRichValues() async throws {
@@ -79,6 +82,10 @@ save("small", np.arange(3, dtype=np.int16))
         try await check("rec", #"[{"id":1,"w":2.5},{"id":2,"w":3.5}]"#, dtypes: #"{"id":"int32","w":"float64"}"#)
         try await check("mi", #"{"columns":["v"],"index":[["a",1],["b",2]],"data":[[1],[2]]}"#, dtypes: #"{"v":"int64"}"#)
         try await check("small", "[0,1,2]", dtypes: #""int16""#)
+        // -0.0 keeps its sign, as Python's json writes it.
+        try await check("negzero", "-0.0")
+        try await check("negzeros", "[-0.0,-0.0]")
+        try await check("negzeroarr", "[-0.0,0.0]", dtypes: #""float64""#)
         await runtime.shutdown()
     }
 

@@ -51,7 +51,19 @@ import Testing
                                 .double(0), .double(-0.0), .double(2.0), .double(-2.5), .double(0.1), .double(1e16),
                                 .double(1e300), .double(-1e-7), .double(.nan), .double(-.infinity)]
         #expect(value.jsonString == "[0,-1,9223372036854775807,-9223372036854775808,-123456789012345678901,"
-            + "0.0,0.0,2.0,-2.5,0.1,\(1e16),\(1e300),\(-1e-7),null,null]")
+            + "0.0,-0.0,2.0,-2.5,0.1,\(1e16),\(1e300),\(-1e-7),null,null]")
+    }
+
+    /// `-0.0` keeps its sign on the wire, as Python's `json.dumps` writes it.
+    @Test func negativeZeroKeepsItsSign() throws {
+        var writer = JSONWriter()
+        writer.writeDouble(-0.0)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "-0.0")
+        guard case .double(let read) = try JSONParser.parse("-0.0") else {
+            Issue.record("-0.0 did not parse as a double")
+            return
+        }
+        #expect(read == 0 && read.sign == .minus)
     }
 
     @Test func writeToAStringAppends() {
