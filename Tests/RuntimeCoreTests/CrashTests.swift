@@ -19,6 +19,8 @@ struct CrashTests {
         #expect(snapshot.status == .failed)
         #expect(snapshot.error?.type == "WorkerCrashed")
         #expect(snapshot.error?.message.contains(fragment) == true, "\(String(describing: snapshot.error))")
+        // What the run saved went with its worker, and status says so.
+        #expect(snapshot.valuesLost?.contains(fragment) == true, "\(String(describing: snapshot.valuesLost))")
         let other = await neighbour.waitUntilEnded()
         #expect(other.status == .finished)
         #expect(try await neighbour.value("alive") == true)

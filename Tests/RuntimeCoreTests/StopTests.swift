@@ -17,7 +17,7 @@ struct StopTests {
     @Test func stopsABusyLoopWithKeyboardInterrupt() async throws {
         let (session, stopped, runtime) = try await stopAfterStart("print('started', flush=True)\nwhile True:\n    pass\n")
         #expect(stopped.status == .stopped)
-        #expect(!stopped.killed)
+        #expect(!stopped.killed && stopped.valuesLost == nil)
         #expect(try await session.value("before") == "kept")
         #expect(await session.allEvents().last?.kind == .stopped(killed: false))
         await runtime.shutdown()
@@ -40,8 +40,11 @@ struct StopTests {
             """)
         #expect(stopped.status == .stopped)
         #expect(stopped.killed)
+        #expect(stopped.valuesLost == "the run was stopped by killing its worker process")
         #expect(await session.allEvents().last?.kind == .stopped(killed: true))
-        await #expect(throws: RuntimeError.self) { try await session.value("before") }
+        await #expect { try await session.value("before") } throws: {
+            ($0 as? RuntimeError)?.message == "the session's values were lost: the run was stopped by killing its worker process"
+        }
         await runtime.shutdown()
     }
 

@@ -147,6 +147,8 @@ actor WorkerSession: Session {
                 logger.debug("worker ended", metadata: ["exit": "\(exit)"])
                 return
             }
+            // The run ends with its worker: what it saved went too.
+            if !closing { state.lost(stopRequested && !violated ? "the run was stopped by killing its worker process" : reason) }
             if stopRequested && !violated {
                 finish(.stopped, killed: true)
             } else if violated {
