@@ -100,6 +100,10 @@ struct RunTests {
         #expect(bad.status == .failed)
         #expect(bad.error?.type == "SystemExit")
         #expect(bad.error?.message == "exit code 3")
+        // The text is the formatted traceback, as for any other error.
+        #expect(bad.error?.text == "Traceback (most recent call last):\n  File \"main.py\", line 2, in <module>\n    sys.exit(3)\nSystemExit: 3\n",
+                "\(String(describing: bad.error?.text))")
+        #expect(bad.error?.traceback.map(\.line) == [2])
         await runtime.shutdown()
     }
 

@@ -215,9 +215,9 @@ def run(work, main_name):
         status = e.code
         if status is None or status == 0:
             return None
-        message = ("exit code %d" % status) if isinstance(status, int) else str(status)
-        return {"type": "SystemExit", "message": message, "traceback": describe(e)["traceback"],
-                "text": "SystemExit: " + message + "\n"}
+        described = describe(e)
+        described["message"] = ("exit code %d" % status) if isinstance(status, int) else str(status)
+        return described
     except BaseException as e:
         return describe(e)
     finally:
