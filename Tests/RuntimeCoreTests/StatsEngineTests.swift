@@ -185,4 +185,21 @@ struct StatsEngineTests {
         #expect(columns["columns"]?.arrayValue?.map { $0["dtype"] } == ["object", "int64"])
         await runtime.shutdown()
     }
+
+    /// A tz-aware column's datetime statistics are in its own zone, with the
+    /// offset, as its values read (they were UTC without an offset).
+    @Test func timeZoneAwareColumnsKeepTheirOffset() async throws {
+        let (session, runtime) = try await run("""
+            import pandas as pd
+            paris = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-06-01"]).tz_localize("Europe/Paris")})
+            naive = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-06-01"])})
+            """)
+        let paris = try await NativeStatsEngine().statistics(of: "paris", in: session).decoded()
+        let column = paris["columns"]?.arrayValue?.first
+        #expect(column?["min"] == "2024-01-01T00:00:00+01:00" && column?["max"] == "2024-06-01T00:00:00+02:00", "\(paris)")
+        #expect(column?["histogram"]?.arrayValue?.first?["min"] == "2024-01-01T00:00:00+01:00")
+        let naive = try await NativeStatsEngine().statistics(of: "naive", in: session).decoded()
+        #expect(naive["columns"]?.arrayValue?.first?["min"] == "2024-01-01T00:00:00")
+        await runtime.shutdown()
+    }
 }

@@ -161,7 +161,7 @@ struct DatasetStatistics {
             let item = try stamp.map { try PythonObject.check(PyLong_FromLongLong($0)) } ?? .none
             PyList_Append(list.pointer, item.pointer)
         }
-        let formatted = try helper.attribute("format_datetimes").call([list])
+        let formatted = try helper.attribute("format_datetimes").call([list, PythonObject.string(dtype)])
         var texts: [JSONValue] = []
         try formatted.forEach { texts.append($0.stringValue.map(JSONValue.string) ?? .null) }
         guard texts.count == stamps.count else { throw RuntimeError(.internalError, "datetime formatting failed") }

@@ -145,16 +145,20 @@ def other_stats(array):
     return len(present), len(array) - len(present), len(seen)
 
 
-def format_datetimes(values):
-    """ISO 8601 strings for nanosecond timestamps (None stays None)."""
+def format_datetimes(values, dtype=""):
+    """ISO 8601 strings for nanosecond timestamps (None stays None). A
+    tz-aware column's (dtype `datetime64[ns, TZ]`, read in UTC) are written
+    in its own zone, with their offset, as a value of it reads."""
     import numpy as np
+    pd = sys.modules.get("pandas")
+    tz = dtype[:-1].split(", ", 1)[1] if dtype.startswith("datetime64[") and ", " in dtype else None
     out = []
     for v in values:
         if v is None:
             out.append(None)
-            continue
-        pd = sys.modules.get("pandas")
-        if pd is not None:
+        elif pd is not None and tz is not None:
+            out.append(pd.Timestamp(int(v), tz="UTC").tz_convert(tz).isoformat())
+        elif pd is not None:
             out.append(pd.Timestamp(int(v)).isoformat())
         else:
             out.append(str(np.datetime64(int(v), "ns")))
