@@ -36,6 +36,7 @@ save("small", np.arange(3, dtype=np.int16))
 save("negzero", -0.0)
 save("negzeros", [-0.0, np.float64(-0.0)])
 save("negzeroarr", np.array([-0.0, 0.0]))
+save("surrogates", ["a\ud800b\x00c", "\udfff"])
 """#
 
     @Test func exactAndRichValues() async throws {
@@ -86,6 +87,8 @@ save("negzeroarr", np.array([-0.0, 0.0]))
         try await check("negzero", "-0.0")
         try await check("negzeros", "[-0.0,-0.0]")
         try await check("negzeroarr", "[-0.0,0.0]", dtypes: #""float64""#)
+        // Lone surrogates, which UTF-8 cannot carry, are U+FFFD (the rest kept, NUL too).
+        try await check("surrogates", "[\"a\u{FFFD}b\\u0000c\",\"\u{FFFD}\"]")
         await runtime.shutdown()
     }
 

@@ -69,7 +69,8 @@ final class PythonObject {
         return PythonObject.string(from: r) ?? "<\(typeName) object>"
     }
 
-    /// The UTF-8 text of a `str` object (lone surrogates are replaced).
+    /// The text of a `str` object. Lone surrogates, which UTF-8 (and so
+    /// JSON text) cannot carry, become U+FFFD, one for each.
     static func string(from pointer: UnsafeMutablePointer<PyObject>) -> String? {
         var size: Py_ssize_t = 0
         if let utf8 = PyUnicode_AsUTF8AndSize(pointer, &size) {
@@ -78,10 +79,14 @@ final class PythonObject {
             }
         }
         PyErr_Clear()
-        guard let encoded = PyUnicode_AsEncodedString(pointer, "utf-8", "replace") else { PyErr_Clear(); return nil }
-        defer { Py_DecRef(encoded) }
-        guard let data = PyBytes_AsString(encoded) else { PyErr_Clear(); return nil }
-        return String(cString: data)
+        let length = PyUnicode_GetLength(pointer)
+        guard length >= 0, let codePoints = PyUnicode_AsUCS4Copy(pointer) else { PyErr_Clear(); return nil }
+        defer { PyMem_Free(codePoints) }
+        var scalars = String.UnicodeScalarView()
+        for index in 0..<Int(length) {
+            scalars.append(Unicode.Scalar(UInt32(codePoints[index])) ?? "\u{FFFD}")
+        }
+        return String(scalars)
     }
 
     var stringValue: String? { shim_is_unicode(pointer) != 0 ? PythonObject.string(from: pointer) : nil }
