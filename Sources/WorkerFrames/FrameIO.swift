@@ -42,10 +42,12 @@ package enum FrameIO {
     }
 
     /// Reads one message: its header frame (a JSON object) and the raw parts
-    /// it announces. Nil at end of file. Every frame is checked against
-    /// `maximumSize` before anything is allocated.
-    package static func readMessage(from fd: Int32, maximumSize: Int = maximumFrameSize) throws(Failure) -> (header: JSONValue, parts: [[UInt8]])? {
-        guard let body = try readBody(from: fd, maximumSize: maximumSize) else { return nil }
+    /// it announces. Nil at end of file. The header is checked against
+    /// `maximumHeaderSize` (it is parsed into a tree), every part against
+    /// `maximumSize`, before anything is allocated.
+    package static func readMessage(from fd: Int32, maximumSize: Int = maximumFrameSize,
+                                    maximumHeaderSize: Int? = nil) throws(Failure) -> (header: JSONValue, parts: [[UInt8]])? {
+        guard let body = try readBody(from: fd, maximumSize: min(maximumSize, maximumHeaderSize ?? maximumSize)) else { return nil }
         let header: JSONValue
         do {
             header = try JSONParser.parse(body)

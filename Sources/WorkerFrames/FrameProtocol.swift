@@ -6,9 +6,19 @@
 /// with encoded values travelling as raw parts after their header frame; 3
 /// adds what a remote worker needs: the ticket frame it opens its connection
 /// with, `interrupt` and `stopChildren` requests, and run frames that carry
-/// the program's files.
+/// the program's files. 4 bounds what the server reads from a worker before
+/// it parses it: header frames of at most ``maximumWorkerHeaderBytes``
+/// (output split into frames of at most ``maximumOutputTextBytes``), error
+/// objects within ``ProgramError``'s limits.
 package enum FrameProtocol {
-    package static let version = 3
+    package static let version = 4
+    /// The largest header frame (the JSON before a message's raw parts) the
+    /// server reads from a worker: a header is parsed into a tree, so its
+    /// size is bounded well below the frame limit that raw value parts have.
+    package static let maximumWorkerHeaderBytes = 2 << 20
+    /// The most output text one frame carries: a longer write is sent as
+    /// several frames.
+    package static let maximumOutputTextBytes = 1 << 20
     /// The environment variable that hands a remote worker its one-time
     /// ticket (kept off the command line; the worker unsets it at once).
     package static let ticketVariable = "RUNTIME_WORKER_TICKET"

@@ -60,6 +60,48 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
         ]
     }
 
+    /// Most frames a traceback keeps (the innermost ones).
+    package static let maximumFrames = 1000
+    /// Longest file or function name of a frame, and longest type name, in UTF-8 bytes.
+    package static let maximumNameBytes = 512
+    /// Longest message, in UTF-8 bytes.
+    package static let maximumMessageBytes = 64 << 10
+    /// Longest formatted traceback, in UTF-8 bytes.
+    package static let maximumTextBytes = 256 << 10
+
+    /// This error cut to the limits below: long strings keep their start and
+    /// say how much was cut; a deep traceback keeps its innermost frames.
+    package func cutToLimits() -> ProgramError {
+        let frames = traceback.suffix(Self.maximumFrames).map {
+            Frame(file: $0.file.cut(toBytes: Self.maximumNameBytes), line: $0.line,
+                  function: $0.function.cut(toBytes: Self.maximumNameBytes))
+        }
+        return ProgramError(type: type.cut(toBytes: Self.maximumNameBytes), message: message.cut(toBytes: Self.maximumMessageBytes),
+                            traceback: Array(frames), text: text.cut(toBytes: Self.maximumTextBytes))
+    }
+
+    /// Reads the error object a worker sent, which nothing vouches for: nil
+    /// when it is not the contract's shape or passes a limit above (the
+    /// worker cuts a program's errors to them before sending).
+    package init?(checkedJSON json: JSONValue) {
+        guard case .object = json,
+              let type = json["type"]?.stringValue, type.utf8.count <= Self.maximumNameBytes,
+              let message = json["message"]?.stringValue, message.utf8.count <= Self.maximumMessageBytes,
+              let text = json["text"]?.stringValue, text.utf8.count <= Self.maximumTextBytes,
+              let listed = json["traceback"]?.arrayValue, listed.count <= Self.maximumFrames
+        else { return nil }
+        var frames: [Frame] = []
+        frames.reserveCapacity(listed.count)
+        for entry in listed {
+            guard let file = entry["file"]?.stringValue, file.utf8.count <= Self.maximumNameBytes,
+                  let function = entry["function"]?.stringValue, function.utf8.count <= Self.maximumNameBytes,
+                  let line = entry["line"]?.intValue
+            else { return nil }
+            frames.append(Frame(file: file, line: line, function: function))
+        }
+        self.init(type: type, message: message, traceback: frames, text: text)
+    }
+
     /// Reads the contract's JSON shape (as the worker sends it).
     public init(json: JSONValue) {
         let frames = (json["traceback"]?.arrayValue ?? []).map {
@@ -70,5 +112,19 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
                   message: json["message"]?.stringValue ?? "",
                   traceback: frames,
                   text: json["text"]?.stringValue)
+    }
+}
+
+extension String {
+    /// This string, or when longer than `limit` UTF-8 bytes its start (on a
+    /// character boundary) and a note of how many bytes were cut, `limit`
+    /// bytes in all.
+    package func cut(toBytes limit: Int) -> String {
+        let size = utf8.count
+        guard size > limit else { return self }
+        let note = " … [\(size) bytes, cut]"
+        var prefix = Substring(self).utf8.prefix(max(0, limit - note.utf8.count))
+        while String(prefix) == nil, !prefix.isEmpty { prefix = prefix.dropLast() }
+        return (String(prefix) ?? "") + note
     }
 }

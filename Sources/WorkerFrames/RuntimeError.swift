@@ -101,17 +101,28 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         RuntimeError(.sessionNotFound, "Session not found")
     }
 
-    /// The error as worker reply frames carry it: `{"code", "message", "error"?}`.
+    /// The error as worker reply frames carry it: `{"code", "message", "error"?}`,
+    /// cut to the limits the server checks (a message may quote a client's
+    /// long name, a program error a huge exception).
     package var frameJSON: JSONValue {
-        var fields: [(String, JSONValue)] = [("code", .string(code.rawValue)), ("message", .string(message))]
-        if let programError { fields.append(("error", programError.json)) }
+        let cut = message.cut(toBytes: ProgramError.maximumMessageBytes)
+        var fields: [(String, JSONValue)] = [("code", .string(code.rawValue)), ("message", .string(cut))]
+        if let programError { fields.append(("error", programError.cutToLimits().json)) }
         return .object(fields)
     }
 
-    /// Reads a reply frame's error; an unknown code is `INTERNAL`.
-    package init(frameJSON json: JSONValue?) {
-        self.init(Code(rawValue: json?["code"]?.stringValue ?? "") ?? .internalError,
-                  json?["message"]?.stringValue ?? "the worker could not serve the request",
-                  programError: json?["error"].map(ProgramError.init(json:)))
+    /// Reads the error of a worker's reply, which nothing vouches for: nil when
+    /// its message or program error is not a string and an error object
+    /// within ``ProgramError``'s limits. An unknown code is `INTERNAL`.
+    package init?(checkedFrameJSON json: JSONValue?) {
+        guard let json, case .object = json, let message = json["message"]?.stringValue,
+              message.utf8.count <= ProgramError.maximumMessageBytes
+        else { return nil }
+        var programError: ProgramError?
+        if let error = json["error"] {
+            guard let checked = ProgramError(checkedJSON: error) else { return nil }
+            programError = checked
+        }
+        self.init(Code(rawValue: json["code"]?.stringValue ?? "") ?? .internalError, message, programError: programError)
     }
 }

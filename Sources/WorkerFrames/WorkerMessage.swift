@@ -51,7 +51,7 @@ package enum WorkerMessage: Sendable {
             return FrameIO.frames(header: .object(header))
         case .warning(let message): return FrameIO.frames(header: ["ev": "warning", "message": .string(message)])
         case .finished: return FrameIO.frames(header: ["ev": "finished"])
-        case .failed(let error): return FrameIO.frames(header: ["ev": "failed", "error": error.json])
+        case .failed(let error): return FrameIO.frames(header: ["ev": "failed", "error": error.cutToLimits().json])
         case .reply(let rid, let reply): return reply.frames(rid: .int(rid))
         case .memoryExceeded(let limit, let resident):
             return FrameIO.frames(header: ["ev": "memory", "limit": .int(Int64(limit)), "resident": .int(Int64(resident))])
@@ -93,7 +93,10 @@ package enum WorkerMessage: Sendable {
         case "finished":
             return .success(.finished)
         case "failed":
-            return .success(.failed(ProgramError(json: header["error"] ?? .null)))
+            guard let error = header["error"].flatMap(ProgramError.init(checkedJSON:)) else {
+                return violation("a failed run's error that is not the contract's shape or passes its limits")
+            }
+            return .success(.failed(error))
         case "memory":
             guard let limit = header["limit"]?.intValue, let resident = header["resident"]?.intValue else {
                 return violation("a memory frame without its limit and resident size")
@@ -155,7 +158,12 @@ package enum WorkerReply: Sendable {
     }
 
     static func decode(_ header: JSONValue, parts: [[UInt8]]) -> Result<WorkerReply, ProtocolViolation> {
-        guard header["ok"]?.boolValue == true else { return .success(.failure(RuntimeError(frameJSON: header["error"]))) }
+        guard header["ok"]?.boolValue == true else {
+            guard let error = RuntimeError(checkedFrameJSON: header["error"]) else {
+                return .failure(ProtocolViolation("a reply's error that is not the contract's shape or passes its limits"))
+            }
+            return .success(.failure(error))
+        }
         let names = (header["parts"]?.arrayValue ?? []).compactMap(\.stringValue)
         guard names.count == parts.count else { return .failure(ProtocolViolation("a reply whose parts do not match its header")) }
         var fragments: [String: JSONFragment] = [:]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RuntimeCore
+import RuntimeTestSupport
 
 /// A program runs in its worker's process and can write to the worker's frame
 /// channel. The parent believes nothing it reads there.
@@ -66,6 +67,18 @@ struct HostileFrameTests {
         ("a reply announcing more parts than allowed",
          "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'result', 'parts': ['p'] * 9}).encode())", "parts"),
         ("warnings again and again", "[frame(json.dumps({'ev': 'warning', 'message': 'w'}).encode()) for _ in range(3)]", "more than one warning"),
+        // Found by a red-team helper: a failed frame of [{}, {}, …] made the
+        // server allocate 70 times its size and keep it in the event log.
+        ("a failed run's error with 5,000 traceback frames",
+         "frame(json.dumps({'ev': 'failed', 'error': {'type': 'E', 'message': 'm', 'text': 't', 'traceback': [{'file': 'f', 'line': 1, 'function': 'g'}] * 5000}}).encode())",
+         "passes its limits"),
+        ("a failed run's error of the wrong shape",
+         "frame(json.dumps({'ev': 'failed', 'error': {'traceback': [{}] * 10}}).encode())", "passes its limits"),
+        ("a reply's error with a message of 100 KiB",
+         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm' * (100 << 10)}}).encode())",
+         "passes its limits"),
+        ("a header frame over 2 MiB", "frame(json.dumps({'ev': 'ready', 'name': 'x', 'type': 'int', 'pad': 'p' * (3 << 20)}).encode())",
+         "over the limit of 2097152"),
     ])
     func aBrokenFrameEndsTheWorkerWithAViolation(_ what: String, _ source: String, _ reason: String) async throws {
         let runtime = TestSupport.runtime()
@@ -126,6 +139,73 @@ struct HostileFrameTests {
             let error = error as? RuntimeError
             return error?.code == .placeholderNotFound && error?.message.contains("values were lost") == true
         }
+        await runtime.shutdown()
+    }
+
+    /// A huge exception is sent cut to the error object's limits: the run
+    /// fails as the program raised it, and the log stays small.
+    @Test func aHugeExceptionIsCutNotTakenWhole() async throws {
+        let runtime = TestSupport.runtime()
+        let (_, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            def deep(n):
+                if n == 0:
+                    raise ValueError("x" * (8 << 20))
+                deep(n - 1)
+            import sys
+            sys.setrecursionlimit(5000)
+            deep(1500)
+            """])
+        #expect(end.status == .failed)
+        let error = try #require(end.error)
+        #expect(error.type == "ValueError")
+        #expect(error.message.utf8.count <= 64 << 10 && error.message.hasSuffix("bytes, cut]"), "\(error.message.suffix(60))")
+        #expect(error.text.utf8.count <= 256 << 10)
+        #expect(error.traceback.count == 1000 && error.traceback.last?.function == "deep")
+        await runtime.shutdown()
+    }
+
+    /// Long names saved again and again stop at the log's byte budget.
+    @Test func placeholderEventsAreBoundedInBytes() async throws {
+        let runtime = TestSupport.runtime { $0.maximumPlaceholderEventBytes = 1 << 20 }
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            from runtimeBridge import save_placeholder
+            for i in range(5000):
+                save_placeholder('n' * 1000 + str(i % 10), i)
+            """])
+        #expect(end.status == .failed)
+        #expect(end.error?.message.contains("more than 1048576 bytes of placeholder names") == true, "\(String(describing: end.error))")
+        #expect(await session.snapshot().lastSequence < 1100)
+        await runtime.shutdown()
+    }
+
+    /// Output of one long write arrives whole, in frames the server's header
+    /// limit takes.
+    @Test func longOutputArrivesInPieces() async throws {
+        let runtime = TestSupport.runtime { $0.outputCapBytes = 8 << 20 }
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import sys
+            sys.stdout.write("é" * (1600 << 10))
+            sys.stdout.flush()
+            """])
+        #expect(end.status == .finished, "\(String(describing: end.error))")
+        var text = ""
+        for event in await session.allEvents() {
+            if case .output(_, let piece, _) = event.kind { text += piece }
+        }
+        #expect(text == String(repeating: "é", count: 1600 << 10))
+        await runtime.shutdown()
+    }
+
+    /// A warning a program forges is logged with its newlines escaped: it
+    /// cannot write a line of its own into the server's log.
+    @Test func aForgedWarningCannotForgeALogLine() async throws {
+        let logs = LogCapture()
+        let runtime = Runtime(configuration: RuntimeConfiguration(warmWorkers: 0), logger: logs.logger())
+        _ = try await TestSupport.runToEnd(runtime, ["main.py": Self.channel + """
+            frame(json.dumps({'ev': 'warning', 'message': 'x\\ncritical RuntimeServer: FORGED'}).encode())
+            """])
+        let lines = logs.all.filter { $0.contains("FORGED") }
+        #expect(lines.count == 1 && lines.allSatisfy { !$0.contains("\n") && $0.contains("x\\u{a}critical") }, "\(lines)")
         await runtime.shutdown()
     }
 }

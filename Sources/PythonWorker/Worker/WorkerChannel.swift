@@ -63,7 +63,16 @@ final class WorkerChannel: Sendable {
             return (String(prefix), true)
         }
         if let allowed, !allowed.isEmpty {
-            send(.output(stream: stream, text: allowed, truncated: false))
+            // The server reads headers of a bounded size: long writes go in
+            // pieces, cut between characters' UTF-8 sequences.
+            let bytes = Array(allowed.utf8)
+            var start = 0
+            while start < bytes.count {
+                var end = min(bytes.count, start + FrameProtocol.maximumOutputTextBytes)
+                while end < bytes.count, end > start + 1, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                send(.output(stream: stream, text: String(decoding: bytes[start..<end], as: UTF8.self), truncated: false))
+                start = end
+            }
         }
         if marker {
             let cap = output.withLock { $0.cap }

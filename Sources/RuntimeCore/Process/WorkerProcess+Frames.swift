@@ -38,7 +38,8 @@ extension WorkerProcess {
                 continue
             }
             do {
-                guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: maximumFrameBytes) else {
+                guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: maximumFrameBytes,
+                                                                         maximumHeaderSize: FrameProtocol.maximumWorkerHeaderBytes) else {
                     break  // the worker has ended
                 }
                 switch WorkerMessage.decode(header, parts: parts) {

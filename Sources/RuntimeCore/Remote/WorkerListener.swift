@@ -145,7 +145,7 @@ package final class WorkerListener: Sendable {
                 connection = try security.secure(acceptedSocket: accepted)
             } catch {
                 refusals.add(1, ordering: .relaxed)
-                logger.warning("a worker connection was refused", metadata: ["reason": "\(security.name): \(error.message)"])
+                logger.warning("a worker connection was refused", metadata: ["reason": "\(security.name): \(error.message.quotedForMessage(limit: 1024))"])
                 return
             }
             // The handshake's read limit, on the secured side too.
@@ -167,7 +167,7 @@ package final class WorkerListener: Sendable {
             if !pending.arrival.fulfil(ifWaiting: .success(connection)) { Glibc.close(connection) }
         case .failure(let refusal):
             refusals.add(1, ordering: .relaxed)
-            logger.warning("a worker connection was refused", metadata: ["reason": "\(refusal.description)"])
+            logger.warning("a worker connection was refused", metadata: ["reason": "\(refusal.description.quotedForMessage(limit: 1024))"])
             try? FrameIO.write(bytes: FrameIO.frames(header: .object([("refused", .string(refusal.description))])), to: connection)
             Glibc.close(connection)
         }

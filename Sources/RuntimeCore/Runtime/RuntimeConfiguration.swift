@@ -58,6 +58,11 @@ public struct RuntimeConfiguration: Sendable {
     /// Events a session's log may hold (outputs, placeholders saved again
     /// and again); past it the worker is cut off, so the log stays bounded.
     public var maximumEvents: Int
+    /// Bytes of placeholder names and type names a session's log may hold
+    /// (each save records both, up to 1 KiB each); past it the worker is cut
+    /// off, so a program saving long names again and again cannot grow the
+    /// server by hundreds of megabytes.
+    public var maximumPlaceholderEventBytes: Int
     /// Where sessions' working folders are made (a fresh folder per runtime inside it).
     public var workRoot: URL
     /// Calls models (`run_model`).
@@ -91,6 +96,7 @@ public struct RuntimeConfiguration: Sendable {
         maximumWorkerFrameBytes: Int = 256 << 20,
         maximumPlaceholders: Int = 10_000,
         maximumEvents: Int = 200_000,
+        maximumPlaceholderEventBytes: Int = 8 << 20,
         workRoot: URL = FileManager.default.temporaryDirectory,
         modelInvoker: any ModelInvoker = PythonModelInvoker(),
         statsEngine: any StatsEngine = NativeStatsEngine(),
@@ -114,6 +120,7 @@ public struct RuntimeConfiguration: Sendable {
         self.maximumWorkerFrameBytes = maximumWorkerFrameBytes
         self.maximumPlaceholders = maximumPlaceholders
         self.maximumEvents = maximumEvents
+        self.maximumPlaceholderEventBytes = maximumPlaceholderEventBytes
         self.workRoot = workRoot
         self.modelInvoker = modelInvoker
         self.statsEngine = statsEngine

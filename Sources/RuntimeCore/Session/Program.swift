@@ -80,7 +80,7 @@ public struct Program: Sendable, Equatable {
     /// over ``maximumFilenameBytes`` / ``maximumSegmentBytes``.
     public static func validate(filename: String, field: String = "filename") throws(RuntimeError) {
         func refuse(_ why: String) -> RuntimeError {
-            RuntimeError(.invalidFilename, "\(field) '\(filename.quotedForMessage)' is refused: \(why)")
+            RuntimeError(.invalidFilename, "\(field) '\(filename.quotedForMessage())' is refused: \(why)")
         }
         if filename.isEmpty { throw RuntimeError(.invalidFilename, "\(field) is empty") }
         let bytes = filename.utf8.count
@@ -119,31 +119,5 @@ public struct ProgramLimits: Sendable, Equatable {
     public init(maximumFiles: Int = 1000, maximumBytes: Int = 32 << 20) {
         self.maximumFiles = maximumFiles
         self.maximumBytes = maximumBytes
-    }
-}
-
-extension Unicode.Scalar {
-    /// C0 controls (U+0000–U+001F), DEL (U+007F) and C1 controls (U+0080–U+009F).
-    fileprivate var isControlCharacter: Bool { value < 0x20 || (0x7F...0x9F).contains(value) }
-
-    fileprivate var hexCode: String {
-        let hex = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-    }
-}
-
-extension String {
-    /// The name as an error message may quote it: control characters escaped
-    /// (so a log line is never split) and at most 100 characters kept.
-    fileprivate var quotedForMessage: String {
-        var out = ""
-        for scalar in unicodeScalars.prefix(100) {
-            if scalar.isControlCharacter {
-                out += scalar == "\0" ? "\\0" : "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return unicodeScalars.count > 100 ? out + "…" : out
     }
 }

@@ -13,6 +13,8 @@ struct SessionState {
     private(set) var error: ProgramError?
     private(set) var killed = false
     private(set) var events: [SessionEvent] = []
+    /// Bytes of the names and type names of the placeholder events recorded.
+    private(set) var placeholderEventBytes = 0
     /// Why the session's values are gone, once its worker ended after the run.
     private(set) var valuesLost: String?
     /// Output bytes reported for this run, and whether the cap cut it.
@@ -45,6 +47,7 @@ struct SessionState {
         } else {
             placeholders.append((name, valueType))
         }
+        placeholderEventBytes += name.utf8.count + valueType.utf8.count
         return record(.placeholderReady(name: name, valueType: valueType))
     }
 

@@ -119,6 +119,10 @@ actor WorkerSession: Session {
                 protocolViolation("more than \(configuration.maximumPlaceholders) placeholders")
                 return
             }
+            guard state.placeholderEventBytes + name.utf8.count + valueType.utf8.count <= configuration.maximumPlaceholderEventBytes else {
+                protocolViolation("more than \(configuration.maximumPlaceholderEventBytes) bytes of placeholder names in its events")
+                return
+            }
             publish(state.placeholderSaved(name: name, valueType: valueType))
         case .output(let stream, let text, let truncated):
             for event in state.output(stream: stream == .stderr ? .stderr : .stdout, text: text, truncated: truncated,
@@ -132,9 +136,9 @@ actor WorkerSession: Session {
         case .limitReached(let reason):
             verdict = verdict ?? reason
         case .warning(let message):
-            logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(message)"])
+            logger.warning("session containment weakened: the kernel refused a measure", metadata: ["measure": "\(message.quotedForMessage(limit: 4096))"])
         case .violation(let problem):
-            logger.error("worker broke the frame protocol and was cut off", metadata: ["problem": "\(problem)"])
+            logger.error("worker broke the frame protocol and was cut off", metadata: ["problem": "\(problem.quotedForMessage(limit: 4096))"])
             verdict = verdict ?? "the worker broke the runtime's frame protocol (\(problem)) and was cut off"
             violated = true
         case .exited(let exit):
