@@ -284,6 +284,38 @@ struct ContainmentTests {
         await runtime.shutdown()
     }
 
+    /// Found by a red-team helper: cgroup v1 did not count TCP buffers, so a
+    /// session with a 512 MiB limit queued 622 MiB on unread loopback
+    /// connections. Now they have a budget of the limit's size.
+    @Test func unreadSocketBuffersAreHeldToTheMemoryLimit() async throws {
+        let runtime = TestSupport.runtime { $0.memoryLimitBytes = 48 << 20 }
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import socket
+            from runtimeBridge import save_placeholder
+            server = socket.socket()
+            server.bind(('127.0.0.1', 0))
+            server.listen(64)
+            pairs, queued = [], 0
+            chunk = b'x' * (1 << 20)
+            for _ in range(60):
+                sender = socket.create_connection(server.getsockname())
+                receiver, _ = server.accept()
+                sender.setblocking(False)
+                pairs.append((sender, receiver))
+                while True:
+                    try:
+                        queued += sender.send(chunk)
+                    except (BlockingIOError, OSError):
+                        break
+            save_placeholder('queued', queued)
+            """])
+        #expect(end.status == .finished, "\(String(describing: end.error))")
+        let queued = try #require(try await session.value("queued").intValue)
+        // Unlimited, 60 connections queued about 220 MiB here.
+        #expect(queued < 96 << 20, "\(queued >> 20) MiB queued")
+        await runtime.shutdown()
+    }
+
     @Test(arguments: [Containment.Network.none, .full])
     func theNetworkIsWhatWasConfigured(_ network: Containment.Network) async throws {
         let listener = try LoopbackListener()
