@@ -20,6 +20,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh --no-build >&2
 swift build -c release --product runtime-worker >&2
 swift build -c release --product RuntimeServer >&2
+# SwiftPM does not look for files added to a path dependency: without its
+# build manifest, the benchmark package plans this package's sources again.
+rm -f Benchmarks/.build/release.yaml
 swift build -c release --package-path Benchmarks >&2
 bin=$(swift build -c release --package-path Benchmarks --show-bin-path)
 export BENCH_REPOSITORY="$PWD"
