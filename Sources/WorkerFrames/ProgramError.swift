@@ -69,7 +69,7 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Longest formatted traceback, in UTF-8 bytes.
     package static let maximumTextBytes = 256 << 10
 
-    /// This error cut to the limits below: long strings keep their start and
+    /// This error cut to the limits above: long strings keep their start and
     /// say how much was cut; a deep traceback keeps its innermost frames.
     package func cutToLimits() -> ProgramError {
         let frames = traceback.suffix(Self.maximumFrames).map {
