@@ -286,7 +286,7 @@ struct ContainmentTests {
 
     /// Found by a red-team helper: cgroup v1 did not count TCP buffers, so a
     /// session with a 512 MiB limit queued 622 MiB on unread loopback
-    /// connections. Now they have a budget of the limit's size.
+    /// connections. Now they have a budget of a quarter of the limit.
     @Test func unreadSocketBuffersAreHeldToTheMemoryLimit() async throws {
         // Unprivileged, sessions have no cgroup here: memory is then the
         // resident size, which socket buffers are not part of (Security.md).
@@ -314,8 +314,9 @@ struct ContainmentTests {
             """])
         #expect(end.status == .finished, "\(String(describing: end.error))")
         let queued = try #require(try await session.value("queued").intValue)
-        // Unlimited, 60 connections queued about 220 MiB here.
-        #expect(queued < 96 << 20, "\(queued >> 20) MiB queued")
+        // Unlimited, 60 connections queued about 220 MiB here; cgroup v1
+        // gives them a quarter of the limit, v2 counts them in it.
+        #expect(queued < 48 << 20, "\(queued >> 20) MiB queued")
         await runtime.shutdown()
     }
 

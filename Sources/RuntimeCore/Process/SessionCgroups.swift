@@ -77,9 +77,10 @@ package final class SessionCgroups: Sendable {
                     _ = SessionCgroups.write("\(memoryLimit)", to: folder + "/memory.limit_in_bytes")
                     // Memory and swap together, where swap is accounted: no escape into swap.
                     _ = SessionCgroups.write("\(memoryLimit)", to: folder + "/memory.memsw.limit_in_bytes")
-                    // v1 counts TCP buffers apart, and only once they have a
-                    // limit: a budget of the same size (v2 counts them in memory.max).
-                    _ = SessionCgroups.write("\(memoryLimit)", to: folder + "/memory.kmem.tcp.limit_in_bytes")
+                    // v1 counts TCP buffers apart (on top of the limit), and
+                    // only once they have a limit of their own: a quarter of
+                    // the session's (v2 counts them in memory.max).
+                    _ = SessionCgroups.write("\(memoryLimit / 4)", to: folder + "/memory.kmem.tcp.limit_in_bytes")
                 }
             case .pids:
                 if let maximumProcesses { _ = SessionCgroups.write("\(maximumProcesses)", to: folder + "/pids.max") }
