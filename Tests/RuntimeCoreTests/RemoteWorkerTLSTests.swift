@@ -13,7 +13,7 @@ struct RemoteWorkerTLSTests {
     /// A self-signed certificate and its key, made with openssl.
     private static func certificate(in folder: URL, name: String) throws -> (certificate: String, key: String) {
         let certificate = folder.appendingPathComponent("\(name).pem").path, key = folder.appendingPathComponent("\(name).key").path
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                              "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=\(name)"]

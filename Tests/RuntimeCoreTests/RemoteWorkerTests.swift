@@ -320,7 +320,7 @@ struct OrphanedRemoteWorkerTests {
         defer { listener.close() }
         let (ticket, arrival) = listener.issueTicket(lifetime: .seconds(60))
         let configuration = RuntimeConfiguration()
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: configuration.worker.executable)
         process.arguments = ["--connect", listener.address, "--python", configuration.python.executable]
         process.environment = ["RUNTIME_WORKER_TICKET": ticket, "PATH": "/usr/bin:/bin"]

@@ -1,5 +1,6 @@
 import Foundation
 import RuntimeCore
+import RuntimeTestSupport
 import Testing
 @testable import RuntimeRay
 
@@ -41,7 +42,7 @@ struct ShellQuotingTests {
                          "a;b", "a|b", "a&b", "<in", ">out", "#hash", "~", "~root", "A=b", "{a,b}", "!x",
                          "new\nline", "tab\tbed", "'", "''", "é ü 漢字", "-n", "--", "%s"]
         let line = try ShellCommand.line(["printf", "%s\\0"] + arguments)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", line]
         let output = Pipe()

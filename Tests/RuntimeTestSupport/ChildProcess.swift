@@ -26,7 +26,7 @@ public enum ChildProcess {
 
     private static func runBlocking(_ executable: URL, _ arguments: [String], in directory: URL?,
                                     input: String?, environment: [String: String]) throws -> Result {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }

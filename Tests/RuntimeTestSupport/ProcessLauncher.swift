@@ -30,7 +30,7 @@ public final class ProcessLauncher: RemoteWorkerLauncher {
     public var jobs: [ProcessJob] { launched.withLock { $0 } }
 
     public func launch(_ launch: RemoteWorkerLaunch) async throws(RuntimeError) -> any RemoteWorkerJob {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: launch.arguments[0])
         process.arguments = Array(launch.arguments.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging(launch.environment) { $1 }
@@ -52,10 +52,10 @@ public final class ProcessLauncher: RemoteWorkerLauncher {
 public final class ProcessJob: RemoteWorkerJob {
     public let id: String
     private let nodeName: String
-    private let process: Process
+    private let process: SpawnedProcess
     private let end = Mutex<(status: Int32?, waiters: [CheckedContinuation<String, Never>])>((nil, []))
 
-    init(id: String, node: String, process: Process) {
+    init(id: String, node: String, process: SpawnedProcess) {
         self.id = id
         self.nodeName = node
         self.process = process

@@ -8,13 +8,13 @@ import RuntimeCore
 public final class ServerProcess: Sendable {
     public let pid: Int32
     public let port: Int
-    private let process: Process
+    private let process: SpawnedProcess
 
     public struct StartFailed: Error, CustomStringConvertible {
         public var description: String
     }
 
-    private init(process: Process, port: Int) {
+    private init(process: SpawnedProcess, port: Int) {
         self.process = process
         self.pid = process.processIdentifier
         self.port = port
@@ -30,7 +30,7 @@ public final class ServerProcess: Sendable {
         if let user {
             command = ["/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--"] + command
         }
-        let process = Process()
+        let process = SpawnedProcess()
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())

@@ -1,4 +1,5 @@
 import Foundation
+import RuntimeTestSupport
 import Synchronization
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
 /// cooperative pool shares) or `waitUntilExit` (which spins on Linux) would
 /// starve the in-process server the child talks to.
 final class RunningCLI: Sendable {
-    private let process: Process
+    private let process: SpawnedProcess
     private let output = Mutex(Output())
     private let exited = Mutex<Int32?>(nil)
     private let pipesClosed = Mutex(0)
@@ -20,7 +21,7 @@ final class RunningCLI: Sendable {
         var stderr = ""
     }
 
-    private init(process: Process) {
+    private init(process: SpawnedProcess) {
         self.process = process
     }
 
@@ -30,7 +31,7 @@ final class RunningCLI: Sendable {
     ///   - executable: the built executable to run.
     static func start(_ arguments: [String], in directory: URL? = nil, input: String? = nil,
                       environment: [String: String] = [:], executable: String = "runtimectl") throws -> RunningCLI {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = CLI.buildFolder.appendingPathComponent(executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }

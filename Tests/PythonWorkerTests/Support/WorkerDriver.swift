@@ -5,6 +5,7 @@ import Synchronization
 @testable import PythonWorker
 import RuntimeCore
 import RuntimeJSON
+import RuntimeTestSupport
 import WorkerFrames
 
 /// A live `runtime-worker` process driven frame by frame, without a Runtime
@@ -17,7 +18,7 @@ final class WorkerDriver: Sendable {
         var waiters: [(matches: @Sendable (JSONValue) -> Bool, continuation: CheckedContinuation<JSONValue?, Never>)] = []
     }
 
-    let process: Process
+    let process: SpawnedProcess
     private let requestFD: Int32
     private let inbox = Mutex(Inbox())
     private let folder: URL
@@ -42,7 +43,7 @@ final class WorkerDriver: Sendable {
         guard shim_pipe_cloexec(&requests) == 0, shim_pipe_cloexec(&frames) == 0 else {
             throw DriverError(description: "pipe: \(String(cString: strerror(errno)))")
         }
-        process = Process()
+        process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: WorkerLauncher.locate().executable)
         process.arguments = ["--python", PythonEnvironment.resolve().executable, "--preload", "numpy,pandas"]
         let childInput = FileHandle(fileDescriptor: requests[0], closeOnDealloc: true)
