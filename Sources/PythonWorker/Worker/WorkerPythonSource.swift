@@ -219,30 +219,10 @@ def run(work, main_name):
         described["message"] = ("exit code %d" % status) if isinstance(status, int) else str(status)
         return described
     except BaseException as e:
-        if isinstance(e, KeyboardInterrupt):
-            interrupt_program_threads()
         return describe(e)
     finally:
         flush_streams()
     return None
-
-
-def interrupt_program_threads(wait=0.5):
-    """A stop's KeyboardInterrupt reaches the main thread only: raise it in
-    the program's other Python threads too, and give them `wait` seconds to
-    end before the run's end is reported. A thread blocked in C (a sleep, a
-    read) or that catches it runs on: a stop then ends only the main thread."""
-    import ctypes, threading, time
-    me = threading.current_thread()
-    others = [t for t in threading.enumerate()
-              if t is not me and t.ident is not None and not isinstance(t, threading._DummyThread)]
-    raise_in = ctypes.pythonapi.PyThreadState_SetAsyncExc
-    raise_in.argtypes = [ctypes.c_ulong, ctypes.py_object]
-    for t in others:
-        raise_in(t.ident, KeyboardInterrupt)
-    deadline = time.monotonic() + wait
-    for t in others:
-        t.join(max(0.0, deadline - time.monotonic()))
 """#
 
     static let bridge = #"""
