@@ -17,8 +17,21 @@ package enum FrameProtocol {
     /// size is bounded well below the frame limit that raw value parts have.
     package static let maximumWorkerHeaderBytes = 2 << 20
     /// The most output text one frame carries: a longer write is sent as
-    /// several frames.
-    package static let maximumOutputTextBytes = 1 << 20
+    /// several frames. JSON escaping can make text six times longer
+    /// (`\u0001`), which still fits ``maximumWorkerHeaderBytes``.
+    package static let maximumOutputTextBytes = 256 << 10
+
+    /// Frames built by `build(divisor)` with divisors 1, 4, 16, … until the
+    /// header fits ``maximumWorkerHeaderBytes`` (an error object, whose text
+    /// escaping can lengthen up to six times); `build` divides its limits.
+    package static func fitting(_ build: (Int) -> [UInt8]) -> [UInt8] {
+        var divisor = 1
+        while true {
+            let frames = build(divisor)
+            if frames.count - 4 <= maximumWorkerHeaderBytes || divisor >= 1 << 16 { return frames }
+            divisor *= 4
+        }
+    }
     /// The environment variable that hands a remote worker its one-time
     /// ticket (kept off the command line; the worker unsets it at once).
     package static let ticketVariable = "RUNTIME_WORKER_TICKET"

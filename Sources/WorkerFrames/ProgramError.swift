@@ -69,15 +69,19 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Longest formatted traceback, in UTF-8 bytes.
     package static let maximumTextBytes = 256 << 10
 
-    /// This error cut to the limits above: long strings keep their start and
-    /// say how much was cut; a deep traceback keeps its innermost frames.
-    package func cutToLimits() -> ProgramError {
-        let frames = traceback.suffix(Self.maximumFrames).map {
+    /// This error cut to the limits above, the message's, the text's and the
+    /// frame count divided by `divisor` (to fit a header the server takes:
+    /// JSON escaping can make text up to six times longer). Long strings keep
+    /// their start and say how much was cut; a deep traceback keeps its
+    /// innermost frames.
+    package func cutToLimits(dividedBy divisor: Int = 1) -> ProgramError {
+        let frames = traceback.suffix(Self.maximumFrames / divisor).map {
             Frame(file: $0.file.cut(toBytes: Self.maximumNameBytes), line: $0.line,
                   function: $0.function.cut(toBytes: Self.maximumNameBytes))
         }
-        return ProgramError(type: type.cut(toBytes: Self.maximumNameBytes), message: message.cut(toBytes: Self.maximumMessageBytes),
-                            traceback: Array(frames), text: text.cut(toBytes: Self.maximumTextBytes))
+        return ProgramError(type: type.cut(toBytes: Self.maximumNameBytes),
+                            message: message.cut(toBytes: Self.maximumMessageBytes / divisor),
+                            traceback: Array(frames), text: text.cut(toBytes: Self.maximumTextBytes / divisor))
     }
 
     /// Reads the error object a worker sent, which nothing vouches for: nil

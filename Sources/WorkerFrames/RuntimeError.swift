@@ -103,11 +103,11 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
 
     /// The error as worker reply frames carry it: `{"code", "message", "error"?}`,
     /// cut to the limits the server checks (a message may quote a client's
-    /// long name, a program error a huge exception).
-    package var frameJSON: JSONValue {
-        let cut = message.cut(toBytes: ProgramError.maximumMessageBytes)
+    /// long name, a program error a huge exception), divided by `divisor`.
+    package func frameJSON(dividedBy divisor: Int = 1) -> JSONValue {
+        let cut = message.cut(toBytes: ProgramError.maximumMessageBytes / divisor)
         var fields: [(String, JSONValue)] = [("code", .string(code.rawValue)), ("message", .string(cut))]
-        if let programError { fields.append(("error", programError.cutToLimits().json)) }
+        if let programError { fields.append(("error", programError.cutToLimits(dividedBy: divisor).json)) }
         return .object(fields)
     }
 

@@ -51,7 +51,8 @@ package enum WorkerMessage: Sendable {
             return FrameIO.frames(header: .object(header))
         case .warning(let message): return FrameIO.frames(header: ["ev": "warning", "message": .string(message)])
         case .finished: return FrameIO.frames(header: ["ev": "finished"])
-        case .failed(let error): return FrameIO.frames(header: ["ev": "failed", "error": error.cutToLimits().json])
+        case .failed(let error):
+            return FrameProtocol.fitting { FrameIO.frames(header: ["ev": "failed", "error": error.cutToLimits(dividedBy: $0).json]) }
         case .reply(let rid, let reply): return reply.frames(rid: .int(rid))
         case .memoryExceeded(let limit, let resident):
             return FrameIO.frames(header: ["ev": "memory", "limit": .int(Int64(limit)), "resident": .int(Int64(resident))])
@@ -151,7 +152,7 @@ package enum WorkerReply: Sendable {
             parts.append(("result", result))
         case .failure(let error):
             header.append(("ok", false))
-            header.append(("error", error.frameJSON))
+            return FrameProtocol.fitting { FrameIO.frames(header: .object(header + [("error", error.frameJSON(dividedBy: $0))])) }
         }
         if !parts.isEmpty { header.append(("parts", .array(parts.map { .string($0.0) }))) }
         return FrameIO.frames(header: .object(header), parts: parts.map(\.1.bytes))

@@ -208,4 +208,37 @@ struct HostileFrameTests {
         #expect(lines.count == 1 && lines.allSatisfy { !$0.contains("\n") && $0.contains("x\\u{a}critical") }, "\(lines)")
         await runtime.shutdown()
     }
+
+    /// Text that JSON escaping lengthens (quotes, control characters: up to
+    /// six times) still fits the server's header limit: found in review, a
+    /// healthy session was cut off for its own output or exception.
+    @Test func escapedTextFitsTheHeaderLimit() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import sys
+            sys.stdout.write('"' * ((1 << 20) - 1))
+            sys.stdout.write(chr(1) * 400000)
+            sys.stdout.flush()
+            class Model:
+                def predict(self, x):
+                    raise ValueError(chr(1) * 400000)
+            model = Model()
+            name = 'a_long_function_name_' + 'x' * 180
+            exec(f"def {name}(n):\\n    if n == 0:\\n        raise ValueError(chr(1) * 400000)\\n    {name}(n - 1)\\n")
+            sys.setrecursionlimit(5000)
+            globals()[name](1200)
+            """])
+        #expect(end.status == .failed)
+        #expect(end.error?.type == "ValueError", "\(String(describing: end.error?.type)): \(String(describing: end.error?.message.prefix(200)))")
+        var output = 0
+        for event in await session.allEvents() {
+            if case .output(_, let text, false) = event.kind { output += text.utf8.count }
+        }
+        #expect(output == 1 << 20, "the output cap is 1 MiB, all of it kept: \(output)")
+        await #expect { try await session.predict(model: "model", input: .inline(JSONFragment([[1.0]]))) } throws: {
+            ($0 as? RuntimeError)?.code == .modelError
+        }
+        #expect(try await session.value("model").stringValue?.contains("Model") == true)
+        await runtime.shutdown()
+    }
 }
