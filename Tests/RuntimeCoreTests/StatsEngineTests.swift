@@ -191,8 +191,16 @@ struct StatsEngineTests {
     @Test func timeZoneAwareColumnsKeepTheirOffset() async throws {
         let (session, runtime) = try await run("""
             import pandas as pd
+            import datetime
+            from dateutil import tz
             paris = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-06-01"]).tz_localize("Europe/Paris")})
             naive = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-06-01"])})
+            # Zones that are not IANA names (found in review): a fixed offset
+            # named like a zone, and dateutil's objects.
+            fixed = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-06-01"]).tz_localize(
+                datetime.timezone(datetime.timedelta(hours=1), "CET"))})
+            offset = pd.DataFrame({"t": pd.to_datetime(["2024-01-01"]).tz_localize(tz.tzoffset(None, 3600))})
+            gettz = pd.DataFrame({"t": pd.to_datetime(["2024-06-01"]).tz_localize(tz.gettz("Europe/Paris"))})
             """)
         let paris = try await NativeStatsEngine().statistics(of: "paris", in: session).decoded()
         let column = paris["columns"]?.arrayValue?.first
@@ -200,6 +208,13 @@ struct StatsEngineTests {
         #expect(column?["histogram"]?.arrayValue?.first?["min"] == "2024-01-01T00:00:00+01:00")
         let naive = try await NativeStatsEngine().statistics(of: "naive", in: session).decoded()
         #expect(naive["columns"]?.arrayValue?.first?["min"] == "2024-01-01T00:00:00")
+        for (name, min, max) in [("fixed", "2024-01-01T00:00:00+01:00", "2024-06-01T00:00:00+01:00"),
+                                 ("offset", "2024-01-01T00:00:00+01:00", "2024-01-01T00:00:00+01:00"),
+                                 ("gettz", "2024-06-01T00:00:00+02:00", "2024-06-01T00:00:00+02:00")] {
+            let stats = try await NativeStatsEngine().statistics(of: name, in: session).decoded()
+            let column = stats["columns"]?.arrayValue?.first
+            #expect(column?["min"] == .string(min) && column?["max"] == .string(max), "\(name): \(stats)")
+        }
         await runtime.shutdown()
     }
 }

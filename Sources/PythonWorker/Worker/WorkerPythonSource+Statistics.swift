@@ -41,6 +41,12 @@ def _kind_of_array(array):
     return "other", array
 
 
+# The time zone of each tz-aware dtype seen (by its name, as the column's
+# statistics are formatted): the zone object itself, which a name such as
+# "tzfile('/usr/share/zoneinfo/Europe/Paris')" or "CET" cannot give back.
+_TIME_ZONES = {}
+
+
 def _series_column(name, series):
     import numpy as np
     pd = sys.modules["pandas"]
@@ -48,6 +54,7 @@ def _series_column(name, series):
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)
     elif hasattr(series.dtype, "tz") and series.dtype.tz is not None:
+        _TIME_ZONES[dtype] = series.dtype.tz
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     elif pd.api.types.is_extension_array_dtype(series.dtype):
         if pd.api.types.is_bool_dtype(series.dtype):
@@ -147,11 +154,11 @@ def other_stats(array):
 
 def format_datetimes(values, dtype=""):
     """ISO 8601 strings for nanosecond timestamps (None stays None). A
-    tz-aware column's (dtype `datetime64[ns, TZ]`, read in UTC) are written
-    in its own zone, with their offset, as a value of it reads."""
+    tz-aware column's (read in UTC) are written in its own zone, with their
+    offset, as a value of it reads."""
     import numpy as np
     pd = sys.modules.get("pandas")
-    tz = dtype[:-1].split(", ", 1)[1] if dtype.startswith("datetime64[") and ", " in dtype else None
+    tz = _TIME_ZONES.get(dtype)
     out = []
     for v in values:
         if v is None:
