@@ -60,6 +60,11 @@ import WorkerFrames
         #expect(buckets.map(\.lower) == [-1e308, -5e307, 0, 5e307])
         #expect(buckets.last?.upper == 1e308)
         #expect(buckets.allSatisfy { $0.lower.isFinite && $0.upper.isFinite })
+        // A subnormal range (found in review), where bins / width overflows:
+        // numpy gives each value a bucket.
+        let tiny = Double.leastNormalMagnitude / 1000
+        #expect(Histogram.buckets([0, tiny, 2 * tiny], min: 0, max: 2 * tiny, bins: 3).map(\.count) == [1, 1, 1])
+        #expect(Histogram.buckets([0, tiny, 2 * tiny, 3 * tiny], min: 0, max: 3 * tiny, bins: 4).map(\.count) == [1, 1, 1, 1])
     }
 
     @Test func distinctTreatsNegativeZeroAsZero() {

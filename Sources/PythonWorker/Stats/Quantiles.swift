@@ -137,14 +137,15 @@ enum Histogram {
             let inside = values.reduce(0) { $0 + ($1 >= min && $1 <= max ? 1 : 0) }
             return [HistogramBucket(lower: min, upper: max, count: inside)]
         }
-        let norm = Double(bins) / width
         let edges = (0...bins).map { i -> Double in
             // numpy.linspace: start + i * step, with the end exact.
             i == bins ? last : (first * scale + Double(i) * step) / scale
         }
         var counts = [Int](repeating: 0, count: bins)
         for x in values where x >= first && x <= last {
-            let position = ((x * scale - first * scale) * norm).rounded(.down)
+            // numpy's order: divide by the width, then multiply by the bin
+            // count (bins / width overflows for a subnormal width).
+            let position = ((x * scale - first * scale) / width * Double(bins)).rounded(.down)
             var index = position.isFinite ? Int(Swift.min(Swift.max(position, 0), Double(bins - 1))) : bins - 1
             if index > 0 && x < edges[index] {
                 index -= 1
