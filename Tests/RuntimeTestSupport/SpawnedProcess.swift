@@ -50,9 +50,10 @@ public final class SpawnedProcess: @unchecked Sendable {
         public let description: String
     }
 
-    /// Starts the child. Throws when it cannot be spawned.
+    /// Starts the child, once. Throws when it cannot be spawned.
     public func run() throws {
         guard let executable = executableURL?.path else { throw SpawnFailure(description: "no executable") }
+        guard state.withLock({ $0.pid == 0 }) else { throw SpawnFailure(description: "already started") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -68,7 +69,12 @@ public final class SpawnedProcess: @unchecked Sendable {
             default:
                 child = nil
             }
-            if let child { posix_spawn_file_actions_adddup2(&actions, child.fileDescriptor, target) }
+            guard let child else { continue }
+            // Foundation's null device has no descriptor (-1): open /dev/null in the child.
+            let added = child.fileDescriptor < 0
+                ? posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_RDWR, 0)
+                : posix_spawn_file_actions_adddup2(&actions, child.fileDescriptor, target)
+            guard added == 0 else { throw SpawnFailure(description: "cannot give the child descriptor \(target)") }
         }
         guard Self.addCloseFrom(&actions, 3) == 0 else { throw SpawnFailure(description: "cannot close the child's descriptors") }
         if let directory = currentDirectoryURL?.path {
