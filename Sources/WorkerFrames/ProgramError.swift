@@ -120,9 +120,9 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
 }
 
 extension String {
-    /// This string, or when longer than `limit` UTF-8 bytes its start (on a
-    /// character boundary) and a note of how many bytes were cut, `limit`
-    /// bytes in all.
+    /// This string, or when longer than `limit` UTF-8 bytes its start (cut
+    /// between Unicode scalars, so a combining sequence may be split) and a
+    /// note of how many bytes were cut, `limit` bytes in all.
     package func cut(toBytes limit: Int) -> String {
         let size = utf8.count
         guard size > limit else { return self }
