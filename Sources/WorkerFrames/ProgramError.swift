@@ -106,7 +106,9 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
         self.init(type: type, message: message, traceback: frames, text: text)
     }
 
-    /// Reads the contract's JSON shape (as the worker sends it).
+    /// Reads the contract's JSON shape leniently: a missing field gets a
+    /// default (the worker reads its Python's description of an exception
+    /// so). What a worker sends is read with `init(checkedJSON:)`.
     public init(json: JSONValue) {
         let frames = (json["traceback"]?.arrayValue ?? []).map {
             Frame(file: $0["file"]?.stringValue ?? "?", line: $0["line"]?.intValue ?? 0,
@@ -116,19 +118,5 @@ public struct ProgramError: Error, Sendable, Equatable, CustomStringConvertible 
                   message: json["message"]?.stringValue ?? "",
                   traceback: frames,
                   text: json["text"]?.stringValue)
-    }
-}
-
-extension String {
-    /// This string, or when longer than `limit` UTF-8 bytes its start (cut
-    /// between Unicode scalars, so a combining sequence may be split) and a
-    /// note of how many bytes were cut, `limit` bytes in all.
-    package func cut(toBytes limit: Int) -> String {
-        let size = utf8.count
-        guard size > limit else { return self }
-        let note = " … [\(size) bytes, cut]"
-        var prefix = Substring(self).utf8.prefix(max(0, limit - note.utf8.count))
-        while String(prefix) == nil, !prefix.isEmpty { prefix = prefix.dropLast() }
-        return (String(prefix) ?? "") + note
     }
 }

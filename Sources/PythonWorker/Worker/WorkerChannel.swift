@@ -62,7 +62,9 @@ final class WorkerChannel: Sendable {
             while String(prefix) == nil, !prefix.isEmpty { prefix = prefix.dropLast() }
             return (String(prefix), true)
         }
-        if let allowed, !allowed.isEmpty {
+        if let allowed, allowed.utf8.count <= FrameProtocol.maximumOutputTextBytes {
+            if !allowed.isEmpty { send(.output(stream: stream, text: allowed, truncated: false)) }
+        } else if let allowed {
             // The server reads headers of a bounded size: long writes go in
             // pieces, cut between characters' UTF-8 sequences.
             let bytes = Array(allowed.utf8)
