@@ -20,7 +20,7 @@ struct BenchServers {
         ] + settings.serverArguments)
         let echo: Child
         do {
-            echo = try Child.start(ownExecutable, ["echo-server", "\(echoPort)"])
+            echo = try Child.start(ownExecutable, ["echo-server", "\(echoPort)", settings.python])
         } catch {
             server.terminate()
             throw error
@@ -28,7 +28,7 @@ struct BenchServers {
         return BenchServers(serverURL: "ws://127.0.0.1:\(serverPort)/", echoPort: echoPort, children: [server, echo])
     }
 
-    /// This executable, which is also the echo server (`echo-server PORT`).
+    /// This executable, which is also the echo server (`echo-server PORT [PYTHON]`).
     static var ownExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
@@ -38,6 +38,10 @@ struct BenchServers {
 
     /// The echo server answering every message with `bytes` bytes.
     func echoURL(replyBytes: Int) -> String { "ws://127.0.0.1:\(echoPort)/sized?bytes=\(replyBytes)" }
+
+    /// The echo server answering every message with `bytes` bytes once it
+    /// has passed through a child process (`via`: `cat` or `python`).
+    func relayURL(replyBytes: Int, via: String) -> String { "ws://127.0.0.1:\(echoPort)/relay?bytes=\(replyBytes)&via=\(via)" }
 
     func stop() {
         for child in children { child.terminate() }

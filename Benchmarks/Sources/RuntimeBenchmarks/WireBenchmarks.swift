@@ -104,7 +104,7 @@ struct WireBenchmarks {
         table.connections = try await throughput("get_placeholder, an int, 8 connections", small, connections: 8,
                                                  perConnection: max(1, 4 * n / 8 / 4), rounds: 4, warmup: settings.quick ? 10 : 50)
         table.model = try await latency("run_model, one row (LinearRegression, 5 features)", model, server: server,
-                                        count: n, warmup: warmup)
+                                        count: n, warmup: warmup, via: ["cat", "python"])
         table.predict = try directPredict(count: n, warmup: warmup)
         if let model = table.model {
             // Called as often as the server was asked: the same idle gaps between calls.
@@ -124,39 +124,54 @@ struct WireBenchmarks {
     }
 
     /// `count` round trips of `request` to the server and to the echo (sized
-    /// to the server's reply), in alternating blocks after a warm-up of each.
+    /// to the server's reply), and to the echo through each relay of `via`
+    /// (``RelayProcess``), in alternating blocks after a warm-up of each.
     private func latency(_ name: String, _ request: JSONValue, server: RawConnection,
-                         count: Int, warmup: Int) async throws -> WireTable.Pair {
+                         count: Int, warmup: Int, via relays: [String] = []) async throws -> WireTable.Pair {
         let message = ByteBuffer(string: request.jsonString)
         let replyBytes = try await server.roundTrips(message, count: 1).replyBytes
-        let echo = try await RawConnection.connect(to: servers.echoURL(replyBytes: replyBytes), greeted: false, logger: logger)
+        var floors: [(String, RawConnection)] = []
         do {
-            let pair = try await alternate(name, message, replyBytes: replyBytes, server: server, echo: echo, count: count, warmup: warmup)
-            await echo.close()
+            floors.append(("echo", try await RawConnection.connect(to: servers.echoURL(replyBytes: replyBytes), greeted: false, logger: logger)))
+            for via in relays {
+                floors.append((via, try await RawConnection.connect(to: servers.relayURL(replyBytes: replyBytes, via: via),
+                                                                    greeted: false, logger: logger)))
+            }
+            let pair = try await alternate(name, message, replyBytes: replyBytes, server: server, floors: floors, count: count, warmup: warmup)
+            for (_, floor) in floors { await floor.close() }
             return pair
         } catch {
-            await echo.close()
+            for (_, floor) in floors { await floor.close() }
             throw error
         }
     }
 
-    private func alternate(_ name: String, _ message: ByteBuffer, replyBytes: Int, server: RawConnection, echo: RawConnection,
+    /// The first of `floors` is the echo; the others are relays.
+    private func alternate(_ name: String, _ message: ByteBuffer, replyBytes: Int, server: RawConnection,
+                           floors: [(name: String, connection: RawConnection)],
                            count: Int, warmup: Int) async throws -> WireTable.Pair {
         progress("wire: \(name): request \(message.readableBytes) B, reply \(replyBytes) B; \(count) round trips each after \(warmup)")
         _ = try await server.roundTrips(message, count: warmup)
-        let echoWarm = try await echo.roundTrips(message, count: warmup)
-        guard echoWarm.replyBytes == replyBytes else { throw BenchmarkFailure("echo reply \(echoWarm.replyBytes) B, not \(replyBytes) B") }
-        var ours: [Double] = [], floor: [Double] = []
+        for floor in floors {
+            let warm = try await floor.connection.roundTrips(message, count: warmup)
+            guard warm.replyBytes == replyBytes else { throw BenchmarkFailure("\(floor.name) reply \(warm.replyBytes) B, not \(replyBytes) B") }
+        }
+        var ours: [Double] = []
+        var floorTimes = [[Double]](repeating: [], count: floors.count)
         let blocks = min(Self.blocks, count)
         for block in 0..<blocks {
             let size = count / blocks + (block < count % blocks ? 1 : 0)
             ours += try await server.roundTrips(message, count: size).microseconds
-            floor += try await echo.roundTrips(message, count: size).microseconds
+            for index in floors.indices {
+                floorTimes[index] += try await floors[index].connection.roundTrips(message, count: size).microseconds
+            }
         }
         let pair = WireTable.Pair(name: name, requestBytes: message.readableBytes, replyBytes: replyBytes,
                                   ours: Sample(name: name, microseconds: ours),
-                                  echo: Sample(name: "echo", microseconds: floor))
-        progress("wire: \(name): ours median \(Report.format(pair.ours.median)), echo median \(Report.format(pair.echo.median))")
+                                  echo: Sample(name: "echo", microseconds: floorTimes[0]),
+                                  relays: floors.indices.dropFirst().map { (floors[$0].name, Sample(name: floors[$0].name, microseconds: floorTimes[$0])) })
+        progress("wire: \(name): ours median \(Report.format(pair.ours.median)), echo median \(Report.format(pair.echo.median))"
+            + pair.relays.map { ", through \($0.via) \(Report.format($0.sample.median))" }.joined())
         return pair
     }
 
@@ -240,6 +255,8 @@ struct WireTable {
         var replyBytes: Int
         var ours: Sample
         var echo: Sample
+        /// The echo through a child process, by the child's kind (`cat`, `python`).
+        var relays: [(via: String, sample: Sample)] = []
     }
 
     struct Rate {
@@ -297,6 +314,7 @@ struct WireTable {
                     + "p99 \(Self.micro(paced.p99)), n \(paced.microseconds.count); against it the run_model overhead is "
                     + "\(Self.signed(pacedOverhead)) (median).")
             }
+            if !model.relays.isEmpty { relayLines(model) }
         }
         Swift.print("")
         Swift.print("Goals are judged on medians. Reply sizes: the echo answers each request with a reply of the server's reply size. "
@@ -304,6 +322,26 @@ struct WireTable {
             + "Load average (1, 5, 15 min) before: \(loadBefore); after: \(loadAfter)."
             + (serverArguments.isEmpty ? "" : " Server started with `\(serverArguments.joined(separator: " "))` (BENCH_SERVER_ARGS).")
             + (quick ? " Quick run (BENCH_QUICK): too few samples for a p99 to mean much." : ""))
+    }
+
+    /// The echo through each child process, in the same blocks as the row:
+    /// the floor of a server that hands each request to a worker process.
+    private func relayLines(_ pair: Pair) {
+        Swift.print("")
+        Swift.print("The same echo server, each message first passed through a child process of the connection's own "
+            + "(written to its stdin as a line, its answer line read by a thread of the server's, as RuntimeServer hands a "
+            + "request to a session's worker), in the same blocks as the row above:")
+        Swift.print("")
+        Swift.print("| floor | median | p99 | n | over the echo (median) | ours over it (median) | ours over it (p99) |")
+        Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for (via, sample) in pair.relays {
+            let what = via == "python"
+                ? "through a plain Python worker (`json.loads`, `model.predict` on the row, `json.dumps`)"
+                : "through `\(via)` (the process hop alone)"
+            Swift.print("| echo \(what) | \(Report.format(sample.median)) | \(Report.format(sample.p99)) | \(sample.microseconds.count) "
+                + "| \(Self.signed(sample.median - pair.echo.median)) | \(Self.signed(pair.ours.median - sample.median)) "
+                + "| \(Self.signed(pair.ours.p99 - sample.p99)) |")
+        }
     }
 
     private func ratioRow(_ pair: Pair, goal: Double) {

@@ -3,10 +3,10 @@ import Logging
 
 // Benchmarks: run with `./scripts/bench.sh [startup|containment|stats|server|wire|forkserver|ray|all] [--quick]`
 // (Docs/Benchmarks.md); `ray` needs the cluster `scripts/bench.sh ray` starts, and is not part of `all`. Figures go to stdout as Markdown tables; progress goes to stderr.
-// `RuntimeBenchmarks echo-server PORT` is the echo floor the server suites start.
+// `RuntimeBenchmarks echo-server PORT [PYTHON]` is the echo floor the server suites start (PYTHON: its Python relays' interpreter).
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "echo-server", let port = arguments.dropFirst().first.flatMap({ Int($0) }) {
-    try await EchoServer.run(port: port)
+    try await EchoServer.run(port: port, python: arguments.dropFirst(2).first)
     exit(0)
 }
 let quickFlag = arguments.contains("--quick")
