@@ -80,6 +80,7 @@ private func makeApplication(
 ) -> some ApplicationProtocol {
     let session = WebSocketSession(handler: handler, maximumMessageBytes: configuration.maximumMessageBytes,
                                    maximumQueuedBytes: configuration.maximumQueuedBytes,
+                                   maximumRequestsPerConnection: configuration.maximumRequestsPerConnection,
                                    slowClientCloseGrace: configuration.slowClientCloseGrace, logger: logger)
     let authorizer = UpgradeAuthorizer(configuration.authentication)
     let router = Router()

@@ -58,21 +58,49 @@ public final class ProtocolHandler: Sendable {
     }
 
     /// Handles one message, as the WebSocket delivered its bytes, from
-    /// `connection`. Long requests (`stop`) are answered from their own task
-    /// so the connection keeps being served.
+    /// `connection`: ``parse(bytes:)``, then ``handle(_:from:)``.
     public func handle(bytes: [UInt8], from connection: Connection) async {
-        let started = ContinuousClock.now
+        await handle(parse(bytes: bytes), from: connection)
+    }
+
+    /// A message read from a connection: its request, or why it cannot be served.
+    public struct IncomingMessage: Sendable {
+        let parsed: Result<Envelope, ProtocolError>
+        let arrived: ContinuousClock.Instant
+
+        /// Whether it is served however many requests its connection has in
+        /// progress (``ServerConfiguration/maximumRequestsPerConnection``):
+        /// a `stop` or a `delete_session`, so that nothing holds a stop up.
+        public var isServedAtOnce: Bool {
+            guard case .success(let envelope) = parsed else { return false }
+            switch envelope.request {
+            case .stop, .deleteSession: return true
+            default: return false
+            }
+        }
+    }
+
+    /// Parses one message (the metrics count it from now).
+    public func parse(bytes: [UInt8]) -> IncomingMessage {
+        IncomingMessage(parsed: RequestParser.parse(bytes: bytes), arrived: ContinuousClock.now)
+    }
+
+    /// Serves a parsed message from `connection`: its reply, or its error. A
+    /// `stop` is answered from a task of its own, which runs to its end even
+    /// if the client goes away meanwhile.
+    public func handle(_ message: IncomingMessage, from connection: Connection) async {
+        let started = message.arrived
         metrics.request(user: connection.user)
-        switch RequestParser.parse(bytes: bytes) {
+        switch message.parsed {
         case .failure(let error):
             fail(error, on: connection)
             metrics.request(action: error.action ?? "unknown", duration: ContinuousClock.now - started)
         case .success(let envelope):
             if case .stop = envelope.request {
-                Task {
+                await Task {
                     await self.serve(envelope, on: connection)
                     self.metrics.request(action: envelope.action, duration: ContinuousClock.now - started)
-                }
+                }.value
             } else {
                 await serve(envelope, on: connection)
                 metrics.request(action: envelope.action, duration: ContinuousClock.now - started)

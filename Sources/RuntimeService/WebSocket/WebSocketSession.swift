@@ -12,6 +12,8 @@ struct WebSocketSession {
     let handler: ProtocolHandler
     let maximumMessageBytes: Int
     let maximumQueuedBytes: Int
+    /// Requests served at once (``ServerConfiguration/maximumRequestsPerConnection``).
+    let maximumRequestsPerConnection: Int
     /// How long a client cut off for not reading is given to take the 1008
     /// close frame, and then to answer it, before its socket is closed.
     let slowClientCloseGrace: Duration
@@ -63,29 +65,51 @@ struct WebSocketSession {
         }
     }
 
-    /// Reads messages until the client closes, serving each in turn.
+    /// Reads messages until the client closes. Each request is served in a
+    /// child task of its own, so a slow one (a long read, a model call) holds
+    /// up neither the reading nor the requests after it, a `stop` least of
+    /// all; replies leave as they are ready, matched by `id`. At most
+    /// ``ServerConfiguration/maximumRequestsPerConnection`` are in progress
+    /// at once (``RequestSlots``), `stop` and `delete_session` aside. The
+    /// children share the reading task's executor preference (the event loop)
+    /// and its cancellation when the socket closes.
     private func read(_ inbound: WebSocketInboundStream, for connection: Connection, logger: Logger) async {
         var assembler = MessageAssembler(limit: maximumMessageBytes)
-        do {
-            for try await frame in inbound {
-                if connection.isClosed { break }
-                let output = assembler.feed(frame.data.readableBytesView, isContinuation: frame.opcode == .continuation, fin: frame.fin)
-                switch output {
-                case .message(let bytes)? where bytes.count > Self.inlineMessageBytes:
-                    // Parsing it would hold the event loop: off to the global executor.
-                    await withTaskExecutorPreference(globalConcurrentExecutor) {
-                        await handler.handle(bytes: bytes, from: connection)
+        let slots = RequestSlots(maximumRequests: maximumRequestsPerConnection, maximumBytes: maximumMessageBytes)
+        let handler = self.handler
+        await withDiscardingTaskGroup { group in
+            do {
+                reading: for try await frame in inbound {
+                    if connection.isClosed { break }
+                    let output = assembler.feed(frame.data.readableBytesView, isContinuation: frame.opcode == .continuation, fin: frame.fin)
+                    switch output {
+                    case .message(let bytes)? where bytes.count > Self.inlineMessageBytes:
+                        // Parsing it would hold the event loop: off to the global executor.
+                        guard await slots.acquire(bytes: bytes.count) else { break reading }
+                        group.addTask(executorPreference: globalConcurrentExecutor) {
+                            await handler.handle(bytes: bytes, from: connection)
+                            slots.release(bytes: bytes.count)
+                        }
+                    case .message(let bytes)?:
+                        let message = handler.parse(bytes: bytes)
+                        if message.isServedAtOnce {
+                            group.addTask { await handler.handle(message, from: connection) }
+                        } else {
+                            guard await slots.acquire(bytes: bytes.count) else { break reading }
+                            group.addTask {
+                                await handler.handle(message, from: connection)
+                                slots.release(bytes: bytes.count)
+                            }
+                        }
+                    case .oversized(let bytes)?:
+                        handler.refuseOversizedMessage(bytes: bytes, on: connection)
+                    case nil:
+                        break
                     }
-                case .message(let bytes)?:
-                    await handler.handle(bytes: bytes, from: connection)
-                case .oversized(let bytes)?:
-                    handler.refuseOversizedMessage(bytes: bytes, on: connection)
-                case nil:
-                    break
                 }
+            } catch {
+                logger.debug("connection ended", metadata: ["error": "\(error)"])
             }
-        } catch {
-            logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
     }
 
