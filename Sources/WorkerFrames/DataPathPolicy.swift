@@ -24,7 +24,10 @@ package struct DataPathPolicy: Sendable {
         let candidate = path.hasPrefix("/") ? path : sessionFolder + "/" + path
         let roots = ([sessionFolder] + allowedFolders).compactMap(DataPathPolicy.realPath)
         if let resolved = DataPathPolicy.realPath(candidate) {
-            guard roots.contains(where: { resolved.hasPrefix($0 + "/") }) else { throw notAllowed(path) }
+            // A root itself is inside (a folder: refused below as one).
+            guard roots.contains(where: { resolved == $0 || resolved.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
+                throw notAllowed(path)
+            }
             var status = stat()
             if stat(resolved, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
                 throw RuntimeError(.invalidRequest, "model.data '\(path)' is a folder, not a file")

@@ -74,6 +74,43 @@ struct ModelInvokerTests {
         }
     }
 
+    /// Records must each name every feature: a missing one is never filled
+    /// in with NaN, which a model that takes NaN would predict on silently.
+    @Test func recordsLackingAFeatureAreRefused() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import numpy as np, pandas as pd, runtimeBridge as rb
+            from sklearn.ensemble import HistGradientBoostingRegressor
+            from sklearn.linear_model import LinearRegression
+            rng = np.random.default_rng(0)
+            X = pd.DataFrame({"a": rng.random(200), "b": rng.random(200)})
+            rb.save_placeholder("named", HistGradientBoostingRegressor(max_iter=10).fit(X, X.a + 10 * X.b))
+            rb.save_placeholder("unnamed", lambda data: [len(data.columns)] * len(data))
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        let invoker = PythonModelInvoker()
+        let lacking: [JSONValue] = [
+            [["a": 0.5, "b": 0.9], ["a": 0.5]],
+            ["dataframe_records": [["a": 0.5, "b": 0.9], ["a": 0.5]]],
+            ["instances": [["a": 0.5], ["a": 0.5, "b": 0.9]]],
+        ]
+        for data in lacking {
+            await #expect { try await invoker.predict(model: "named", input: .inline(JSONFragment(data)), method: nil, in: session) } throws: {
+                ($0 as? RuntimeError)?.code == .invalidRequest && ($0 as? RuntimeError)?.message.contains("lacks the model's features: b") == true
+            }
+        }
+        // Extra keys are dropped; whole records are predicted.
+        #expect(try await invoker.predict(model: "named", input: .inline([["b": 0.9, "a": 0.5, "c": 1]]), method: nil, in: session)
+                    .decoded().arrayValue?.count == 1)
+        // Without feature names, records must agree on their keys.
+        await #expect { try await invoker.predict(model: "unnamed", input: .inline([["x": 1, "y": 2], ["x": 1]]), method: nil, in: session) } throws: {
+            ($0 as? RuntimeError)?.code == .invalidRequest && ($0 as? RuntimeError)?.message.contains("ragged") == true
+        }
+        #expect(try await invoker.predict(model: "unnamed", input: .inline([["x": 1, "y": 2], ["y": 3, "x": 4]]), method: nil, in: session)
+                    .decoded() == [2, 2])
+        await runtime.shutdown()
+    }
+
     @Test func dataFilesInTheSessionFolder() async throws {
         try await withSession { session, invoker in
             let tree = try await session.value("expected_tree")
@@ -116,6 +153,12 @@ struct ModelInvokerTests {
                     ($0 as? RuntimeError)?.code == .pathNotAllowed
                 }
             }
+            // The session's folder and an allowed folder are inside, but folders, not files.
+            for path in [".", allowed.path, allowed.path + "/"] {
+                await #expect { try await invoker.predict(model: "tree", input: .file(path), method: nil, in: session) } throws: {
+                    ($0 as? RuntimeError)?.code == .invalidRequest && ($0 as? RuntimeError)?.message.contains("is a folder") == true
+                }
+            }
         }
     }
 
@@ -141,6 +184,23 @@ struct ModelInvokerTests {
             }
             await #expect { try await invoker.predict(model: "missing", input: .inline([1]), method: nil, in: session) } throws: {
                 ($0 as? RuntimeError)?.code == .placeholderNotFound
+            }
+            // No instance, or instances without features, in any shape: the
+            // caller's mistake, answered before the model sees it.
+            let empty: [(JSONValue, String)] = [
+                (["dataframe_split": ["columns": ["speed", "slope"], "data": []]], "no instance"),
+                (["dataframe_split": ["columns": ["speed", "slope"]]], "no instance"),
+                (["inputs": ["speed": [], "slope": []]], "no instance"),
+                (["inputs": [:]], "no instance"),
+                (["dataframe_records": []], "no instance"),
+                (["instances": []], "no instance"),
+                ([[]], "no feature"),
+            ]
+            for (data, reason) in empty {
+                let model = reason == "no feature" ? "logistic" : "tree"
+                await #expect { try await invoker.predict(model: model, input: .inline(JSONFragment(data)), method: nil, in: session) } throws: {
+                    ($0 as? RuntimeError)?.code == .invalidRequest && ($0 as? RuntimeError)?.message.contains(reason) == true
+                }
             }
             // Still serving.
             let again = try await invoker.predict(model: "logistic", input: .inline([1.0, 2.0]), method: nil, in: session)

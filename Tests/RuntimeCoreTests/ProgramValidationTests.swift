@@ -23,7 +23,11 @@ import Testing
     @Test func mainFileMustBeOneOfTheFiles() {
         #expect {
             try Program(files: files("main.py"), mainFile: "other.py")
-        } throws: { ($0 as? RuntimeError)?.code == .invalidFilename }
+        } throws: {
+            // The message names the field as the client wrote it.
+            ($0 as? RuntimeError)?.code == .invalidFilename
+                && ($0 as? RuntimeError)?.message == "python.mainfile 'other.py' is not one of the files"
+        }
     }
 
     @Test func declaredNumberMustMatch() {

@@ -41,13 +41,42 @@ def _ordered(frame, model):
     return frame[names]
 
 
+def _records(records, model):
+    """Objects, one per instance: each must name every feature the model
+    knows (without them: the same keys as the first), so that no feature is
+    filled in silently with NaN."""
+    names = _feature_names(model)
+    if names is not None:
+        for number, record in enumerate(records):
+            missing = [n for n in names if n not in {str(k) for k in record}]
+            if missing:
+                raise BadModelInput("instance %d lacks the model's features: %s" % (number, ", ".join(missing)))
+    elif records:
+        keys = set(records[0])
+        for number, record in enumerate(records[1:], 1):
+            if set(record) != keys:
+                raise BadModelInput("instance %d has other keys than instance 0 (ragged records)" % number)
+    return _frame(records, model)
+
+
 def _frame(data, model, columns=None, index=None):
     import pandas as pd
     try:
         frame = pd.DataFrame(data, columns=columns, index=index)
     except Exception as e:
         raise BadModelInput("cannot make a table of the data: %s" % e)
-    return _ordered(frame, model)
+    return _ordered(_checked(frame), model)
+
+
+def _checked(instances):
+    """Refuses input that holds no instance, or instances with no feature."""
+    shape = getattr(instances, "shape", None)
+    if shape is not None and len(shape) == 2:
+        if shape[0] == 0:
+            raise BadModelInput("the data holds no instance")
+        if shape[1] == 0:
+            raise BadModelInput("the instances hold no feature values")
+    return instances
 
 
 def _matrix(rows, model):
@@ -79,7 +108,7 @@ def _instances(data, model):
             records = data["dataframe_records"]
             if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
                 raise BadModelInput("dataframe_records must be a list of objects")
-            return _frame(records, model), False
+            return _records(records, model), False
         for key in ("instances", "inputs"):
             if key in data:
                 inner = data[key]
@@ -94,7 +123,7 @@ def _instances(data, model):
         if not data:
             raise BadModelInput("the data holds no instance")
         if all(isinstance(r, dict) for r in data):
-            return _frame(data, model), False
+            return _records(data, model), False
         if all(isinstance(r, list) for r in data):
             return _matrix(data, model), False
         if all(not isinstance(r, (list, dict)) for r in data):
@@ -130,6 +159,7 @@ def invoke_model(model, data_text, path, method):
     else:
         import json
         instances, single = _instances(json.loads(data_text), model)
+    instances = _checked(instances)
     try:
         result = fn(instances)
     except Exception as e:

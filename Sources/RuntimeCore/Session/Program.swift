@@ -61,7 +61,7 @@ public struct Program: Sendable, Equatable {
         }
         try Program.validate(filename: mainFile, field: "python.mainfile")
         guard seen.contains(Program.segments(of: mainFile).joined(separator: "/")) else {
-            throw RuntimeError(.invalidFilename, "mainfile '\(mainFile)' is not one of the files")
+            throw RuntimeError(.invalidFilename, "python.mainfile '\(mainFile)' is not one of the files")
         }
         for file in files where seen.contains(where: { $0.hasPrefix(Program.segments(of: file.filename).joined(separator: "/") + "/") }) {
             throw RuntimeError(.invalidFilename, "filename '\(file.filename)' is also used as a folder")
