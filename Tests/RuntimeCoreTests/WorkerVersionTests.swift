@@ -2,7 +2,9 @@ import Foundation
 import Testing
 @testable import RuntimeCore
 
-/// A `runtime-worker` binary of another build speaks another frame protocol:
+/// A worker that cannot serve is refused at its start, by name: a binary of
+/// another build (another frame protocol), a Python path that names no file.
+/// For the first:
 /// the runtime refuses it at its hello, with an error that says what to do.
 @Suite(.timeLimit(.minutes(3)))
 struct WorkerVersionTests {
@@ -37,6 +39,22 @@ struct WorkerVersionTests {
         let message = end.error?.message ?? ""
         #expect(message.contains("frame protocol 1"), "\(message)")
         #expect(message.contains("frame protocol \(FrameProtocol.version)"), "\(message)")
+        await runtime.shutdown()
+    }
+
+    /// A Python path that names no file fails the run with RuntimeUnavailable
+    /// naming the path: CPython would otherwise start from its built-in
+    /// prefix, silently another environment.
+    @Test(arguments: [true, false]) func aMissingInterpreterIsRefusedByName(forkServer: Bool) async throws {
+        let missing = "/nonexistent-\(UUID().uuidString)/venv/bin/python"
+        let runtime = TestSupport.runtime {
+            $0.python = PythonEnvironment(executable: missing, source: .configured)
+            $0.forkServer = forkServer
+        }
+        let (_, end) = try await TestSupport.runToEnd(runtime, ["main.py": "x = 1\n"])
+        #expect(end.status == .failed)
+        #expect(end.error?.type == "RuntimeUnavailable")
+        #expect(end.error?.message.contains("no Python interpreter at \(missing)") == true, "\(end.error?.message ?? "")")
         await runtime.shutdown()
     }
 }

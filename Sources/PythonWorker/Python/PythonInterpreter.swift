@@ -1,4 +1,5 @@
 import CPython
+import Glibc
 import Synchronization
 import RuntimeJSON
 import WorkerFrames
@@ -16,7 +17,14 @@ enum PythonInterpreter {
     /// Starts the interpreter with `programName` as `sys.executable`, from
     /// which CPython finds the environment (a venv's `pyvenv.cfg`, or the
     /// system's prefix). Leaves the GIL held by the calling thread.
+    /// A `programName` that names no file is refused: CPython would start
+    /// from its built-in prefix instead, silently another environment.
     static func initialize(programName: String) throws(InitializationError) {
+        var status = stat()
+        let missing = stat(programName, &status) == 0 ? 0 : errno
+        if missing == ENOENT || missing == ENOTDIR {
+            throw InitializationError(description: "no Python interpreter at \(programName): \(String(cString: strerror(missing)))")
+        }
         if let failure = shim_initialize(programName) {
             throw InitializationError(description: String(cString: failure))
         }
