@@ -8,7 +8,7 @@ struct AttachCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attach",
         abstract: "Replay a session's output and events from the start, then follow it until the run ends.",
-        discussion: "Ctrl-C stops the run, as with `run --follow`; a second Ctrl-C detaches again."
+        discussion: "Ctrl-C stops the run, as with `run --follow`; a second Ctrl-C stops waiting (the stop goes on)."
     )
 
     @Argument(help: "The session id.") var sessionId: String

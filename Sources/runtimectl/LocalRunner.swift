@@ -9,8 +9,9 @@ struct LocalRunner {
     var configuration: RuntimeConfiguration
     var output: any RunOutput
 
-    /// Returns whether the run finished well and every placeholder was found.
-    func run(_ program: Program, placeholders: [String]) async -> Bool {
+    /// How it ended: ``CLIExit/ok``; ``CLIExit/notFound`` when the run
+    /// finished but a placeholder asked for is not there; else ``CLIExit/failed``.
+    func run(_ program: Program, placeholders: [String]) async -> CLIExit {
         var logger = Logger(label: "runtimectl")
         logger.logLevel = .warning
         let runtime = Runtime(configuration: configuration, logger: logger)
@@ -20,7 +21,7 @@ struct LocalRunner {
         } catch {
             output.requestFailed(error)
             await runtime.shutdown()
-            return false
+            return .failed
         }
         let interrupts = InterruptForwarder { _ in Task { _ = await session.stop() } }
         for await event in await session.events(after: 0) {
@@ -28,16 +29,18 @@ struct LocalRunner {
         }
         interrupts.cancel()
         let snapshot = await session.waitUntilEnded()
-        var ok = snapshot.status == .finished
+        let ok = snapshot.status == .finished
+        var missing = false, failed = false
         for name in placeholders {
             do {
                 output.placeholder(try await session.readPlaceholder(named: name, window: nil), sessionId: session.id)
             } catch {
                 output.requestFailed(error)
-                ok = false
+                if error.code == .placeholderNotFound { missing = true } else { failed = true }
             }
         }
         await runtime.shutdown()
-        return ok
+        if !ok || failed { return .failed }
+        return missing ? .notFound : .ok
     }
 }

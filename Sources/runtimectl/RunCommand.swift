@@ -13,8 +13,8 @@ struct RunCommand: AsyncParsableCommand {
             `run app/main.py app/pkg/util.py` sends `main.py` and `pkg/util.py`. \
             On a server, prints the session id and returns at once unless --wait, \
             --follow or --get is given. While it waits, Ctrl-C asks the server to \
-            stop the run; a second Ctrl-C detaches (`runtimectl attach ID` \
-            follows it again). With --local the program runs here, through \
+            stop the run; a second Ctrl-C stops waiting while the stop goes on \
+            (`runtimectl attach ID` follows it again). With --local the program runs here, through \
             RuntimeCore, and is always followed.
             """
     )
@@ -56,7 +56,8 @@ struct RunCommand: AsyncParsableCommand {
         if local {
             let output: RunOutput = client.json ? JSONLinesOutput() : HumanOutput()
             let runner = LocalRunner(configuration: try runtime.configuration(), output: output)
-            if !(await runner.run(program, placeholders: placeholders)) { throw CLIExit.failed }
+            let end = await runner.run(program, placeholders: placeholders)
+            if end != .ok { throw end }
             return
         }
         let ok = try await ServerClient.with(client) { connection in

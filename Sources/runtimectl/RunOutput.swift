@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import RuntimeCore
 import RuntimeProtocol
 
@@ -9,9 +10,30 @@ protocol RunOutput: Sendable {
     func requestFailed(_ error: RuntimeError)
 }
 
+/// Standard output and error, written unbuffered. A reader that goes away
+/// (`runtimectl … | head -3`) ends runtimectl quietly with status 141, as
+/// SIGPIPE ends other Unix tools (NIO ignores SIGPIPE, so the write fails
+/// with EPIPE instead); a failing standard error is ignored.
 enum Console {
-    static func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
-    static func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+    static func out(_ text: String) {
+        if !write(text, to: 1) { exit(141) }
+    }
+
+    static func err(_ text: String) {
+        _ = write(text, to: 2)
+    }
+
+    /// Whether every byte was written.
+    private static func write(_ text: String, to fd: Int32) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return false }
+            bytes = bytes.dropFirst(written)
+        }
+        return true
+    }
 }
 
 /// For people: the program's own output as it comes, the traceback on failure,

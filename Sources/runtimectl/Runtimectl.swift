@@ -10,7 +10,7 @@ struct Runtimectl: AsyncParsableCommand {
         abstract: "Run Python programs and read their placeholders.",
         discussion: """
             Exit codes: 0 ok; 1 the run or request failed; 2 usage error; 3 cannot connect; 4 not found; \
-            130 detached by a second Ctrl-C.
+            130 stopped waiting at a second Ctrl-C.
             """,
         subcommands: [RunCommand.self, AttachCommand.self, StatusCommand.self, GetCommand.self, StatsCommand.self, ModelCommand.self,
                       StopCommand.self, SessionsCommand.self, DeleteCommand.self, HashTokenCommand.self]
@@ -31,7 +31,7 @@ struct Runtimectl: AsyncParsableCommand {
             let code = exitCode(for: error)
             // Help and version requests: ArgumentParser prints them and exits 0.
             if code == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Console.err(fullMessage(for: error) + "\n")
             Foundation.exit(CLIExit.usage.rawValue)
         }
         do {
@@ -47,7 +47,7 @@ struct Runtimectl: AsyncParsableCommand {
         } catch {
             // A command's own help request (CleanExit) prints and exits 0.
             if exitCode(for: error) == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Console.err(fullMessage(for: error) + "\n")
             Foundation.exit(CLIExit.usage.rawValue)
         }
     }

@@ -13,13 +13,19 @@ struct StatusCommand: AsyncParsableCommand {
         try await ServerClient.with(client) { connection in
             let reply = try await connection.request(WireRequest.status(sessionId: sessionId).message())
             if client.json { Console.out(reply.jsonString + "\n"); return }
+            // A null (not started, not finished yet) or nothing saved shows as "-".
+            func text(_ value: JSONValue?) -> String {
+                guard let value, value != .null else { return "-" }
+                return TableRenderer.cell(value)
+            }
+            let names = (reply["placeholders"]?.arrayValue ?? []).compactMap(\.stringValue)
             var lines: [(String, String)] = [
                 ("session", sessionId),
                 ("status", reply["status"]?.stringValue ?? "?"),
-                ("started", reply["startedAt"].map(TableRenderer.cell) ?? "-"),
-                ("finished", reply["finishedAt"].map(TableRenderer.cell) ?? "-"),
+                ("started", text(reply["startedAt"])),
+                ("finished", text(reply["finishedAt"])),
                 ("duration", reply["durationMs"]?.intValue.map { DurationFormat.text(milliseconds: $0) } ?? "-"),
-                ("placeholders", (reply["placeholders"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
+                ("placeholders", names.isEmpty ? "-" : names.joined(separator: ", ")),
             ]
             if let killed = reply["killed"]?.boolValue { lines.append(("killed", killed ? "yes" : "no")) }
             if let error = reply["error"] {

@@ -31,7 +31,7 @@ struct InterruptAndAttachTests {
         cli.interrupt()
         let (status, output) = await cli.finish()
         #expect(status == 1, "a stopped run is not a success: \(output)")
-        #expect(output.stderr.contains("stopping the run… (Ctrl-C again to detach and leave it)"))
+        #expect(output.stderr.contains("stopping the run… (Ctrl-C again to stop waiting; the stop goes on)"))
         #expect(output.stderr.hasSuffix("stopped\n"), "\(output.stderr)")
         let reply = try await sessionStatus(of: id, on: server)
         #expect(reply["status"] == "stopped", "\(reply)")
@@ -53,7 +53,7 @@ struct InterruptAndAttachTests {
         cli.interrupt()
         let (status, output) = await cli.finish()
         #expect(status == 130, "\(output)")
-        #expect(output.stderr.contains("detached; session \(id) goes on without you. Re-attach with:\n  runtimectl attach \(id)\n"))
+        #expect(output.stderr.contains("detached; session \(id) is still being stopped (a program that ignores the interrupt is killed after the grace period). Follow it with:\n  runtimectl attach \(id)\n"))
         #expect(try await sessionStatus(of: id, on: server)["status"] == "running")
 
         // attach replays from the start, then follows until the kill ends the run.

@@ -39,12 +39,16 @@ struct LocalRunTests {
         #expect(result.stderr.contains("KeyError: 'k'"))
     }
 
-    @Test func missingPlaceholderFails() async throws {
-        let folder = try CLI.folder(["main.py": "x = 1\n"])
+    /// A run that finished but lacks a placeholder asked for is "not found"
+    /// (4), as `get` says it; a failed run stays 1.
+    @Test func missingPlaceholderIsNotFound() async throws {
+        let folder = try CLI.folder(["main.py": "x = 1\n", "bad.py": "raise ValueError('no')\n"])
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try await CLI.run(["run", "--local", "main.py", "--get", "nope"], in: folder)
-        #expect(result.status == 1)
+        #expect(result.status == 4)
         #expect(result.stderr.contains("PLACEHOLDER_NOT_FOUND"))
+        let failed = try await CLI.run(["run", "--local", "bad.py", "--get", "nope"], in: folder)
+        #expect(failed.status == 1)
     }
 
     @Test(arguments: [

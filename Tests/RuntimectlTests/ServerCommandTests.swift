@@ -75,6 +75,10 @@ struct ServerCommandTests {
             #expect(result.stderr.contains("n (int)\n"))
             #expect(result.stderr.contains("• rows (list)"))
             #expect(result.stderr.contains("finished in"))
+            // A placeholder the run did not save: not found (4), as `get` says it.
+            let missing = try await ctl(server, ["run", "--wait", "app/main.py", "app/util.py", "--get", "nope"], in: folder)
+            #expect(missing.status == 4, "\(missing.stderr)")
+            #expect(missing.stderr.contains("PLACEHOLDER_NOT_FOUND"))
 
             let json = try await ctl(server, ["run", "--follow", "--json", "app/main.py", "app/util.py"], in: folder)
             let types = try json.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["type"]?.stringValue ?? "" }
@@ -101,6 +105,10 @@ struct ServerCommandTests {
             let watcher = try await server.connect()
             _ = try await watcher.request(["action": "subscribe", "sessionId": .string(id), "since": 0])
             _ = await watcher.nextEvent { $0.type == "[run]:OUTPUT" }
+            // Running: not finished yet, nothing saved, each said as "-" (not "null", not blank).
+            let running = try await ctl(server, ["status", id])
+            #expect(running.stdout.contains("status       running\n"), "\(running.stdout)")
+            #expect(running.stdout.contains("finished     -\n") && running.stdout.contains("placeholders -\n"), "\(running.stdout)")
             let stopped = try await ctl(server, ["stop", id])
             #expect(stopped.status == 0)
             #expect(stopped.stdout == "stopped\n")

@@ -19,7 +19,7 @@ final class ProgressLine: Sendable {
                     let elapsed = ContinuousClock.now - started
                     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                     let line = String(format: "\r\u{1B}[K%@ %@ %.1fs", String(frames[i % frames.count]), self.text.withLock { $0 }, seconds)
-                    FileHandle.standardError.write(Data(line.utf8))
+                    Console.err(line)
                     i += 1
                     try? await Task.sleep(for: .milliseconds(100))
                 }
@@ -33,6 +33,6 @@ final class ProgressLine: Sendable {
     func stop() {
         guard enabled else { return }
         task.withLock { $0?.cancel(); $0 = nil }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Console.err("\r\u{1B}[K")
     }
 }

@@ -10,7 +10,8 @@ struct ServerRun {
     let wait: Bool
     let placeholders: [String]
 
-    /// Returns whether everything went well.
+    /// Returns whether everything went well; throws ``CLIExit/notFound`` when
+    /// the run finished but a placeholder asked for is not there.
     func run() async throws -> Bool {
         let started = try await client.request(
             WireRequest.run(files: program.files, mainFile: program.mainFile, number: program.files.count).message())
@@ -29,14 +30,17 @@ struct ServerRun {
         }
         if !follow { json ? Console.out(final.jsonString + "\n") : EventPrinter.print(final) }
         var ok = final["status"]?.stringValue == "finished"
+        var missing = false
         for name in placeholders {
             do {
                 let value = try await client.request(WireRequest.getPlaceholder(sessionId: sessionId, name: name, window: nil).message())
                 if json { Console.out(value.jsonString + "\n") } else { ValuePrinter.print(value) }
             } catch let exit as CLIExit where exit != .cannotConnect {
-                ok = false
+                if exit == .notFound { missing = true } else { ok = false }
             }
         }
+        // A run that went well but lacks a placeholder asked for: not found (4), as `get` says it.
+        if ok && missing { throw CLIExit.notFound }
         return ok
     }
 }

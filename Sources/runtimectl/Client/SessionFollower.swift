@@ -5,7 +5,7 @@ import RuntimeProtocol
 /// Reads one session's events on a connection until the run ends.
 ///
 /// Ctrl-C asks the server to stop the run and keeps following until it has
-/// stopped; a second Ctrl-C detaches (the run goes on, or goes on stopping)
+/// stopped; a second Ctrl-C stops waiting (the stop goes on on the server)
 /// and says how to come back with `runtimectl attach`.
 struct SessionFollower {
     let client: ServerClient
@@ -15,7 +15,7 @@ struct SessionFollower {
     /// Show a spinner while waiting (people, not following).
     let showProgress: Bool
 
-    /// The exit status after a second Ctrl-C (128 + SIGINT, as shells report it).
+    /// The exit status after a second Ctrl-C, which stops waiting (128 + SIGINT, as shells report it).
     static let detachedStatus: Int32 = 130
 
     /// Returns the session's terminal event (`[state]:…`), or nil when the connection closed first.
@@ -28,11 +28,11 @@ struct SessionFollower {
         let interrupts = InterruptForwarder { count in
             if count == 1 {
                 progress.update("stopping")
-                Console.err("\nstopping the run… (Ctrl-C again to detach and leave it)\n")
+                Console.err("\nstopping the run… (Ctrl-C again to stop waiting; the stop goes on)\n")
                 Task { _ = try? await connection.request(WireRequest.stop(sessionId: session).message()) }
             } else if count == 2 {
                 progress.stop()
-                Console.err("detached; session \(session) goes on without you. Re-attach with:\n  runtimectl attach \(session)\n")
+                Console.err("detached; session \(session) is still being stopped (a program that ignores the interrupt is killed after the grace period). Follow it with:\n  runtimectl attach \(session)\n")
                 Foundation.exit(Self.detachedStatus)
             }
         }
