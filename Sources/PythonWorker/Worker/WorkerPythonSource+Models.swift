@@ -14,14 +14,14 @@ def _model_function(model, method):
     if method:
         fn = getattr(model, method, None)
         if fn is None or not callable(fn):
-            raise NotAModel("a %s has no method %r" % (type(model).__name__, method))
+            raise NotAModel("a value of type %s has no method %r" % (type(model).__name__, method))
         return fn
     predict = getattr(model, "predict", None)
     if predict is not None and callable(predict):
         return predict
     if callable(model) and not isinstance(model, type):
         return model
-    raise NotAModel("a %s has neither predict nor a call" % type(model).__name__)
+    raise NotAModel("a value of type %s has neither predict nor a call" % type(model).__name__)
 
 
 def _feature_names(model):
