@@ -26,7 +26,7 @@ struct DescribeStatsEngine: StatsEngine {
         }
         do {
             return try await worker.apply(function: Self.describe, to: name)
-        } catch let error where error.code == .invalidRequest && error.programError?.type == "AttributeError" {
+        } catch let error where error.code == .invalidRequest && ["AttributeError", "TypeError"].contains(error.programError?.type) {
             throw RuntimeError(.notADataset, "'\(name)' is not a DataFrame", programError: error.programError)
         }
     }
@@ -206,7 +206,8 @@ struct DocumentationSampleTests {
                 table[["x"]].to_csv("new.csv", index=False)
                 """)],
             mainFile: "main.py"))
-        _ = await fitted.waitUntilEnded()
+        let end = await fitted.waitUntilEnded()
+        if end.status != .finished { print(end.error?.text ?? "the run did not finish") }  // e.g. ModuleNotFoundError: pandas
 
         let one = try await fitted.predict(model: "model", input: .inline(["x": 4.0]))     // [9.0]
         let two = try await fitted.predict(model: "model", input: .inline([[4.0], [5.0]])) // [9.0, 11.0]
@@ -276,6 +277,9 @@ struct DocumentationSampleTests {
         #expect(rows.count == 1 && rows[0].arrayValue?.count == 2)
         #expect(abs((rows[0][0]?.doubleValue ?? 0) + (rows[0][1]?.doubleValue ?? 0) - 1) < 1e-9)
         await #expect { try await session.statistics(of: "numbers", using: DescribeStatsEngine()) } throws: {
+            ($0 as? RuntimeError)?.code == .notADataset
+        }
+        await #expect { try await session.statistics(of: "classifier", using: DescribeStatsEngine()) } throws: {
             ($0 as? RuntimeError)?.code == .notADataset
         }
         await #expect { try await session.predict(model: "classifier", input: .file("x.csv"), using: ProbabilityInvoker()) } throws: {
