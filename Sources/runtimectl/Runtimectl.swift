@@ -10,7 +10,7 @@ struct Runtimectl: AsyncParsableCommand {
         abstract: "Run Python programs and read their placeholders.",
         discussion: """
             Exit codes: 0 ok; 1 the run or request failed; 2 usage error; 3 cannot connect; 4 not found; \
-            130 stopped waiting at a second Ctrl-C.
+            130 stopped waiting at a second Ctrl-C; 141 standard output closed.
             """,
         subcommands: [RunCommand.self, AttachCommand.self, StatusCommand.self, GetCommand.self, StatsCommand.self, ModelCommand.self,
                       StopCommand.self, SessionsCommand.self, DeleteCommand.self, HashTokenCommand.self]
