@@ -191,7 +191,9 @@ struct ModelInvokerTests {
                 (["dataframe_split": ["columns": ["speed", "slope"], "data": []]], "no instance"),
                 (["dataframe_split": ["columns": ["speed", "slope"]]], "no instance"),
                 (["inputs": ["speed": [], "slope": []]], "no instance"),
-                (["inputs": [:]], "no instance"),
+                (["inputs": [:]], "lacks the model's features"),
+                ([:], "lacks the model's features: speed, slope"),  // how the demo page learns a model's features
+                (["dataframe_split": ["columns": ["speed", "slope"], "data": [[1.0, 2.0], [3.0]]]], "one value per column"),
                 (["dataframe_records": []], "no instance"),
                 (["instances": []], "no instance"),
                 ([[]], "no feature"),

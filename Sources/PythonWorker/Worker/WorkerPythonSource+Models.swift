@@ -45,10 +45,13 @@ def _records(records, model):
     """Objects, one per instance: each must name every feature the model
     knows (without them: the same keys as the first), so that no feature is
     filled in silently with NaN."""
+    if not records:
+        raise BadModelInput("the data holds no instance")
     names = _feature_names(model)
     if names is not None:
         for number, record in enumerate(records):
-            missing = [n for n in names if n not in {str(k) for k in record}]
+            keys = {str(k) for k in record}
+            missing = [n for n in names if n not in keys]
             if missing:
                 raise BadModelInput("instance %d lacks the model's features: %s" % (number, ", ".join(missing)))
     elif records:
@@ -65,7 +68,8 @@ def _frame(data, model, columns=None, index=None):
         frame = pd.DataFrame(data, columns=columns, index=index)
     except Exception as e:
         raise BadModelInput("cannot make a table of the data: %s" % e)
-    return _ordered(_checked(frame), model)
+    # The model's features first: an empty object is answered with their names.
+    return _checked(_ordered(frame, model))
 
 
 def _checked(instances):
@@ -103,6 +107,11 @@ def _instances(data, model):
             split = data["dataframe_split"]
             if not isinstance(split, dict):
                 raise BadModelInput("dataframe_split must be an object with columns and data")
+            columns, rows = split.get("columns"), split.get("data")
+            if isinstance(columns, list) and isinstance(rows, list):
+                for number, row in enumerate(rows):
+                    if not isinstance(row, list) or len(row) != len(columns):
+                        raise BadModelInput("dataframe_split row %d does not have one value per column (%d)" % (number, len(columns)))
             return _frame(split.get("data"), model, columns=split.get("columns"), index=split.get("index")), False
         if "dataframe_records" in data:
             records = data["dataframe_records"]
