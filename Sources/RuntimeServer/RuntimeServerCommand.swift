@@ -39,6 +39,8 @@ struct RuntimeServerCommand: AsyncParsableCommand {
     @Option(help: "Largest message accepted, in MiB.") var maxMessageMb = 64
     @Option(help: "Unsent data a connection may have queued before it is closed (1008) as not reading, in MiB.")
     var maxQueuedMb = 32
+    @Option(help: "Requests of one connection in progress at once; past it a request is answered LIMIT_EXCEEDED (stop and delete_session aside).")
+    var maxRequestsPerConnection = 128
     @Option(help: "Files per run.") var maxFiles = 1000
     @Option(help: "Bytes of files per run, in MiB.") var maxRunMb = 32
     @Option(help: "Output kept per run, in KiB.") var outputCapKb = 1024
@@ -82,6 +84,9 @@ struct RuntimeServerCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...(1 << 20)).contains(maxQueuedMb) else { throw ValidationError("--max-queued-mb must be from 1 to 1048576") }
+        guard (1...(1 << 16)).contains(maxRequestsPerConnection) else {
+            throw ValidationError("--max-requests-per-connection must be from 1 to 65536")
+        }
     }
 
     func serverConfiguration(environment: [String: String], logger: Logger) throws(CredentialSources.Failure) -> ServerConfiguration {
@@ -100,10 +105,12 @@ struct RuntimeServerCommand: AsyncParsableCommand {
         runtime.containment = containment.containment()
         runtime.modelInvoker = PythonModelInvoker(allowedDataFolders: allowDataDir.map { URL(fileURLWithPath: $0) })
         let credentials = CredentialSources(tokenFile: tokenFile, token: token, usersFile: usersFile, environment: environment)
-        return ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port,
             authentication: try credentials.authentication(logger: logger),
             maximumMessageBytes: maxMessageMb << 20, maximumQueuedBytes: maxQueuedMb << 20, maximumSessions: maxSessions,
             idleSessionLifetime: .milliseconds(Int(idleSessionSeconds * 1000)), runtime: runtime)
+        configuration.maximumRequestsPerConnection = maxRequestsPerConnection
+        return configuration
     }
 }

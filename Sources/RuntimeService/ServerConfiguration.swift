@@ -29,12 +29,13 @@ public struct ServerConfiguration: Sendable {
     /// How long a client cut off for not reading has to take the 1008 close
     /// frame before its socket is closed under it (1 s by default).
     public var slowClientCloseGrace: Duration = .seconds(1)
-    /// Requests of one connection served at once (32 by default), their
-    /// messages together at most ``maximumMessageBytes`` (one is always
-    /// served): past either bound the connection's next message waits. A
-    /// `stop` or `delete_session` is served at once whatever the bound, so a
-    /// slow request never holds a stop up.
-    public var maximumRequestsPerConnection = 32
+    /// Requests of one connection in progress at once (128 by default),
+    /// their messages together at most twice ``maximumMessageBytes`` (one is
+    /// always taken): a request past either bound is answered
+    /// `LIMIT_EXCEEDED` at once, and the connection's reading never waits, so
+    /// a slow request never holds a stop up. `stop` and `delete_session` have
+    /// 32 slots of their own.
+    public var maximumRequestsPerConnection = 128
     /// Sessions alive at once (running or ended but not yet freed).
     public var maximumSessions: Int
     /// An ended session nobody has asked about for this long is freed.

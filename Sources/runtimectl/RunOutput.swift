@@ -13,26 +13,38 @@ protocol RunOutput: Sendable {
 /// Standard output and error, written unbuffered. A reader that goes away
 /// (`runtimectl … | head -3`) ends runtimectl quietly with status 141, as
 /// SIGPIPE ends other Unix tools (NIO ignores SIGPIPE, so the write fails
-/// with EPIPE instead); a failing standard error is ignored.
+/// with EPIPE instead); any other failure to write the output (a full disk)
+/// is said on standard error and ends it with 1. A failing standard error is
+/// ignored.
 enum Console {
     static func out(_ text: String) {
-        if !write(text, to: 1) { exit(141) }
+        let failure = write(text, to: 1)
+        if failure == 0 { return }
+        if failure == EPIPE { exit(141) }
+        _ = write("runtimectl: cannot write the output: \(String(cString: strerror(failure)))\n", to: 2)
+        exit(1)
     }
 
     static func err(_ text: String) {
         _ = write(text, to: 2)
     }
 
-    /// Whether every byte was written.
-    private static func write(_ text: String, to fd: Int32) -> Bool {
+    /// 0 once every byte is written, else the error number.
+    private static func write(_ text: String, to fd: Int32) -> Int32 {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return false }
+            if written < 0 && errno == EAGAIN {
+                // A non-blocking descriptor handed to us: wait until it takes more.
+                var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, -1)
+                continue
+            }
+            guard written > 0 else { return written == 0 ? EIO : errno }
             bytes = bytes.dropFirst(written)
         }
-        return true
+        return 0
     }
 }
 

@@ -57,4 +57,12 @@ struct WorkerVersionTests {
         #expect(end.error?.message.contains("no Python interpreter at \(missing)") == true, "\(end.error?.message ?? "")")
         await runtime.shutdown()
     }
+
+    /// A bare name is CPython's to look up in `PATH`, as before.
+    @Test func aBareInterpreterNameIsLookedUpInPath() async throws {
+        let runtime = TestSupport.runtime { $0.python = PythonEnvironment(executable: "python3", source: .configured) }
+        let (_, end) = try await TestSupport.runToEnd(runtime, ["main.py": "import sys\nassert sys.version_info[:2] == (3, 11)\n"])
+        #expect(end.status == .finished, "\(end.error?.text ?? "")")
+        await runtime.shutdown()
+    }
 }

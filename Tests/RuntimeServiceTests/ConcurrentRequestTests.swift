@@ -61,13 +61,18 @@ struct ConcurrentRequestTests {
         try await server.stop()
     }
 
-    @Test func aStopIsServedPastTheBoundOnRequestsInProgress() async throws {
+    /// At the bound, the next request is refused at once rather than waited
+    /// for: the reading goes on, and a stop behind it is served.
+    @Test func pastTheBoundARequestIsRefusedAndAStopStillServed() async throws {
         let server = try await TestServer.start { $0.maximumRequestsPerConnection = 1 }
         let client = try await server.connect()
         let (gated, sleeper) = try await Self.sessions(on: client)
 
         client.send(Self.model(gated, "slow", id: "slow"))
-        // The one slot is the slow call's: the stop is served all the same.
+        // The one slot is the slow call's: a second one is refused, naming the bound.
+        let refused = try await client.request(Self.model(gated, "slow"))
+        #expect(refused.type == "[error]:LIMIT_EXCEEDED" && refused["action"] == "run_model", "\(refused)")
+        #expect(refused["error"]?["message"]?.stringValue?.contains("requests in progress") == true, "\(refused)")
         let stopped = try await client.request(["action": "stop", "sessionId": .string(sleeper)])
         #expect(stopped.type == "[status]:EXECUTION_STOPPED")
         // Another connection has slots of its own.
@@ -75,9 +80,29 @@ struct ConcurrentRequestTests {
         #expect(try await other.request(Self.model(gated, "release"))["predictions"] == ["released"])
         let slow = await client.nextEvent { $0["id"] == "slow" }
         #expect(slow?["predictions"] == ["slow"])
+        // The slot is free again.
         #expect(try await client.request(["action": "status", "sessionId": .string(gated)])["status"] == "finished")
         await other.close()
         await client.close()
+        try await server.stop()
+    }
+
+    /// A client that closes its connection while a read is being encoded:
+    /// the read is cancelled, and stops in the worker, instead of running on
+    /// for nobody.
+    @Test func aCloseFrameCancelsTheRequestsInProgress() async throws {
+        let logs = LogCapture()
+        let server = try await TestServer.start(logger: logs.logger(level: .info)) { $0.runtime.readTimeLimit = nil }
+        let client = try await server.connect()
+        let big = try #require(try await client.run(["main.py": "import runtimeBridge as rb\nrb.save_placeholder('big', list(range(20_000_000)))\n"])["sessionId"]?.stringValue)
+        #expect(await client.eventsUntilEnd(of: big).last?.type == "[state]:EXECUTION_FINISHED")
+        client.send(["action": "get_placeholder", "id": "big", "placeholder": ["sessionId": .string(big), "name": "big"],
+                     "window": ["begin": 0, "size": 20_000_000]])
+        // Read after the big read, so that read's task exists when this is answered.
+        _ = try await client.request(["action": "status", "sessionId": .string(big)])
+        await client.close()
+        #expect(await Processes.waitUntil { logs.all.contains { $0.contains("request stopped: its client went away") && $0.contains("get_placeholder") } },
+                "\(logs.all.filter { $0.contains("request") })")
         try await server.stop()
     }
 }

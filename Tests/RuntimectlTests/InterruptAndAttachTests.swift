@@ -53,7 +53,7 @@ struct InterruptAndAttachTests {
         cli.interrupt()
         let (status, output) = await cli.finish()
         #expect(status == 130, "\(output)")
-        #expect(output.stderr.contains("detached; session \(id) is still being stopped (a program that ignores the interrupt is killed after the grace period). Follow it with:\n  runtimectl attach \(id)\n"))
+        #expect(output.stderr.contains("detached; a stop of session \(id) was asked for (a program that ignores the interrupt is killed after the grace period). Follow it with:\n  runtimectl attach \(id)\n"))
         #expect(try await sessionStatus(of: id, on: server)["status"] == "running")
 
         // attach replays from the start, then follows until the kill ends the run.

@@ -13,6 +13,7 @@ import Glibc
 /// process of its own must do.
 final class RelayProcess: @unchecked Sendable {
     private let process: Process
+    private let inputHandle: FileHandle
     private let input: Int32
     private let lines: AsyncStream<Void>
     private var iterator: AsyncStream<Void>.Iterator
@@ -27,7 +28,8 @@ final class RelayProcess: @unchecked Sendable {
         process.standardInput = stdin
         process.standardOutput = stdout
         try process.run()
-        input = stdin.fileHandleForWriting.fileDescriptor
+        inputHandle = stdin.fileHandleForWriting
+        input = inputHandle.fileDescriptor
         let output = stdout.fileHandleForReading.fileDescriptor
         let (stream, continuation) = AsyncStream<Void>.makeStream()
         lines = stream
@@ -64,7 +66,7 @@ final class RelayProcess: @unchecked Sendable {
 
     /// Closes its stdin and waits for its end.
     func close() {
-        Glibc.close(input)
+        try? inputHandle.close()
         process.waitUntilExit()
     }
 

@@ -17,11 +17,13 @@ enum PythonInterpreter {
     /// Starts the interpreter with `programName` as `sys.executable`, from
     /// which CPython finds the environment (a venv's `pyvenv.cfg`, or the
     /// system's prefix). Leaves the GIL held by the calling thread.
-    /// A `programName` that names no file is refused: CPython would start
-    /// from its built-in prefix instead, silently another environment.
+    /// A `programName` path (one with a `/`) that names no file is refused:
+    /// CPython would start from its built-in prefix instead, silently
+    /// another environment. A bare name (`python3`) is left to CPython, which
+    /// looks it up in `PATH`.
     static func initialize(programName: String) throws(InitializationError) {
         var status = stat()
-        let missing = stat(programName, &status) == 0 ? 0 : errno
+        let missing = !programName.contains("/") || stat(programName, &status) == 0 ? 0 : errno
         if missing == ENOENT || missing == ENOTDIR {
             throw InitializationError(description: "no Python interpreter at \(programName): \(String(cString: strerror(missing)))")
         }

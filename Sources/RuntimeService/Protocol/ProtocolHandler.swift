@@ -68,6 +68,12 @@ public final class ProtocolHandler: Sendable {
         let parsed: Result<Envelope, ProtocolError>
         let arrived: ContinuousClock.Instant
 
+        /// Whether it is a request to serve (else it is answered with its error).
+        public var isRequest: Bool {
+            if case .success = parsed { return true }
+            return false
+        }
+
         /// Whether it is served however many requests its connection has in
         /// progress (``ServerConfiguration/maximumRequestsPerConnection``):
         /// a `stop` or a `delete_session`, so that nothing holds a stop up.
@@ -109,6 +115,19 @@ public final class ProtocolHandler: Sendable {
                         "action": "\(envelope.action)", "connection": "\(connection.id)", "user": "\(connection.user.name)"])
                 }
             }
+        }
+    }
+
+    /// Answers a request that its connection has no room for now with
+    /// `LIMIT_EXCEEDED`, its `action` and `id` echoed; `reason` is the message.
+    public func refuse(_ message: IncomingMessage, on connection: Connection, because reason: String) {
+        metrics.request(user: connection.user)
+        switch message.parsed {
+        case .failure(let error):
+            fail(error, on: connection)
+        case .success(let envelope):
+            fail(ProtocolError(RuntimeError(.limitExceeded, reason), action: envelope.action, id: envelope.id), on: connection)
+            metrics.request(action: envelope.action, duration: ContinuousClock.now - message.arrived)
         }
     }
 

@@ -1,52 +1,39 @@
 import Synchronization
 
-/// The requests of one connection in progress, and their messages' bytes:
-/// the connection's reading takes a slot before it hands a request over, and
-/// waits while the connection is at its bound, so a client that sends
-/// faster than it is served holds at most that much of the server (NIO then
-/// stops reading its socket). One request is always admitted.
+/// The requests of one connection in progress, and their messages' bytes.
+/// The connection's reading takes a slot before it hands a request over and
+/// never waits for one: a request past the bound is answered
+/// `LIMIT_EXCEEDED` at once, so the reading always goes on and a `stop`
+/// sent behind any number of slow requests is read and served. `stop` and
+/// `delete_session` have slots of their own.
 final class RequestSlots: Sendable {
     private struct State {
         var requests = 0
         var bytes = 0
-        /// The connection's reading, waiting for a slot (one reader per connection).
-        var waiter: CheckedContinuation<Void, Never>?
-        var cancelled = false
+        var stops = 0
     }
 
+    /// Requests at once (``ServerConfiguration/maximumRequestsPerConnection``).
     let maximumRequests: Int
+    /// Their messages' bytes together; one request is always admitted.
     let maximumBytes: Int
+    /// `stop` and `delete_session` requests at once.
+    let maximumStops: Int
     private let state = Mutex(State())
 
-    init(maximumRequests: Int, maximumBytes: Int) {
+    init(maximumRequests: Int, maximumBytes: Int, maximumStops: Int = 32) {
         self.maximumRequests = max(1, maximumRequests)
         self.maximumBytes = maximumBytes
+        self.maximumStops = max(1, maximumStops)
     }
 
-    /// Takes a slot for a request of `bytes`, waiting while the connection is
-    /// at its bound; false if the waiting task was cancelled (the connection closed).
-    func acquire(bytes: Int) async -> Bool {
-        while true {
-            if Task.isCancelled { return false }
-            let admitted = state.withLock { state -> Bool in
-                guard fits(bytes, in: state) else { return false }
-                state.requests += 1
-                state.bytes += bytes
-                return true
-            }
-            if admitted { return true }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-                    let now = state.withLock { state -> Bool in
-                        if state.cancelled || fits(bytes, in: state) { return true }
-                        state.waiter = waiter
-                        return false
-                    }
-                    if now { waiter.resume() }
-                }
-            } onCancel: {
-                wake(cancelling: true)
-            }
+    /// Takes a slot for a request of `bytes`; false when the connection is at its bound.
+    func tryAcquire(bytes: Int) -> Bool {
+        state.withLock { state in
+            guard state.requests == 0 || (state.requests < maximumRequests && state.bytes + bytes <= maximumBytes) else { return false }
+            state.requests += 1
+            state.bytes += bytes
+            return true
         }
     }
 
@@ -56,25 +43,21 @@ final class RequestSlots: Sendable {
             state.requests -= 1
             state.bytes -= bytes
         }
-        wake(cancelling: false)
     }
 
-    /// Requests in progress now.
-    var inProgress: Int { state.withLock { $0.requests } }
-
-    /// Whether the reading is waiting for a slot now.
-    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
-
-    private func fits(_ bytes: Int, in state: State) -> Bool {
-        state.requests == 0 || (state.requests < maximumRequests && state.bytes + bytes <= maximumBytes)
-    }
-
-    private func wake(cancelling: Bool) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if cancelling { state.cancelled = true }
-            defer { state.waiter = nil }
-            return state.waiter
+    /// Takes a slot for a `stop` or `delete_session`; false when that many are in progress.
+    func tryAcquireStop() -> Bool {
+        state.withLock { state in
+            guard state.stops < maximumStops else { return false }
+            state.stops += 1
+            return true
         }
-        waiter?.resume()
     }
+
+    func releaseStop() {
+        state.withLock { $0.stops -= 1 }
+    }
+
+    /// Requests in progress now (stops aside).
+    var inProgress: Int { state.withLock { $0.requests } }
 }

@@ -68,38 +68,61 @@ struct WebSocketSession {
     /// Reads messages until the client closes. Each request is served in a
     /// child task of its own, so a slow one (a long read, a model call) holds
     /// up neither the reading nor the requests after it, a `stop` least of
-    /// all; replies leave as they are ready, matched by `id`. At most
-    /// ``ServerConfiguration/maximumRequestsPerConnection`` are in progress
-    /// at once (``RequestSlots``), `stop` and `delete_session` aside. The
-    /// children share the reading task's executor preference (the event loop)
-    /// and its cancellation when the socket closes.
+    /// all; replies leave as they are ready, matched by `id`. The reading
+    /// never waits for a request: one past the connection's bound
+    /// (``RequestSlots``) is answered `LIMIT_EXCEEDED` at once. The children
+    /// share the reading task's executor preference (the event loop); when
+    /// the reading ends (the socket closed, or the client's close frame) every
+    /// request still in progress is cancelled (a `stop` runs to its end in a
+    /// task of its own).
     private func read(_ inbound: WebSocketInboundStream, for connection: Connection, logger: Logger) async {
         var assembler = MessageAssembler(limit: maximumMessageBytes)
-        let slots = RequestSlots(maximumRequests: maximumRequestsPerConnection, maximumBytes: maximumMessageBytes)
+        let byteBound = maximumMessageBytes > Int.max / 2 ? Int.max : 2 * maximumMessageBytes
+        let slots = RequestSlots(maximumRequests: maximumRequestsPerConnection, maximumBytes: byteBound)
         let handler = self.handler
         await withDiscardingTaskGroup { group in
             do {
-                reading: for try await frame in inbound {
+                for try await frame in inbound {
                     if connection.isClosed { break }
                     let output = assembler.feed(frame.data.readableBytesView, isContinuation: frame.opcode == .continuation, fin: frame.fin)
                     switch output {
-                    case .message(let bytes)? where bytes.count > Self.inlineMessageBytes:
-                        // Parsing it would hold the event loop: off to the global executor.
-                        guard await slots.acquire(bytes: bytes.count) else { break reading }
-                        group.addTask(executorPreference: globalConcurrentExecutor) {
-                            await handler.handle(bytes: bytes, from: connection)
-                            slots.release(bytes: bytes.count)
-                        }
                     case .message(let bytes)?:
-                        let message = handler.parse(bytes: bytes)
-                        if message.isServedAtOnce {
-                            group.addTask { await handler.handle(message, from: connection) }
+                        let message: ProtocolHandler.IncomingMessage
+                        if bytes.count > Self.inlineMessageBytes {
+                            // Parsing it would hold the event loop: off to the global executor.
+                            message = await withTaskExecutorPreference(globalConcurrentExecutor) { handler.parse(bytes: bytes) }
                         } else {
-                            guard await slots.acquire(bytes: bytes.count) else { break reading }
+                            message = handler.parse(bytes: bytes)
+                        }
+                        if message.isServedAtOnce {
+                            guard slots.tryAcquireStop() else {
+                                handler.refuse(message, on: connection, because: "the connection has \(slots.maximumStops) stops and deletions in progress")
+                                continue
+                            }
                             group.addTask {
                                 await handler.handle(message, from: connection)
-                                slots.release(bytes: bytes.count)
+                                slots.releaseStop()
                             }
+                        } else if !message.isRequest {
+                            await handler.handle(message, from: connection)  // an error reply: nothing to wait for
+                        } else if slots.tryAcquire(bytes: bytes.count) {
+                            if bytes.count > Self.inlineMessageBytes {
+                                // Its model data or files are copied on: not on the event loop.
+                                group.addTask(executorPreference: globalConcurrentExecutor) {
+                                    await handler.handle(message, from: connection)
+                                    slots.release(bytes: bytes.count)
+                                }
+                            } else {
+                                group.addTask {
+                                    await handler.handle(message, from: connection)
+                                    slots.release(bytes: bytes.count)
+                                }
+                            }
+                        } else {
+                            handler.refuse(message, on: connection, because: """
+                                the connection has \(slots.inProgress) requests in progress, holding up to \(slots.maximumRequests) \
+                                and \(byteBound) bytes of messages: wait for their replies
+                                """)
                         }
                     case .oversized(let bytes)?:
                         handler.refuseOversizedMessage(bytes: bytes, on: connection)
@@ -110,6 +133,8 @@ struct WebSocketSession {
             } catch {
                 logger.debug("connection ended", metadata: ["error": "\(error)"])
             }
+            // The client closed (or the socket did): nobody reads these replies.
+            group.cancelAll()
         }
     }
 

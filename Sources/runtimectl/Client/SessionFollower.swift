@@ -32,7 +32,7 @@ struct SessionFollower {
                 Task { _ = try? await connection.request(WireRequest.stop(sessionId: session).message()) }
             } else if count == 2 {
                 progress.stop()
-                Console.err("detached; session \(session) is still being stopped (a program that ignores the interrupt is killed after the grace period). Follow it with:\n  runtimectl attach \(session)\n")
+                Console.err("detached; a stop of session \(session) was asked for (a program that ignores the interrupt is killed after the grace period). Follow it with:\n  runtimectl attach \(session)\n")
                 Foundation.exit(Self.detachedStatus)
             }
         }
