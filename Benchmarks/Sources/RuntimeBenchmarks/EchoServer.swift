@@ -11,9 +11,10 @@ import NIOCore
 /// answers each message with a text message of exactly N bytes (built once per
 /// connection), so that a request can be set beside an echo whose reply has
 /// the size of the server's reply to it. On `/relay?bytes=N&via=cat` (or
-/// `via=python`) it answers the same way, but only once the message has
-/// passed through a child process of the connection's own (``RelayProcess``):
-/// the floor of a server that hands each request to a worker process.
+/// `via=python`, `via=python-loop`) it answers the same way, but only once
+/// the message has passed through a child process of the connection's own
+/// (``RelayProcess``): the floor of a server that hands each request to a
+/// worker process.
 enum EchoServer {
     /// `python`: the interpreter of `via=python` relays.
     static func run(port: Int, python: String?) async throws {
@@ -22,20 +23,30 @@ enum EchoServer {
         let router = Router()
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 26, autoPing: .disabled))) { head, _, _ in
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 26, autoPing: .disabled))) { head, channel, _ in
                 let path = head.path ?? "/"
                 let replyBytes = sizedReplyBytes(path: path)
                 return .upgrade([:]) { inbound, outbound, _ in
                     if let (replyBytes, via) = relay(path: path) {
-                        let child = try via == "python" ? RelayProcess.python(python ?? "python3") : RelayProcess.cat()
-                        defer { child.close() }
                         let reply = ByteBuffer(bytes: paddedJSON(bytes: replyBytes))
-                        for try await message in inbound.messages(maxSize: 1 << 26) {
-                            switch message {
-                            case .text(let text): try await child.pass(Array(text.utf8))
-                            case .binary(let buffer): try await child.pass(Array(buffer.readableBytesView))
+                        let serve = { (child: RelayProcess) in
+                            defer { child.close() }
+                            for try await message in inbound.messages(maxSize: 1 << 26) {
+                                switch message {
+                                case .text(let text): try await child.pass(Array(text.utf8))
+                                case .binary(let buffer): try await child.pass(Array(buffer.readableBytesView))
+                                }
+                                try await outbound.write(.custom(.init(fin: true, opcode: .text, data: reply)))
                             }
-                            try await outbound.write(.custom(.init(fin: true, opcode: .text, data: reply)))
+                        }
+                        switch via {
+                        case "python-loop":
+                            // All on the connection's event loop: its reading, the child's answers, the reply.
+                            try await withTaskExecutorPreference(EventLoopExecutor(channel.eventLoop)) {
+                                try await serve(try await RelayProcess.python(python ?? "python3", readingOn: channel.eventLoop))
+                            }
+                        case "python": try await serve(try await RelayProcess.python(python ?? "python3"))
+                        default: try await serve(try await RelayProcess.cat())
                         }
                     } else if let replyBytes {
                         let reply = ByteBuffer(bytes: paddedJSON(bytes: replyBytes))
@@ -69,7 +80,7 @@ enum EchoServer {
         guard path.hasPrefix("/relay?"), let components = URLComponents(string: path) else { return nil }
         let items = components.queryItems ?? []
         guard let bytes = items.first(where: { $0.name == "bytes" })?.value.flatMap({ Int($0) }),
-              let via = items.first(where: { $0.name == "via" })?.value, ["cat", "python"].contains(via) else { return nil }
+              let via = items.first(where: { $0.name == "via" })?.value, ["cat", "python", "python-loop"].contains(via) else { return nil }
         return (max(0, bytes), via)
     }
 

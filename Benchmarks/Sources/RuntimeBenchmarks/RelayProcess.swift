@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import NIOCore
+import NIOPosix
 
 /// A child process the echo server passes each message through before it
 /// answers, as RuntimeServer passes a session's request to its worker: the
@@ -18,8 +20,12 @@ final class RelayProcess: @unchecked Sendable {
     private let lines: AsyncStream<Void>
     private var iterator: AsyncStream<Void>.Iterator
 
-    /// Starts `executable` with `arguments`; its stdout is read on a thread of its own.
-    init(executable: String, arguments: [String], environment: [String: String]? = nil) throws {
+    /// Starts `executable` with `arguments`. Its stdout is read on a thread
+    /// of its own, or, given `eventLoop`, by that event loop (a NIO pipe
+    /// channel): the floor of a server that reads its workers' replies on
+    /// the loop that writes the client's reply, with no thread between.
+    init(executable: String, arguments: [String], environment: [String: String]? = nil,
+         readingOn eventLoop: (any EventLoop)? = nil) async throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -30,10 +36,20 @@ final class RelayProcess: @unchecked Sendable {
         try process.run()
         inputHandle = stdin.fileHandleForWriting
         input = inputHandle.fileDescriptor
-        let output = stdout.fileHandleForReading.fileDescriptor
         let (stream, continuation) = AsyncStream<Void>.makeStream()
         lines = stream
         iterator = stream.makeAsyncIterator()
+        if let eventLoop {
+            let output = dup(stdout.fileHandleForReading.fileDescriptor)
+            _ = try await NIOPipeBootstrap(group: eventLoop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(LineCounter(lines: continuation)) }
+                }
+                .takingOwnershipOfDescriptor(input: output)
+                .get()
+            return
+        }
+        let output = stdout.fileHandleForReading.fileDescriptor
         let reader = Thread {
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while true {
@@ -71,18 +87,18 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// `cat`: every line back as it came.
-    static func cat() throws -> RelayProcess {
-        try RelayProcess(executable: "/bin/cat", arguments: [])
+    static func cat() async throws -> RelayProcess {
+        try await RelayProcess(executable: "/bin/cat", arguments: [])
     }
 
     /// A plain Python worker in `python` (one BLAS thread, as the runtime's
     /// workers have) with the wire benchmark's model.
-    static func python(_ python: String) throws -> RelayProcess {
+    static func python(_ python: String, readingOn eventLoop: (any EventLoop)? = nil) async throws -> RelayProcess {
         var environment = ProcessInfo.processInfo.environment
         for name in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] where environment[name] == nil {
             environment[name] = "1"
         }
-        return try RelayProcess(executable: python, arguments: ["-c", pythonWorker], environment: environment)
+        return try await RelayProcess(executable: python, arguments: ["-c", pythonWorker], environment: environment, readingOn: eventLoop)
     }
 
     /// Fits the wire benchmark's model the same way, then for each line (a
@@ -102,4 +118,32 @@ final class RelayProcess: @unchecked Sendable {
             stdout.write(json.dumps(model.predict(rows).tolist()).encode() + b"\\n")
             stdout.flush()
         """
+}
+
+/// Counts the lines a relay's child writes, on the event loop that reads them.
+private final class LineCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let lines: AsyncStream<Void>.Continuation
+
+    init(lines: AsyncStream<Void>.Continuation) { self.lines = lines }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        for byte in unwrapInboundIn(data).readableBytesView where byte == UInt8(ascii: "\n") { lines.yield() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        lines.finish()
+    }
+}
+
+/// Runs a task's jobs on an event loop (as RuntimeServer's connections do).
+final class EventLoopExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
 }

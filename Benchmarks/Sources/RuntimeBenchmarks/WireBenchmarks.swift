@@ -104,7 +104,7 @@ struct WireBenchmarks {
         table.connections = try await throughput("get_placeholder, an int, 8 connections", small, connections: 8,
                                                  perConnection: max(1, 4 * n / 8 / 4), rounds: 4, warmup: settings.quick ? 10 : 50)
         table.model = try await latency("run_model, one row (LinearRegression, 5 features)", model, server: server,
-                                        count: n, warmup: warmup, via: ["cat", "python"])
+                                        count: n, warmup: warmup, via: ["cat", "python", "python-loop"])
         table.predict = try directPredict(count: n, warmup: warmup)
         if let model = table.model {
             // Called as often as the server was asked: the same idle gaps between calls.
@@ -335,9 +335,11 @@ struct WireTable {
         Swift.print("| floor | median | p99 | n | over the echo (median) | ours over it (median) | ours over it (p99) |")
         Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for (via, sample) in pair.relays {
-            let what = via == "python"
-                ? "through a plain Python worker (`json.loads`, `model.predict` on the row, `json.dumps`)"
-                : "through `\(via)` (the process hop alone)"
+            let what = switch via {
+            case "python": "through a plain Python worker (`json.loads`, `model.predict` on the row, `json.dumps`)"
+            case "python-loop": "through the same worker, its answers read on the connection's event loop (no thread between)"
+            default: "through `\(via)` (the process hop alone)"
+            }
             Swift.print("| echo \(what) | \(Report.format(sample.median)) | \(Report.format(sample.p99)) | \(sample.microseconds.count) "
                 + "| \(Self.signed(sample.median - pair.echo.median)) | \(Self.signed(pair.ours.median - sample.median)) "
                 + "| \(Self.signed(pair.ours.p99 - sample.p99)) |")
