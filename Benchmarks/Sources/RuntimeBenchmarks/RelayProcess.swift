@@ -103,15 +103,7 @@ final class RelayProcess: @unchecked Sendable {
 
     /// Fits the wire benchmark's model the same way, then for each line (a
     /// `run_model` request) predicts on its row and writes the predictions.
-    static let pythonWorker = """
-        import json, sys
-        import numpy as np
-        from sklearn.linear_model import LinearRegression
-        rng = np.random.default_rng(0)
-        rng.normal(size=(10_000, 5))
-        X = rng.normal(size=(500, 5))
-        y = X @ np.array([1.0, -2.0, 0.5, 3.0, 0.0]) + rng.normal(scale=0.1, size=500)
-        model = LinearRegression().fit(X, y)
+    static let pythonWorker = WireBenchmarks.fittedModel + """
         stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
         while line := stdin.readline():
             rows = np.asarray([json.loads(line)["model"]["data"]], dtype=float)

@@ -28,10 +28,9 @@ struct WireBenchmarks {
         rb.save_placeholder("model", LinearRegression().fit(X, y))
         """
 
-    /// The same model, fitted the same way, and its `predict` on the same row
-    /// timed directly in the worker's Python environment.
-    static let directPredict = """
-        import json, sys, time
+    /// The program's model, fitted the same way in a Python of its own (`model`).
+    static let fittedModel = """
+        import json, sys
         import numpy as np
         from sklearn.linear_model import LinearRegression
         rng = np.random.default_rng(0)
@@ -39,6 +38,13 @@ struct WireBenchmarks {
         X = rng.normal(size=(500, 5))
         y = X @ np.array([1.0, -2.0, 0.5, 3.0, 0.0]) + rng.normal(scale=0.1, size=500)
         model = LinearRegression().fit(X, y)
+
+        """
+
+    /// The same model, and its `predict` on the same row timed directly in
+    /// the worker's Python environment.
+    static let directPredict = fittedModel + """
+        import time
         row = np.asarray([[0.1, -0.2, 0.3, 0.4, 0.5]])
         count, warmup, gap = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
         for _ in range(warmup):
