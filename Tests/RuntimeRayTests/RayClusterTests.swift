@@ -190,28 +190,39 @@ struct RayClusterTests {
 
     /// Ray 2.60 re-creates a job deleted right after its end as an empty
     /// record (why the launcher deletes late); stopAll clears such records.
+    /// Whether Ray re-creates one is a race inside Ray (its job supervisor's
+    /// last write against the delete), lost now and then on a loaded machine:
+    /// the test tries up to three jobs, and needs one record re-created.
     @Test func aRecordRayRemadeIsDeletedByStopAll() async throws {
         try await withLauncher { launcher in
-            let job = try await launcher.submit(Self.launch(["sleep", "30"]))
-            _ = try await within(.seconds(60), "the job to start") { await job.started() }
-            _ = try await launcher.client.stop(job.id)
-            _ = try await within(.seconds(30), "the job to end") {
-                while try await launcher.client.info(job.id)?.status.isTerminal != true {
-                    try await Task.sleep(for: .milliseconds(100))
+            for attempt in 1...3 {
+                let job = try await launcher.submit(Self.launch(["sleep", "30"]))
+                _ = try await within(.seconds(60), "the job to start") { await job.started() }
+                _ = try await launcher.client.stop(job.id)
+                _ = try await within(.seconds(30), "the job to end") {
+                    while try await launcher.client.info(job.id)?.status.isTerminal != true {
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
                 }
-            }
-            #expect(try await launcher.client.delete(job.id))
-            let remade = try await within(.seconds(15), "Ray to re-create the record") {
-                while true {
-                    if let info = try await launcher.client.info(job.id) { return info }
-                    try await Task.sleep(for: .milliseconds(100))
+                #expect(try await launcher.client.delete(job.id))
+                let remade = try? await within(.seconds(20), "Ray to re-create the record") {
+                    while true {
+                        if let info = try await launcher.client.info(job.id) { return info }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
                 }
+                guard let remade else {
+                    await job.stop()
+                    if attempt == 3 { Issue.record("Ray re-created none of the three records deleted right after their end") }
+                    continue
+                }
+                #expect(RayWorkerLauncher.isRemadeRecord(remade), "\(remade)")
+                #expect(remade.metadata.isEmpty && remade.status == .failed)
+                try await launcher.stopAll(ownedBy: "no-such-server")
+                #expect(try await launcher.client.info(job.id) == nil)
+                await job.stop()
+                return
             }
-            #expect(RayWorkerLauncher.isRemadeRecord(remade), "\(remade)")
-            #expect(remade.metadata.isEmpty && remade.status == .failed)
-            try await launcher.stopAll(ownedBy: "no-such-server")
-            #expect(try await launcher.client.info(job.id) == nil)
-            await job.stop()
         }
     }
 

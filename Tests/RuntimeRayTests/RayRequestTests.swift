@@ -83,6 +83,25 @@ struct RayRequestTests {
         #expect(!RayJobStatus(rawValue: "SOMETHING_NEW").isTerminal)
     }
 
+    /// The record Ray 2.60 re-creates for a job deleted right after its end:
+    /// ours by its id, ended, without metadata or entrypoint. Anything else is
+    /// left alone by stopAll.
+    @Test func aRemadeRecordIsToldApart() {
+        let remade = RayJobInfo(submissionID: "runtime-worker-abc", status: .failed, entrypoint: "Entrypoint not found.")
+        #expect(RayWorkerLauncher.isRemadeRecord(remade))
+        var running = remade
+        running.status = .running
+        var someoneElses = remade
+        someoneElses.submissionID = "raysubmit_123"
+        var withMetadata = remade
+        withMetadata.metadata = ["python_runtime_server": "s"]
+        var realEntrypoint = remade
+        realEntrypoint.entrypoint = "exec runtime-worker"
+        for other in [running, someoneElses, withMetadata, realEntrypoint] {
+            #expect(!RayWorkerLauncher.isRemadeRecord(other), "\(other)")
+        }
+    }
+
     /// An element of `GET /api/v0/nodes`' `data.result.result`, trimmed.
     @Test func aNodeIsRead() throws {
         let json = try JSONParser.parse(#"""
