@@ -25,6 +25,15 @@ struct ErrorTests {
         #expect(try await session.value("before") == 1)
         let events = await session.allEvents()
         #expect(events.last?.kind == .failed(error))
+        // A name the failed run never saved: "not found" says why the run ended.
+        await #expect { try await session.readPlaceholder(named: "after", window: nil) } throws: {
+            let error = $0 as? RuntimeError
+            return error?.code == .placeholderNotFound
+                && error?.message == "No placeholder or global named 'after' (the run failed: ValueError: boom)"
+        }
+        await #expect { try await session.predict(model: "model", input: .inline([1])) } throws: {
+            ($0 as? RuntimeError)?.message.hasSuffix("(the run failed: ValueError: boom)") == true
+        }
         await runtime.shutdown()
     }
 

@@ -355,8 +355,20 @@ actor WorkerSession: Session {
         } catch {
             throw RuntimeError(.internalError, "the session's worker is not available: \(error)", cause: error)
         }
-        if case .failure(let error) = reply { throw error }
+        if case .failure(var error) = reply {
+            // "Not found" after a failed run: the failure is why, more often than not.
+            if error.code == .placeholderNotFound, let failure = await runFailure() {
+                error.message += " (the run failed: \(failure))"
+            }
+            throw error
+        }
         return reply
+    }
+
+    /// `Type: message` of the run's failure, when it failed.
+    private func runFailure() -> String? {
+        guard state.status == .failed, let error = state.error else { return nil }
+        return "\(error.type): \(error.message.cut(toBytes: 300))"
     }
 
     // MARK: Ending
