@@ -9,8 +9,7 @@ struct LocalRunner {
     var configuration: RuntimeConfiguration
     var output: any RunOutput
 
-    /// How it ended: ``CLIExit/ok``; ``CLIExit/notFound`` when the run
-    /// finished but a placeholder asked for is not there; else ``CLIExit/failed``.
+    /// How it ended (``CLIExit/ofRun(finished:placeholderMissing:readFailed:)``).
     func run(_ program: Program, placeholders: [String]) async -> CLIExit {
         var logger = Logger(label: "runtimectl")
         logger.logLevel = .warning
@@ -29,7 +28,6 @@ struct LocalRunner {
         }
         interrupts.cancel()
         let snapshot = await session.waitUntilEnded()
-        let ok = snapshot.status == .finished
         var missing = false, failed = false
         for name in placeholders {
             do {
@@ -40,7 +38,6 @@ struct LocalRunner {
             }
         }
         await runtime.shutdown()
-        if !ok || failed { return .failed }
-        return missing ? .notFound : .ok
+        return .ofRun(finished: snapshot.status == .finished, placeholderMissing: missing, readFailed: failed)
     }
 }

@@ -60,9 +60,9 @@ struct RunCommand: AsyncParsableCommand {
             if end != .ok { throw end }
             return
         }
-        let ok = try await ServerClient.with(client) { connection in
+        let end = try await ServerClient.with(client) { connection in
             try await ServerRun(client: connection, program: program, follow: follow, wait: wait, placeholders: placeholders).run()
         }
-        if !ok { throw CLIExit.failed }
+        if end != .ok { throw end }
     }
 }

@@ -61,4 +61,12 @@ enum CLIExit: Int32, Error {
     case usage = 2
     case cannotConnect = 3
     case notFound = 4
+
+    /// How `run` ends: failed (1) when the run did not finish or a read of a
+    /// placeholder failed otherwise; not found (4), as `get` says it, when the
+    /// run finished but a placeholder asked for is not there; else ok.
+    static func ofRun(finished: Bool, placeholderMissing: Bool, readFailed: Bool) -> CLIExit {
+        if !finished || readFailed { return .failed }
+        return placeholderMissing ? .notFound : .ok
+    }
 }

@@ -54,7 +54,7 @@ def _records(records, model):
             missing = [n for n in names if n not in keys]
             if missing:
                 raise BadModelInput("instance %d lacks the model's features: %s" % (number, ", ".join(missing)))
-    elif records:
+    else:
         keys = set(records[0])
         for number, record in enumerate(records[1:], 1):
             if set(record) != keys:
@@ -112,7 +112,7 @@ def _instances(data, model):
                 for number, row in enumerate(rows):
                     if not isinstance(row, list) or len(row) != len(columns):
                         raise BadModelInput("dataframe_split row %d does not have one value per column (%d)" % (number, len(columns)))
-            return _frame(split.get("data"), model, columns=split.get("columns"), index=split.get("index")), False
+            return _frame(rows, model, columns=columns, index=split.get("index")), False
         if "dataframe_records" in data:
             records = data["dataframe_records"]
             if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):

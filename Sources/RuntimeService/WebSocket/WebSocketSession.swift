@@ -94,36 +94,7 @@ struct WebSocketSession {
                         } else {
                             message = handler.parse(bytes: bytes)
                         }
-                        if message.isServedAtOnce {
-                            guard slots.tryAcquireStop() else {
-                                handler.refuse(message, on: connection, because: "the connection has \(slots.maximumStops) stops and deletions in progress")
-                                continue
-                            }
-                            group.addTask {
-                                await handler.handle(message, from: connection)
-                                slots.releaseStop()
-                            }
-                        } else if !message.isRequest {
-                            await handler.handle(message, from: connection)  // an error reply: nothing to wait for
-                        } else if slots.tryAcquire(bytes: bytes.count) {
-                            if bytes.count > Self.inlineMessageBytes {
-                                // Its model data or files are copied on: not on the event loop.
-                                group.addTask(executorPreference: globalConcurrentExecutor) {
-                                    await handler.handle(message, from: connection)
-                                    slots.release(bytes: bytes.count)
-                                }
-                            } else {
-                                group.addTask {
-                                    await handler.handle(message, from: connection)
-                                    slots.release(bytes: bytes.count)
-                                }
-                            }
-                        } else {
-                            handler.refuse(message, on: connection, because: """
-                                the connection has \(slots.inProgress) requests in progress, holding up to \(slots.maximumRequests) \
-                                and \(byteBound) bytes of messages: wait for their replies
-                                """)
-                        }
+                        await dispatch(message, bytes: bytes.count, slots: slots, byteBound: byteBound, from: connection, in: &group)
                     case .oversized(let bytes)?:
                         handler.refuseOversizedMessage(bytes: bytes, on: connection)
                     case nil:
@@ -135,6 +106,47 @@ struct WebSocketSession {
             }
             // The client closed (or the socket did): nobody reads these replies.
             group.cancelAll()
+        }
+    }
+
+    /// Hands a parsed message over without waiting: a request to a child
+    /// task when its connection has room (`stop` and `delete_session` in
+    /// slots of their own), an error reply at once, and a request past the
+    /// bound `LIMIT_EXCEEDED` at once. A message over 64 KiB is served off
+    /// the event loop (its model data or files are copied on).
+    private func dispatch(_ message: ProtocolHandler.IncomingMessage, bytes: Int, slots: RequestSlots, byteBound: Int,
+                          from connection: Connection, in group: inout DiscardingTaskGroup) async {
+        let handler = self.handler
+        guard message.isRequest else {
+            // An error reply: nothing to wait for, and no slot.
+            await handler.handle(message, from: connection)
+            return
+        }
+        let serve: @Sendable () async -> Void
+        if message.isServedAtOnce {
+            guard slots.tryAcquireStop() else {
+                return handler.refuse(message, on: connection, because: "the connection has \(slots.maximumStops) stops and deletions in progress")
+            }
+            serve = {
+                await handler.handle(message, from: connection)
+                slots.releaseStop()
+            }
+        } else {
+            guard slots.tryAcquire(bytes: bytes) else {
+                return handler.refuse(message, on: connection, because: """
+                    the connection has \(slots.inProgress) requests in progress, holding up to \(slots.maximumRequests) \
+                    and \(byteBound) bytes of messages: wait for their replies
+                    """)
+            }
+            serve = {
+                await handler.handle(message, from: connection)
+                slots.release(bytes: bytes)
+            }
+        }
+        if bytes > Self.inlineMessageBytes {
+            group.addTask(executorPreference: globalConcurrentExecutor, operation: serve)
+        } else {
+            group.addTask(operation: serve)
         }
     }
 

@@ -10,9 +10,8 @@ struct ServerRun {
     let wait: Bool
     let placeholders: [String]
 
-    /// Returns whether everything went well; throws ``CLIExit/notFound`` when
-    /// the run finished but a placeholder asked for is not there.
-    func run() async throws -> Bool {
+    /// How it ended (``CLIExit/ofRun(finished:placeholderMissing:readFailed:)``).
+    func run() async throws -> CLIExit {
         let started = try await client.request(
             WireRequest.run(files: program.files, mainFile: program.mainFile, number: program.files.count).message())
         guard let sessionId = started["sessionId"]?.stringValue else { throw CLIExit.failed }
@@ -20,7 +19,7 @@ struct ServerRun {
         if json { Console.out(started.jsonString + "\n") }
         guard follow || wait || !placeholders.isEmpty else {
             if !json { Console.out(sessionId + "\n") }
-            return true
+            return .ok
         }
         if !json { Console.err("session \(sessionId)\n") }
         let follower = SessionFollower(client: client, sessionId: sessionId, printEvents: follow, showProgress: !follow && !json)
@@ -29,18 +28,15 @@ struct ServerRun {
             throw CLIExit.cannotConnect
         }
         if !follow { json ? Console.out(final.jsonString + "\n") : EventPrinter.print(final) }
-        var ok = final["status"]?.stringValue == "finished"
-        var missing = false
+        var missing = false, failed = false
         for name in placeholders {
             do {
                 let value = try await client.request(WireRequest.getPlaceholder(sessionId: sessionId, name: name, window: nil).message())
                 if json { Console.out(value.jsonString + "\n") } else { ValuePrinter.print(value) }
             } catch let exit as CLIExit where exit != .cannotConnect {
-                if exit == .notFound { missing = true } else { ok = false }
+                if exit == .notFound { missing = true } else { failed = true }
             }
         }
-        // A run that went well but lacks a placeholder asked for: not found (4), as `get` says it.
-        if ok && missing { throw CLIExit.notFound }
-        return ok
+        return .ofRun(finished: final["status"]?.stringValue == "finished", placeholderMissing: missing, readFailed: failed)
     }
 }
