@@ -79,6 +79,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -144,7 +145,8 @@ let package = Package(
         .testTarget(name: "PythonWorkerTests", dependencies: ["PythonWorker", "RuntimeJSON", "WorkerFrames", "RuntimeCore", "RuntimeTestSupport"]),
         .testTarget(
             name: "RuntimeServiceTests",
-            dependencies: ["RuntimeService", "RuntimeProtocol", "RuntimeClient", "RuntimeCore", "RuntimeTestSupport"],
+            dependencies: ["RuntimeService", "RuntimeProtocol", "RuntimeClient", "RuntimeCore", "RuntimeJSON", "WorkerFrames",
+                           "RuntimeTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "RuntimeRayTests", dependencies: ["RuntimeRay", "RuntimeCore", "RuntimeJSON", "RuntimeService", "RuntimeClient",

@@ -24,7 +24,10 @@ public struct RuntimeServerService: Service, CustomStringConvertible {
     /// - Parameter onServerRunning: called with the bound port once listening (useful with port 0).
     public init(configuration: ServerConfiguration, logger: Logger,
                 onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
-        let runtime = Runtime(configuration: configuration.runtime, logger: logger)
+        var runtimeConfiguration = configuration.runtime
+        // Replies are read on the event loop of the connection that asks.
+        if runtimeConfiguration.replyReader == nil { runtimeConfiguration.replyReader = EventLoopReplyReader() }
+        let runtime = Runtime(configuration: runtimeConfiguration, logger: logger)
         let metrics = ServerMetrics()
         let handler = ProtocolHandler(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
         self.handler = handler

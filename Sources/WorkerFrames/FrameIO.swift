@@ -48,6 +48,19 @@ package enum FrameIO {
     package static func readMessage(from fd: Int32, maximumSize: Int = maximumFrameSize,
                                     maximumHeaderSize: Int? = nil) throws(Failure) -> (header: JSONValue, parts: [[UInt8]])? {
         guard let body = try readBody(from: fd, maximumSize: min(maximumSize, maximumHeaderSize ?? maximumSize)) else { return nil }
+        let (header, partCount) = try header(from: body)
+        var parts: [[UInt8]] = []
+        for _ in 0..<partCount {
+            guard let part = try readBody(from: fd, maximumSize: maximumSize) else { throw Failure(description: "frame cut short") }
+            parts.append(part)
+        }
+        return (header, parts)
+    }
+
+    /// Parses a message's header frame: a JSON object, and how many raw
+    /// parts it announces (at most ``FrameProtocol/maximumParts``). For
+    /// readers that split frames themselves (an event loop's).
+    package static func header(from body: [UInt8]) throws(Failure) -> (header: JSONValue, partCount: Int) {
         let header: JSONValue
         do {
             header = try JSONParser.parse(body)
@@ -55,16 +68,11 @@ package enum FrameIO {
             throw Failure(description: "a frame that is not a JSON object")
         }
         guard case .object = header else { throw Failure(description: "a frame that is not a JSON object") }
-        guard let announced = header["parts"] else { return (header, []) }
+        guard let announced = header["parts"] else { return (header, 0) }
         guard let names = announced.arrayValue, names.count <= FrameProtocol.maximumParts else {
             throw Failure(description: "a frame announcing more than \(FrameProtocol.maximumParts) parts")
         }
-        var parts: [[UInt8]] = []
-        for _ in names {
-            guard let part = try readBody(from: fd, maximumSize: maximumSize) else { throw Failure(description: "frame cut short") }
-            parts.append(part)
-        }
-        return (header, parts)
+        return (header, names.count)
     }
 
     /// Writes encoded frames, retrying partial writes and interrupted calls.

@@ -7,26 +7,34 @@ import RuntimeTestSupport
 /// channel. The parent believes nothing it reads there.
 @Suite(.timeLimit(.minutes(2)))
 struct HostileFrameTests {
-    /// Python that finds the frame channel (the write-only pipe that is not
-    /// fd 1 or 2) and defines `frame(bytes)` writing a length-prefixed frame.
+    /// Python that finds the reply channel and the frame channel (the
+    /// write-only pipes that are not fd 1 or 2; the worker takes its reply
+    /// pipe first, so it has the lower number) and defines `frame(bytes)`
+    /// writing a length-prefixed frame to the frame channel, and
+    /// `reply_frame(bytes)` to the reply channel.
     private static let channel = """
         import fcntl, json, os, stat, struct
         from runtimeBridge import save_placeholder
-        def find_channel():
+        def find_channels():
+            found = []
             for name in os.listdir('/proc/self/fd'):
                 fd = int(name)
                 if fd in (0, 1, 2):
                     continue
                 try:
                     if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
-                        return fd
+                        found.append(fd)
                 except OSError:
                     pass
-        CHANNEL = find_channel()
-        def raw(data):
-            os.write(CHANNEL, data)
-        def frame(body):
-            raw(struct.pack('>I', len(body)) + body)
+            assert len(found) == 2, found
+            return sorted(found)
+        REPLIES, CHANNEL = find_channels()
+        def raw(data, fd=None):
+            os.write(CHANNEL if fd is None else fd, data)
+        def frame(body, fd=None):
+            raw(struct.pack('>I', len(body)) + body, fd)
+        def reply_frame(body):
+            frame(body, REPLIES)
 
         """
 
@@ -60,12 +68,6 @@ struct HostileFrameTests {
         ("a second hello with a huge pid", "frame(json.dumps({'ev': 'hello', 'pid': 2 ** 32}).encode())", "hello"),
         // Found in review: names were kept whatever their size, warnings logged whatever their number.
         ("a placeholder name of a megabyte", "frame(json.dumps({'ev': 'ready', 'name': 'n' * (1 << 20), 'type': 'int'}).encode())", "over 1024 bytes"),
-        // Encoded values travel as raw parts the parent splices unparsed: it still checks them.
-        ("a reply part that is not JSON",
-         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'value', 'valueType': 'int', 'parts': ['value']}).encode()); frame(b'{\"x\": ')",
-         "is not JSON"),
-        ("a reply announcing more parts than allowed",
-         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'result', 'parts': ['p'] * 9}).encode())", "parts"),
         ("warnings again and again", "[frame(json.dumps({'ev': 'warning', 'message': 'w'}).encode()) for _ in range(3)]", "more than one warning"),
         // Found by a red-team helper: a failed frame of [{}, {}, …] made the
         // server allocate 70 times its size and keep it in the event log.
@@ -74,9 +76,6 @@ struct HostileFrameTests {
          "passes its limits"),
         ("a failed run's error of the wrong shape",
          "frame(json.dumps({'ev': 'failed', 'error': {'traceback': [{}] * 10}}).encode())", "passes its limits"),
-        ("a reply's error with a message of 100 KiB",
-         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm' * (100 << 10)}}).encode())",
-         "passes its limits"),
         ("a header frame over 2 MiB", "frame(json.dumps({'ev': 'ready', 'name': 'x', 'type': 'int', 'pad': 'p' * (3 << 20)}).encode())",
          "over the limit of 2097152"),
     ])
@@ -87,6 +86,29 @@ struct HostileFrameTests {
         #expect(end.error?.type == "WorkerProtocolViolation", "\(what): \(String(describing: end.error))")
         #expect(end.error?.message.contains(reason) == true, "\(what): \(String(describing: end.error?.message))")
         await runtime.shutdown()
+    }
+
+    /// A local worker's replies come on a pipe of their own: an event there,
+    /// a reply on the frame channel, or a broken reply ends the worker.
+    @Test(arguments: [
+        ("an event on the reply channel", "reply_frame(json.dumps({'ev': 'finished'}).encode())", "an event on the reply channel"),
+        ("a reply on the frame channel", "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm'}}).encode())",
+         "a reply on the frame channel"),
+        ("an oversized reply frame", "raw(struct.pack('>I', 1 << 30), REPLIES)", "over the limit"),
+        ("a reply header over 2 MiB", "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'pad': 'p' * (3 << 20)}).encode())",
+         "over the limit of 2097152"),
+        // Encoded values travel as raw parts the parent splices unparsed: it still checks them.
+        ("a reply part that is not JSON",
+         "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'value', 'valueType': 'int', 'parts': ['value']}).encode()); reply_frame(b'{\"x\": ')",
+         "is not JSON"),
+        ("a reply announcing more parts than allowed",
+         "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'result', 'parts': ['p'] * 9}).encode())", "parts"),
+        ("a reply's error with a message of 100 KiB",
+         "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm' * (100 << 10)}}).encode())",
+         "passes its limits"),
+    ])
+    func aBrokenReplyChannelEndsTheWorker(_ what: String, _ source: String, _ reason: String) async throws {
+        try await aBrokenFrameEndsTheWorkerWithAViolation(what, source, reason)
     }
 
     @Test func tooManyPlaceholdersEndTheWorker() async throws {

@@ -67,9 +67,9 @@ struct ForkServerMain {
                 if length == -2 { Self.reply("error the request was cut short"); continue }
                 _exit(0)
             }
-            guard received.count == 4 else {
+            guard received.count == 5 else {
                 for fd in received { close(fd) }
-                Self.reply("error a fork request carries 4 descriptors, not \(received.count)")
+                Self.reply("error a fork request carries 5 descriptors, not \(received.count)")
                 continue
             }
             let arguments = buffer.prefix(Int(length)).split(separator: 0, omittingEmptySubsequences: false)
@@ -101,7 +101,7 @@ struct ForkServerMain {
 }
 
 /// A worker just forked by the fork server: it becomes what a spawned worker
-/// is (its four descriptors at 0...3 and nothing else, signals at their
+/// is (its five descriptors at 0...4 and nothing else, signals at their
 /// defaults, a session of its own, then its sandbox), and goes on with the
 /// interpreter it inherited.
 private struct ForkedWorker {
@@ -130,6 +130,6 @@ private struct ForkedWorker {
         }
         PythonInterpreter.releaseAfterInitialization()
         WorkerProcessMain(python: prepared.pythonExecutable, preload: prepared.preloaded, sandbox: sandbox,
-                          confined: confined, refused: refused).run(prepared: prepared)
+                          confined: confined, refused: refused, separateReplies: true).run(prepared: prepared)
     }
 }

@@ -76,7 +76,7 @@ public enum RuntimeWorker {
         // the session's worker inside its own namespaces.
         let (confined, refused) = WorkerSandbox(options: sandbox).enter()
         WorkerProcessMain(python: python, preload: preload, sandbox: sandbox, confined: confined, refused: refused,
-                          memoryLimit: connect == nil ? nil : memoryLimit).run(prepared: nil)
+                          separateReplies: connect == nil, memoryLimit: connect == nil ? nil : memoryLimit).run(prepared: nil)
     }
 }
 
@@ -122,18 +122,29 @@ struct WorkerProcessMain {
     /// Sandbox measures the kernel refused, reported in the hello.
     var refused: [String]
     /// A remote worker's session memory limit in bytes, watched by the worker itself.
+    /// A local worker answers requests on fd 4, a pipe of its own; a remote
+    /// one on its connection, with everything else.
+    var separateReplies: Bool
     var memoryLimit: Int? = nil
 
     /// Runs the worker. `prepared` is the interpreter a fork server set up
     /// before forking this process; nil starts one here.
     func run(prepared: PreparedInterpreter?) -> Never {
-        // The runtime hands a worker four descriptors: 0 requests, 1 frames,
-        // 2 and 3 the program's raw stderr and stdout. Keep the frame channels
-        // off 0 and 1, which the program and its subprocesses use: fd 1 becomes
-        // the raw stdout pipe, fd 0 reads /dev/null.
-        let requestFD = fcntl(0, F_DUPFD_CLOEXEC, 4)
-        let frameFD = fcntl(1, F_DUPFD_CLOEXEC, 4)
-        guard requestFD >= 0, frameFD >= 0 else { _exit(70) }
+        // The runtime hands a local worker five descriptors: 0 requests,
+        // 1 frames, 2 and 3 the program's raw stderr and stdout, 4 replies
+        // (a remote one has no 4: it answers on its connection, as does a
+        // worker started with four by hand). Keep the frame channels off 0
+        // and 1, which the program and its subprocesses use: fd 1 becomes the
+        // raw stdout pipe, fd 0 reads /dev/null. Off 4 too, closed on exec
+        // like the others.
+        var replyFD: Int32?
+        if separateReplies, fcntl(4, F_GETFD) >= 0 {
+            replyFD = fcntl(4, F_DUPFD_CLOEXEC, 5)
+            close(4)
+        }
+        let requestFD = fcntl(0, F_DUPFD_CLOEXEC, 5)
+        let frameFD = fcntl(1, F_DUPFD_CLOEXEC, 5)
+        guard requestFD >= 0, frameFD >= 0, replyFD ?? 0 >= 0 else { _exit(70) }
         if fcntl(3, F_GETFD) >= 0 {
             dup2(3, 1)
             close(3)
@@ -143,7 +154,7 @@ struct WorkerProcessMain {
         let devNull = open("/dev/null", O_RDONLY)
         if devNull >= 0 { dup2(devNull, 0); close(devNull) }
 
-        let channel = WorkerChannel(fd: frameFD)
+        let channel = WorkerChannel(fd: frameFD, replyFD: replyFD)
         WorkerContext.current = WorkerContext(channel: channel)
         guard confined else {
             // Fail closed: without its namespaces a program could signal the
@@ -177,7 +188,9 @@ struct WorkerProcessMain {
         // Wait for the run on this thread, confine the files it may touch,
         // and only then start the thread that serves requests: Landlock binds
         // the thread that applies it and the threads it starts afterwards.
-        let job = awaitRun(fd: requestFD, handler: handler, channel: channel)
+        // One reader for the channel's whole life: it keeps what it read past a frame.
+        let requests = WorkerFrameReader(fd: requestFD)
+        let job = awaitRun(requests, handler: handler, channel: channel)
         var refusedFiles = WorkerSandbox.restrictFiles(session: job.directory, readable: pythonFolders + job.readable)
         let unbound = WorkerSandbox.otherThreads()
         if sandbox.enabled, unbound > 0 {
@@ -199,7 +212,7 @@ struct WorkerProcessMain {
         }
         let runs = RunMailbox()
         // Reads requests until the runtime closes the channel, then ends the process.
-        WorkerRequestServer(fd: requestFD, handler: handler, channel: channel, runs: runs).start()
+        WorkerRequestServer(reader: requests, handler: handler, channel: channel, runs: runs).start()
         if let raw = RemoteConnection.rawOutput {
             RawOutputForwarder(stdout: raw.stdout, stderr: raw.stderr, channel: channel).start()
         }
@@ -233,9 +246,9 @@ struct WorkerProcessMain {
 
     /// Reads frames until the run arrives; anything asked before it is
     /// answered with an error (there is nothing to read yet).
-    private func awaitRun(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel) -> WorkerRequest.RunOrder {
+    private func awaitRun(_ requests: WorkerFrameReader, handler: WorkerRequestHandler, channel: WorkerChannel) -> WorkerRequest.RunOrder {
         while true {
-            guard case .frame(let header, let parts) = WorkerFrameReader(fd: fd).next() else { _exit(0) }
+            guard case .frame(let header, let parts) = requests.next() else { _exit(0) }
             if let refusal = header["refused"]?.stringValue {
                 FileHandle.standardError.write(Data("runtime-worker: the runtime refused this worker: \(refusal)\n".utf8))
                 _exit(77)

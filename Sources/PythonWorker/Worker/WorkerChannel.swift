@@ -6,6 +6,10 @@ import WorkerFrames
 /// The worker's side of the frame channel: writes frames to the runtime from
 /// any thread (the main thread running Python, the request thread), and keeps
 /// the per-run output budget.
+///
+/// A local worker's replies go on a pipe of their own: the runtime reads
+/// them where the request waits for them, apart from events. A remote
+/// worker's one connection carries both.
 final class WorkerChannel: Sendable {
     private struct Output {
         var cap = Int.max
@@ -15,9 +19,15 @@ final class WorkerChannel: Sendable {
 
     private let fd: Int32
     private let writeLock = Mutex(())
+    /// Where replies go (nil: the frame channel) and the lock ordering them.
+    private let replyFD: Int32?
+    private let replyLock = Mutex(())
     private let output = Mutex(Output())
 
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32, replyFD: Int32? = nil) {
+        self.fd = fd
+        self.replyFD = replyFD
+    }
 
     /// Sends one frame. A runtime that went away ends the worker.
     func send(_ message: WorkerMessage) {
@@ -26,13 +36,21 @@ final class WorkerChannel: Sendable {
 
     /// Sends a reply to `rid` (null for a request that had none).
     func send(_ reply: WorkerReply, rid: JSONValue) {
-        send(frames: reply.frames(rid: rid))
+        if let replyFD {
+            Self.write(reply.frames(rid: rid), to: replyFD, under: replyLock)
+        } else {
+            send(frames: reply.frames(rid: rid))
+        }
     }
 
     /// Sends encoded frames in one piece: a message's parts never
     /// interleave with another thread's frames.
     private func send(frames: [UInt8]) {
-        writeLock.withLock { _ in
+        Self.write(frames, to: fd, under: writeLock)
+    }
+
+    private static func write(_ frames: [UInt8], to fd: Int32, under lock: borrowing Mutex<Void>) {
+        lock.withLock { _ in
             do {
                 try FrameIO.write(bytes: frames, to: fd)
             } catch {

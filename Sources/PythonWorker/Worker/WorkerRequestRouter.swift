@@ -17,8 +17,8 @@ struct WorkerRequestRouter {
     let channel: WorkerChannel
     let runs: RunMailbox
 
-    init(fd: Int32, channel: WorkerChannel, runs: RunMailbox) {
-        self.reader = WorkerFrameReader(fd: fd)
+    init(reader: WorkerFrameReader, channel: WorkerChannel, runs: RunMailbox) {
+        self.reader = reader
         self.channel = channel
         self.runs = runs
     }

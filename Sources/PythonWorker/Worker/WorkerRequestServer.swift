@@ -85,10 +85,10 @@ final class WorkerRequestServer: Sendable {
     /// lock); nil when the kernel gave none.
     private let timer = HandoverTimer()
 
-    init(fd: Int32, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
+    init(reader: WorkerFrameReader, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
         self.handler = handler
         self.channel = channel
-        self.router = WorkerRequestRouter(fd: fd, channel: channel, runs: runs)
+        self.router = WorkerRequestRouter(reader: reader, channel: channel, runs: runs)
     }
 
     /// Starts the threads: the serving threads and one more, so one is

@@ -121,7 +121,8 @@ package actor WorkerPool {
         if let remote {
             worker = try await remote.get().start(resources: resources)
         } else {
-            let plan = try containment.plan(maximumFrameBytes: configuration.maximumWorkerFrameBytes)
+            var plan = try containment.plan(maximumFrameBytes: configuration.maximumWorkerFrameBytes)
+            plan.replyReader = configuration.replyReader
             do {
                 worker = try await WorkerProcess.spawn(plan, forkServer: forkServer)
             } catch {

@@ -9,8 +9,9 @@ import WorkerFrames
 extension WorkerProcess {
     /// The reader thread: decodes frames and forwards raw output until the
     /// worker's end, then reaps it. A frame that breaks the protocol ends the
-    /// worker: nothing it sends is trusted.
-    func readFrames(from fd: Int32, output: Int32, errors: Int32) {
+    /// worker: nothing it sends is trusted. `replies` is the request
+    /// channel when this thread reads the replies on it (else -1).
+    func readFrames(from fd: Int32, replies: Int32, output: Int32, errors: Int32) {
         var streams = output < 0 ? [] : [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
         // The process's end is learnt from a pidfd, not from the pipes: a
         // process that kept a copy of them could otherwise hold the reaping up.
@@ -18,10 +19,12 @@ extension WorkerProcess {
         let ended = remote == nil ? sandbox_pidfd_open(pid) : -1
         var framesOpen = true
         var processEnded = false
+        var repliesOpen = replies >= 0
         while framesOpen {
             var polled = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                           pollfd(fd: ended, events: Int16(POLLIN), revents: 0)]
             polled += streams.map { pollfd(fd: $0.isOpen ? $0.fd : -1, events: Int16(POLLIN), revents: 0) }
+            polled.append(pollfd(fd: repliesOpen ? replies : -1, events: Int16(POLLIN), revents: 0))
             // Once the process has ended, take only what is already written.
             if poll(&polled, nfds_t(polled.count), processEnded ? 0 : -1) < 0 {
                 if errno == EINTR { continue }
@@ -33,8 +36,19 @@ extension WorkerProcess {
                 forward(streams[index].read())
             }
             if polled[1].revents != 0 { processEnded = true }
+            if polled[polled.count - 1].revents != 0 {
+                switch readReply(from: replies) {
+                case .read: break
+                case .ended: repliesOpen = false
+                case .violation(let problem):
+                    cutOff(problem)
+                    repliesOpen = false
+                    framesOpen = false
+                    continue
+                }
+            }
             guard polled[0].revents != 0 else {
-                if processEnded { break }
+                if processEnded && (!repliesOpen || polled[polled.count - 1].revents == 0) { break }
                 continue
             }
             do {
@@ -60,6 +74,16 @@ extension WorkerProcess {
         }
         drain(&streams)
         state.withLock { $0.framesClosed = true }
+        if replies >= 0 { close(replies) }
+        let replyChannel = state.withLock { state -> ReplyChannel in
+            defer { state.replies = .closed }
+            return state.replies
+        }
+        switch replyChannel {
+        case .waiting(let unread): close(unread)
+        case .reading(let reading): reading.finish(grace: .milliseconds(250))
+        case .sameAsFrames, .readerThread, .starting, .closed: break
+        }
         for stream in streams { close(stream.fd) }
         let exit: WorkerExit
         if let remote {
@@ -98,6 +122,21 @@ extension WorkerProcess {
         continuation.finish()
     }
 
+    private enum ReplyRead { case read, ended, violation(String) }
+
+    /// Reads one message from the reply channel (this thread reads the replies).
+    private func readReply(from fd: Int32) -> ReplyRead {
+        do {
+            guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: maximumFrameBytes,
+                                                                 maximumHeaderSize: FrameProtocol.maximumWorkerHeaderBytes) else {
+                return .ended
+            }
+            return receiveReply(header: header, parts: parts).map { .violation($0) } ?? .read
+        } catch {
+            return .violation(error.description)
+        }
+    }
+
     /// Reads whatever raw output is waiting, without blocking.
     private func drain(_ streams: inout [RawOutputStream]) {
         for index in streams.indices {
@@ -118,20 +157,13 @@ extension WorkerProcess {
         }
     }
 
-    /// Ends a worker that broke the protocol.
-    private func cutOff(_ problem: String) {
-        continuation.yield(.violation(problem))
-        kill()
-    }
-
     /// Handles one message; returns what is wrong with it, if anything.
     private func dispatch(_ message: WorkerMessage) -> String? {
         switch message {
         case .reply(let rid, let reply):
-            // A reply to a request that was cancelled or never made is dropped.
-            if let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
-                waiter.resume(returning: reply)
-            }
+            // A remote worker's (its one connection carries everything).
+            guard case .sameAsFrames = state.withLock({ $0.replies }) else { return "a reply on the frame channel" }
+            deliver(reply, rid: rid)
         case .hello(let greeting):
             guard !hello.isFulfilled else { return "a second hello" }
             guard greeting.version == FrameProtocol.version else {

@@ -19,7 +19,7 @@ extension WorkerProcess {
         let worker = WorkerProcess(pid: 0, requestFD: writerFD, cgroup: nil, uid: nil, maximumFrameBytes: maximumFrameBytes,
                                    forked: false, remote: job, socket: fd)
         let reader = Thread {
-            worker.readFrames(from: fd, output: -1, errors: -1)
+            worker.readFrames(from: fd, replies: -1, output: -1, errors: -1)
         }
         reader.name = "runtime-worker-\(job.id)"
         reader.start()

@@ -34,6 +34,23 @@ package final class WorkerProcess: Sendable {
         /// failed, the runtime cut it off).
         var remoteEnd: String?
         var node: String?
+        /// Who reads a local worker's reply channel.
+        var replies: ReplyChannel = .sameAsFrames
+    }
+
+    /// Where a worker's replies are read.
+    enum ReplyChannel {
+        /// On the frame channel (a remote worker's one connection).
+        case sameAsFrames
+        /// On the reply channel, by the reader thread.
+        case readerThread
+        /// On the reply channel (this descriptor), by the ``WorkerReplyReader``
+        /// once the first request is made.
+        case waiting(Int32)
+        case starting
+        case reading(any WorkerReplyReading)
+        /// The worker has ended.
+        case closed
     }
 
     package let pid: pid_t
@@ -54,10 +71,13 @@ package final class WorkerProcess: Sendable {
     package let remote: (any RemoteWorkerJob)?
     /// A remote worker's connection (-1 for a local one).
     let socket: Int32
-    let maximumFrameBytes: Int
+    /// The largest part (a raw frame) accepted from the worker.
+    package let maximumFrameBytes: Int
+    /// Reads the reply channel (nil: the reader thread does).
+    let replyReader: (any WorkerReplyReader)?
 
     init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int, forked: Bool,
-                 remote: (any RemoteWorkerJob)? = nil, socket: Int32 = -1) {
+         remote: (any RemoteWorkerJob)? = nil, socket: Int32 = -1, replyReader: (any WorkerReplyReader)? = nil) {
         self.pid = pid
         self.forked = forked
         self.remote = remote
@@ -65,6 +85,7 @@ package final class WorkerProcess: Sendable {
         self.cgroup = cgroup
         self.uid = uid
         self.maximumFrameBytes = maximumFrameBytes
+        self.replyReader = replyReader
         self.state = Mutex(State())
         self.writer = RequestWriter(fd: requestFD, limit: 64 << 20, name: "runtime-worker-\(pid)-requests")
         (events, continuation) = AsyncStream.makeStream(of: WorkerEvent.self, bufferingPolicy: .unbounded)
@@ -77,7 +98,7 @@ package final class WorkerProcess: Sendable {
     static func spawn(_ plan: WorkerSpawnPlan, forkServer: ForkServer? = nil) async throws(Failure) -> WorkerProcess {
         WorkerProcess.ignoreSIGPIPE
         var pipes: [[Int32]] = []
-        for _ in 0..<4 {
+        for _ in 0..<5 {
             var pair: [Int32] = [-1, -1]
             guard sandbox_pipe_cloexec(&pair) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -88,8 +109,11 @@ package final class WorkerProcess: Sendable {
             }
             pipes.append(pair)
         }
-        let (request, frames, rawError, rawOutput) = (pipes[0], pipes[1], pipes[2], pipes[3])
-        let childEnds = [request[0], frames[1], rawError[1], rawOutput[1]]
+        // The worker's fds 0 requests, 1 frames (its events), 2 and 3 the
+        // program's raw stderr and stdout, 4 its replies (see WorkerReplyReader).
+        let (request, frames, rawError, rawOutput, replies) = (pipes[0], pipes[1], pipes[2], pipes[3], pipes[4])
+        let childEnds = [request[0], frames[1], rawError[1], rawOutput[1], replies[1]]
+        let replyFD = replies[0]
         var forked: pid_t?
         if let forkServer {
             forked = try? await forkServer.fork(sandboxArguments: plan.sandboxArguments, descriptors: childEnds)
@@ -102,16 +126,19 @@ package final class WorkerProcess: Sendable {
         switch spawned {
         case .success(let p): pid = p
         case .failure(let error):
-            for fd in [request[1], frames[0], rawError[0], rawOutput[0]] { close(fd) }
+            for fd in [request[1], replyFD, frames[0], rawError[0], rawOutput[0]] { close(fd) }
             plan.cgroup?.remove()
             plan.onEnd()
             throw Failure(description: "cannot start worker \(plan.executable): \(String(cString: strerror(error.code)))")
         }
         let worker = WorkerProcess(pid: pid, requestFD: request[1], cgroup: plan.cgroup, uid: plan.uid,
-                                   maximumFrameBytes: plan.maximumFrameBytes, forked: forked != nil)
+                                   maximumFrameBytes: plan.maximumFrameBytes, forked: forked != nil,
+                                   replyReader: plan.replyReader)
+        worker.state.withLock { $0.replies = plan.replyReader == nil ? .readerThread : .waiting(replyFD) }
         let onEnd = plan.onEnd
+        let threadReplies = plan.replyReader == nil ? replyFD : -1
         let reader = Thread {
-            worker.readFrames(from: frames[0], output: rawOutput[0], errors: rawError[0])
+            worker.readFrames(from: frames[0], replies: threadReplies, output: rawOutput[0], errors: rawError[0])
             worker.reclaimFolder()  // before the uid can go to another session
             onEnd()
         }
@@ -160,14 +187,21 @@ package final class WorkerProcess: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let registered = state.withLock { state -> Bool in
-                    if state.ended { return false }
+                let registered = state.withLock { state -> (idle: Bool, reading: (any WorkerReplyReading)?)? in
+                    if state.ended { return nil }
+                    let idle = state.pending.isEmpty
                     state.pending[rid] = continuation
-                    return true
+                    guard case .reading(let reading) = state.replies else { return (idle, nil) }
+                    return (idle, reading)
                 }
-                guard registered else {
+                guard let registered else {
                     continuation.resume(throwing: Failure(description: "the worker process has ended"))
                     return
+                }
+                if let reading = registered.reading {
+                    reading.willSend(idle: registered.idle)
+                } else {
+                    startReplyReading()
                 }
                 do {
                     try writer.enqueue(request, rid: rid)
@@ -181,6 +215,56 @@ package final class WorkerProcess: Sendable {
         } onCancel: {
             cancelRequest(rid)
         }
+    }
+
+    /// Starts the ``WorkerReplyReader`` on the reply channel, once: from
+    /// the first request's task, so that it can read where that task runs.
+    private func startReplyReading() {
+        guard let replyReader else { return }
+        let waiting = state.withLock { state -> Int32? in
+            guard case .waiting(let fd) = state.replies else { return nil }
+            state.replies = .starting
+            return fd
+        }
+        guard let waiting else { return }
+        let reading = replyReader.startReading(waiting, for: self)
+        let ended = state.withLock { state -> Bool in
+            guard case .starting = state.replies else { return true }  // the worker ended meanwhile
+            state.replies = .reading(reading)
+            return false
+        }
+        if ended { reading.finish(grace: .zero) }
+    }
+
+    /// Takes a message read from the reply channel (a
+    /// ``WorkerReplyReader``'s): hands a reply to the request that waits for
+    /// it (none: it was cancelled, and is dropped). Returns what is wrong
+    /// with anything else; the reader then calls ``cutOff(_:)``.
+    package func receiveReply(header: JSONValue, parts: [[UInt8]]) -> String? {
+        switch WorkerMessage.decode(header, parts: parts) {
+        case .success(.reply(let rid, let reply)):
+            deliver(reply, rid: rid)
+            return nil
+        case .success:
+            return "an event on the reply channel"
+        case .failure(let violation):
+            return violation.description
+        }
+    }
+
+    /// Hands a reply to the request that waits for it; a reply to a request
+    /// that was cancelled or never made is dropped.
+    func deliver(_ reply: WorkerReply, rid: Int64) {
+        if let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
+            waiter.resume(returning: reply)
+        }
+    }
+
+    /// Ends a worker that broke the protocol (nothing it sends is trusted):
+    /// reports `problem` as a violation and kills it.
+    package func cutOff(_ problem: String) {
+        continuation.yield(.violation(problem))
+        kill()
     }
 
     /// Asks the worker to stop request `rid`, if it is still waited for.

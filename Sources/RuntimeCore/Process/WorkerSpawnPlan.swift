@@ -15,6 +15,8 @@ struct WorkerSpawnPlan: Sendable {
     var uid: UInt32?
     /// The largest frame accepted from the worker.
     var maximumFrameBytes: Int
+    /// Where the worker's replies are read (nil: on its reader thread).
+    var replyReader: (any WorkerReplyReader)?
     /// Runs once the process has been reaped (gives its uid back).
     var onEnd: @Sendable () -> Void = {}
 }

@@ -72,6 +72,9 @@ public struct RuntimeConfiguration: Sendable {
     /// Where workers run: local child processes (the default) or remote
     /// ones placed by a ``RemoteWorkerLauncher`` (Ray).
     public var placement: WorkerPlacement
+    /// Where local workers' replies are read (nil: on each worker's reader
+    /// thread). The server reads them on its connections' event loops.
+    package var replyReader: (any WorkerReplyReader)?
 
     /// A configuration; every argument left out takes the default its
     /// property describes. `python` and `worker` are looked up when the

@@ -54,8 +54,11 @@ struct WebSocketSession {
             // when the socket closes: a request in progress (a long read) then
             // stops in the worker instead of running on for nobody.
             // On the channel's own event loop: no thread hop on the way in or out.
+            // Its workers' replies are read there too (EventLoopReplyReader).
             let reading = Task(executorPreference: EventLoopTaskExecutor(eventLoop: channel.eventLoop)) {
-                await read(inbound, for: connection, logger: logger)
+                await EventLoopReplyReader.$current.withValue(channel.eventLoop) {
+                    await read(inbound, for: connection, logger: logger)
+                }
             }
             channel.closeFuture.whenComplete { _ in reading.cancel() }
             await reading.value

@@ -1,0 +1,54 @@
+import Foundation
+import RuntimeClient
+import RuntimeCore
+import RuntimeTestSupport
+import Testing
+
+/// The server reads a worker's replies on its event loops: what a program
+/// forges on that channel ends its own worker, and every other session is
+/// served on.
+@Suite(.timeLimit(.minutes(2)))
+struct HostileReplyTests {
+    /// Saves `x`, then writes a frame length of 1 GiB on the reply channel
+    /// (the lower-numbered of the worker's two write-only pipes past fd 2),
+    /// which the server reads only once a request has been made.
+    static let forger = """
+        import fcntl, os, stat, struct, time
+        import runtimeBridge as rb
+        rb.save_placeholder("x", 1)
+        def write_only_pipe(fd):
+            try:
+                return stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY
+            except OSError:  # the listing's own descriptor, closed since
+                return False
+        pipes = sorted(fd for fd in map(int, os.listdir('/proc/self/fd')) if fd > 2 and write_only_pipe(fd))
+        assert len(pipes) == 2, pipes
+        os.write(pipes[0], struct.pack('>I', 1 << 30))
+        print('forged', flush=True)
+        time.sleep(1000)
+        """
+
+    @Test func aForgedReplyEndsItsWorkerAndNothingElse() async throws {
+        let server = try await TestServer.start()
+        let client = try await server.connect()
+        let forger = try #require(try await client.run(["main.py": Self.forger])["sessionId"]?.stringValue)
+        let forged = await client.nextEvent { $0.type == "[run]:OUTPUT" && $0["sessionId"] == .string(forger) }
+        #expect(forged?["text"]?.stringValue?.contains("forged") == true, "\(String(describing: forged))")
+
+        // The first request starts the reading, which meets the forged frame.
+        let read = try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(forger), "name": "x"]])
+        #expect(read.type?.hasPrefix("[error]:") == true, "\(read)")
+        let end = await client.eventsUntilEnd(of: forger).last
+        #expect(end?.type == "[state]:EXECUTION_FAILED")
+        #expect(end?["error"]?["type"] == "WorkerProtocolViolation")
+        #expect(end?["error"]?["message"]?.stringValue?.contains("over the limit") == true, "\(String(describing: end))")
+
+        // Another session, on the same connection, is served as ever.
+        let other = try #require(try await client.run(["main.py": "import runtimeBridge as rb\nrb.save_placeholder('y', 2)\n"])["sessionId"]?.stringValue)
+        #expect(await client.eventsUntilEnd(of: other).last?.type == "[state]:EXECUTION_FINISHED")
+        let value = try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(other), "name": "y"]])
+        #expect(value["value"] == 2)
+        await client.close()
+        try await server.stop()
+    }
+}
