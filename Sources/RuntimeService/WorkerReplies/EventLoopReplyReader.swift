@@ -77,6 +77,9 @@ final class EventLoopReplyReading: WorkerReplyReading, Sendable {
         return channel
     }
 
+    /// The loop that reads the replies now.
+    var eventLoop: any EventLoop { state.withLock { $0.eventLoop } }
+
     func willSend(idle: Bool) {
         guard let here = EventLoopReplyReader.current, here.inEventLoop else { return }
         let requester = ObjectIdentifier(here)
