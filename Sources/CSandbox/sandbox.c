@@ -99,14 +99,20 @@ static void exit_like(int status) {
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 70);
 }
 
+// Whether fd 4 was open when the session was made: a local worker's reply
+// pipe (any other, a remote worker's inheritance, is no business of S or I).
+// Noted before S's and I's own pipes are made, which may then take 4.
+static int reply_pipe_open;
+
 // S: forwards signals inward and ends the session when the server goes away.
 static void supervise(pid_t init, int status_read) __attribute__((noreturn));
 static void supervise(pid_t init, int status_read) {
-    // The frame and output pipes belong to the worker: holding them here
-    // would hide the worker's end from the server.
+    // The frame, output and reply pipes belong to the worker: holding them
+    // here would hide the worker's end from the server.
     close(1);
     close(2);
     close(3);
+    if (reply_pipe_open) close(4);
     int sfd = session_signals();
     struct pollfd fds[2] = {{.fd = 0, .events = 0}, {.fd = sfd, .events = POLLIN}};
     int server_gone = 0;
@@ -185,6 +191,7 @@ static void serve_as_init(pid_t worker, int status_write) {
     close(1);
     close(2);
     close(3);
+    if (reply_pipe_open) close(4);
     int sfd = session_signals();
     for (;;) {
         struct signalfd_siginfo info;
@@ -292,6 +299,7 @@ int sandbox_enter(const sandbox_config *config, char *report, size_t report_size
     signal_set(&set);
     sigprocmask(SIG_BLOCK, &set, &previous);
     int alive[2], status_pipe[2];
+    reply_pipe_open = fcntl(4, F_GETFD) >= 0;
     if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0) _exit(73);
     pid_t init = fork();
     if (init < 0) _exit(73);  // namespaces made but no init: never run unconfined

@@ -44,14 +44,20 @@ package enum FrameIO {
     /// Reads one message: its header frame (a JSON object) and the raw parts
     /// it announces. Nil at end of file. The header is checked against
     /// `maximumHeaderSize` (it is parsed into a tree), every part against
-    /// `maximumSize`, before anything is allocated.
-    package static func readMessage(from fd: Int32, maximumSize: Int = maximumFrameSize,
-                                    maximumHeaderSize: Int? = nil) throws(Failure) -> (header: JSONValue, parts: [[UInt8]])? {
-        guard let body = try readBody(from: fd, maximumSize: min(maximumSize, maximumHeaderSize ?? maximumSize)) else { return nil }
+    /// `maximumSize`, and the whole message (its frames, lengths included)
+    /// against `maximumMessageSize`, before anything is allocated.
+    package static func readMessage(from fd: Int32, maximumSize: Int = maximumFrameSize, maximumHeaderSize: Int? = nil,
+                                    maximumMessageSize: Int = .max) throws(Failure) -> (header: JSONValue, parts: [[UInt8]])? {
+        let headerLimit = min(maximumSize, maximumHeaderSize ?? maximumSize, maximumMessageSize - 4)
+        guard let body = try readBody(from: fd, maximumSize: headerLimit) else { return nil }
+        var total = 4 + body.count
         let (header, partCount) = try header(from: body)
         var parts: [[UInt8]] = []
         for _ in 0..<partCount {
-            guard let part = try readBody(from: fd, maximumSize: maximumSize) else { throw Failure(description: "frame cut short") }
+            let room = maximumMessageSize - total - 4
+            guard room >= 0 else { throw Failure(description: "a message over the limit of \(maximumMessageSize) bytes") }
+            guard let part = try readBody(from: fd, maximumSize: min(maximumSize, room)) else { throw Failure(description: "frame cut short") }
+            total += 4 + part.count
             parts.append(part)
         }
         return (header, parts)

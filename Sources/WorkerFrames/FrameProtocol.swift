@@ -43,6 +43,12 @@ package enum FrameProtocol {
     package static let maximumTicketFrameBytes = 1024
     /// The most raw parts one message may carry.
     package static let maximumParts = 8
+    /// The largest reply (its frames, lengths included) a local worker sends
+    /// on its reply pipe, which the server reads on an event loop: a larger
+    /// one (a table, a long list) goes on the frame pipe, read by the
+    /// worker's reader thread. The server holds the reply pipe to it, so a
+    /// worker cannot keep an event loop busy with one message.
+    package static let maximumPipedReplyBytes = 64 << 10
     /// The first argument that marks a process as a worker, when the worker
     /// is an executable of your own (`RuntimeWorker.runIfRequested()`).
     package static let workerFlag = "--runtime-worker"

@@ -68,6 +68,9 @@ struct HostileFrameTests {
         ("a second hello with a huge pid", "frame(json.dumps({'ev': 'hello', 'pid': 2 ** 32}).encode())", "hello"),
         // Found in review: names were kept whatever their size, warnings logged whatever their number.
         ("a placeholder name of a megabyte", "frame(json.dumps({'ev': 'ready', 'name': 'n' * (1 << 20), 'type': 'int'}).encode())", "over 1024 bytes"),
+        ("a reply's error with a message of 100 KiB",
+         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm' * (100 << 10)}}).encode())",
+         "passes its limits"),
         ("warnings again and again", "[frame(json.dumps({'ev': 'warning', 'message': 'w'}).encode()) for _ in range(3)]", "more than one warning"),
         // Found by a red-team helper: a failed frame of [{}, {}, …] made the
         // server allocate 70 times its size and keep it in the event log.
@@ -88,24 +91,26 @@ struct HostileFrameTests {
         await runtime.shutdown()
     }
 
-    /// A local worker's replies come on a pipe of their own: an event there,
-    /// a reply on the frame channel, or a broken reply ends the worker.
+    /// A local worker's replies come on a pipe of their own (the larger ones
+    /// on the frame pipe): an event there, a reply over the pipe's limit, a
+    /// reply nothing waits for, or a broken reply ends the worker.
     @Test(arguments: [
         ("an event on the reply channel", "reply_frame(json.dumps({'ev': 'finished'}).encode())", "an event on the reply channel"),
-        ("a reply on the frame channel", "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm'}}).encode())",
-         "a reply on the frame channel"),
+        ("a reply to a request never made, on the reply pipe",
+         "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm'}}).encode())",
+         "which nothing waits for"),
+        ("a reply to a request never made, on the frame pipe",
+         "frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm'}}).encode())",
+         "which nothing waits for"),
         ("an oversized reply frame", "raw(struct.pack('>I', 1 << 30), REPLIES)", "over the limit"),
-        ("a reply header over 2 MiB", "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'pad': 'p' * (3 << 20)}).encode())",
-         "over the limit of 2097152"),
+        ("a reply over 64 KiB on the reply pipe", "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'pad': 'p' * (100 << 10)}).encode())",
+         "over the limit of 65532"),
         // Encoded values travel as raw parts the parent splices unparsed: it still checks them.
         ("a reply part that is not JSON",
          "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'value', 'valueType': 'int', 'parts': ['value']}).encode()); reply_frame(b'{\"x\": ')",
          "is not JSON"),
         ("a reply announcing more parts than allowed",
          "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': True, 'kind': 'result', 'parts': ['p'] * 9}).encode())", "parts"),
-        ("a reply's error with a message of 100 KiB",
-         "reply_frame(json.dumps({'ev': 'reply', 'rid': 1, 'ok': False, 'error': {'code': 'INTERNAL', 'message': 'm' * (100 << 10)}}).encode())",
-         "passes its limits"),
     ])
     func aBrokenReplyChannelEndsTheWorker(_ what: String, _ source: String, _ reason: String) async throws {
         try await aBrokenFrameEndsTheWorkerWithAViolation(what, source, reason)

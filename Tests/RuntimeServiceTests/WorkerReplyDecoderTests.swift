@@ -14,7 +14,7 @@ struct WorkerReplyDecoderTests {
     }
 
     private static func decoder() -> WorkerReplyDecoder {
-        WorkerReplyDecoder(maximumHeaderBytes: 64, maximumPartBytes: 16)
+        WorkerReplyDecoder(maximumMessageBytes: 64)
     }
 
     /// Feeds `bytes` in pieces of `step`, returning every message decoded.
@@ -44,15 +44,16 @@ struct WorkerReplyDecoderTests {
         #expect(messages.map(\.parts) == [[], [Array("[1,2]".utf8), Array("3".utf8)], []])
     }
 
-    @Test func aHeaderOverItsLimitIsRefusedBeforeItsBytesCome() throws {
+    @Test func aHeaderOverTheLimitIsRefusedBeforeItsBytesCome() throws {
         var decoder = Self.decoder()
-        var buffer = ByteBuffer(bytes: [0, 0, 0, 65])  // 65 > 64, and no body sent
+        var buffer = ByteBuffer(bytes: [0, 0, 0, 61])  // 4 + 61 > 64, and no body sent
         #expect(throws: WorkerReplyDecoder.Violation.self) { try decoder.next(from: &buffer) }
     }
 
-    @Test func aPartOverItsLimitIsRefusedBeforeItsBytesCome() throws {
+    @Test func aPartTakingTheMessageOverTheLimitIsRefusedBeforeItsBytesCome() throws {
         var decoder = Self.decoder()
-        var buffer = ByteBuffer(bytes: Self.frame(Array(#"{"ev":"reply","parts":["a"]}"#.utf8)) + [0, 0, 0, 17])
+        // A header of 4 + 28 bytes, then a part of 4 + 29: 65 > 64.
+        var buffer = ByteBuffer(bytes: Self.frame(Array(#"{"ev":"reply","parts":["a"]}"#.utf8)) + [0, 0, 0, 29])
         let header = try decoder.next(from: &buffer)
         #expect(header != nil && header! == nil, "the header alone is no message yet")
         #expect(throws: WorkerReplyDecoder.Violation.self) { try decoder.next(from: &buffer) }
@@ -64,7 +65,7 @@ struct WorkerReplyDecoderTests {
         #"{"ev":"reply","parts":["a","a","a","a","a","a","a","a","a"]}"#,  // more parts than allowed
     ])
     func aHeaderThatIsNotAMessageIsAViolation(header: String) throws {
-        var decoder = WorkerReplyDecoder(maximumHeaderBytes: 1024, maximumPartBytes: 16)
+        var decoder = WorkerReplyDecoder(maximumMessageBytes: 1024)
         var buffer = ByteBuffer(bytes: Self.frame(Array(header.utf8)))
         #expect(throws: WorkerReplyDecoder.Violation.self) { try decoder.next(from: &buffer) }
     }

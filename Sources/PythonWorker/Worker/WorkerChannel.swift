@@ -7,9 +7,10 @@ import WorkerFrames
 /// any thread (the main thread running Python, the request thread), and keeps
 /// the per-run output budget.
 ///
-/// A local worker's replies go on a pipe of their own: the runtime reads
-/// them where the request waits for them, apart from events. A remote
-/// worker's one connection carries both.
+/// A local worker's replies go on a pipe of their own, up to
+/// ``FrameProtocol/maximumPipedReplyBytes``: the runtime reads them where
+/// the request waits for them, apart from events; larger ones go on the
+/// frame pipe. A remote worker's one connection carries everything.
 final class WorkerChannel: Sendable {
     private struct Output {
         var cap = Int.max
@@ -36,10 +37,11 @@ final class WorkerChannel: Sendable {
 
     /// Sends a reply to `rid` (null for a request that had none).
     func send(_ reply: WorkerReply, rid: JSONValue) {
-        if let replyFD {
-            Self.write(reply.frames(rid: rid), to: replyFD, under: replyLock)
+        let frames = reply.frames(rid: rid)
+        if let replyFD, frames.count <= FrameProtocol.maximumPipedReplyBytes {
+            Self.write(frames, to: replyFD, under: replyLock)
         } else {
-            send(frames: reply.frames(rid: rid))
+            send(frames: frames)
         }
     }
 

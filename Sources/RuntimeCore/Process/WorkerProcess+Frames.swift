@@ -20,6 +20,7 @@ extension WorkerProcess {
         var framesOpen = true
         var processEnded = false
         var repliesOpen = replies >= 0
+        var cut = false
         while framesOpen {
             var polled = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                           pollfd(fd: ended, events: Int16(POLLIN), revents: 0)]
@@ -42,6 +43,7 @@ extension WorkerProcess {
                 case .ended: repliesOpen = false
                 case .violation(let problem):
                     cutOff(problem)
+                    cut = true
                     repliesOpen = false
                     framesOpen = false
                     continue
@@ -61,18 +63,22 @@ extension WorkerProcess {
                     // Output written before an event is reported before it;
                     // a reply is not an event, and is not held up by a look.
                     if case .reply = message {} else { drain(&streams) }
-                    if let problem = dispatch(message) { cutOff(problem); framesOpen = false }
+                    if let problem = dispatch(message) { cutOff(problem); cut = true; framesOpen = false }
                 case .failure(let violation):
                     drain(&streams)
                     cutOff(violation.description)
+                    cut = true
                     framesOpen = false
                 }
             } catch {
                 cutOff(error.description)
+                cut = true
                 framesOpen = false
             }
         }
         drain(&streams)
+        // Replies the worker wrote just before its end may still be in their pipe.
+        if repliesOpen && !cut { drainReplies(replies, graceMilliseconds: 250) }
         state.withLock { $0.framesClosed = true }
         if replies >= 0 { close(replies) }
         let replyChannel = state.withLock { state -> ReplyChannel in
@@ -124,16 +130,36 @@ extension WorkerProcess {
 
     private enum ReplyRead { case read, ended, violation(String) }
 
-    /// Reads one message from the reply channel (this thread reads the replies).
+    /// Reads one message from the reply channel (this thread reads the
+    /// replies), of at most ``FrameProtocol/maximumPipedReplyBytes``.
     private func readReply(from fd: Int32) -> ReplyRead {
+        let limit = FrameProtocol.maximumPipedReplyBytes
         do {
-            guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: maximumFrameBytes,
-                                                                 maximumHeaderSize: FrameProtocol.maximumWorkerHeaderBytes) else {
+            guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: limit, maximumMessageSize: limit) else {
                 return .ended
             }
             return receiveReply(header: header, parts: parts).map { .violation($0) } ?? .read
         } catch {
             return .violation(error.description)
+        }
+    }
+
+    /// After the frame pipe's end, reads the replies still in their pipe:
+    /// until its end, or `graceMilliseconds` without one (a process of the
+    /// session still holds the pipe).
+    private func drainReplies(_ fd: Int32, graceMilliseconds: Int32) {
+        while true {
+            var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&probe, 1, graceMilliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return }
+            switch readReply(from: fd) {
+            case .read: continue
+            case .ended: return
+            case .violation(let problem):
+                cutOff(problem)
+                return
+            }
         }
     }
 
@@ -161,9 +187,9 @@ extension WorkerProcess {
     private func dispatch(_ message: WorkerMessage) -> String? {
         switch message {
         case .reply(let rid, let reply):
-            // A remote worker's (its one connection carries everything).
-            guard case .sameAsFrames = state.withLock({ $0.replies }) else { return "a reply on the frame channel" }
-            deliver(reply, rid: rid)
+            // A remote worker's (its one connection carries everything), or
+            // a local worker's too large for its reply pipe.
+            return deliver(reply, rid: rid)
         case .hello(let greeting):
             guard !hello.isFulfilled else { return "a second hello" }
             guard greeting.version == FrameProtocol.version else {

@@ -237,14 +237,13 @@ package final class WorkerProcess: Sendable {
     }
 
     /// Takes a message read from the reply channel (a
-    /// ``WorkerReplyReader``'s): hands a reply to the request that waits for
-    /// it (none: it was cancelled, and is dropped). Returns what is wrong
+    /// ``WorkerReplyReader``'s, at most ``FrameProtocol/maximumPipedReplyBytes``):
+    /// hands a reply to the request that waits for it. Returns what is wrong
     /// with anything else; the reader then calls ``cutOff(_:)``.
     package func receiveReply(header: JSONValue, parts: [[UInt8]]) -> String? {
         switch WorkerMessage.decode(header, parts: parts) {
         case .success(.reply(let rid, let reply)):
-            deliver(reply, rid: rid)
-            return nil
+            return deliver(reply, rid: rid)
         case .success:
             return "an event on the reply channel"
         case .failure(let violation):
@@ -252,12 +251,17 @@ package final class WorkerProcess: Sendable {
         }
     }
 
-    /// Hands a reply to the request that waits for it; a reply to a request
-    /// that was cancelled or never made is dropped.
-    func deliver(_ reply: WorkerReply, rid: Int64) {
-        if let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) {
-            waiter.resume(returning: reply)
+    /// Hands a reply to the request that waits for it. A request waits
+    /// until its one reply comes (a cancelled one too: the worker answers
+    /// it `LIMIT_EXCEEDED`), or the worker ends; a reply to none is forged
+    /// (a second reply, or one to a request never made), and what is wrong
+    /// is returned: so a worker sends no more replies than it is asked for.
+    func deliver(_ reply: WorkerReply, rid: Int64) -> String? {
+        guard let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) else {
+            return "a reply to request \(rid), which nothing waits for"
         }
+        waiter.resume(returning: reply)
+        return nil
     }
 
     /// Ends a worker that broke the protocol (nothing it sends is trusted):

@@ -17,9 +17,9 @@ package protocol WorkerReplyReader: Sendable {
     /// Reads `fd` (the read end of the reply pipe, owned from now on) until its end,
     /// giving each message to ``WorkerProcess/receiveReply(header:parts:)``;
     /// a message that breaks the protocol goes to
-    /// ``WorkerProcess/cutOff(_:)`` and ends the reading. Headers are at most
-    /// ``FrameProtocol/maximumWorkerHeaderBytes``, parts at most
-    /// ``WorkerProcess/maximumFrameBytes``, checked before anything is allocated.
+    /// ``WorkerProcess/cutOff(_:)`` and ends the reading. A message is at most
+    /// ``FrameProtocol/maximumPipedReplyBytes``, checked before anything is
+    /// allocated (larger replies come on the frame pipe).
     func startReading(_ fd: Int32, for worker: WorkerProcess) -> any WorkerReplyReading
 }
 

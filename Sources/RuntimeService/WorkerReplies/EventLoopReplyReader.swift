@@ -152,8 +152,7 @@ final class WorkerReplyFramer: ChannelInboundHandler {
 
     init(worker: WorkerProcess) {
         self.worker = worker
-        decoder = WorkerReplyDecoder(maximumHeaderBytes: FrameProtocol.maximumWorkerHeaderBytes,
-                                     maximumPartBytes: worker.maximumFrameBytes)
+        decoder = WorkerReplyDecoder()
     }
 
     /// Nothing of a message is held here: the reading can move.

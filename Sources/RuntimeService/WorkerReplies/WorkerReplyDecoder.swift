@@ -6,9 +6,10 @@ import WorkerFrames
 /// frame (a JSON object) and the raw parts it announces, each a 4-byte
 /// big-endian length and that many bytes (``FrameIO``'s framing).
 ///
-/// The worker is untrusted: each length is checked against its limit (the
-/// header's, or a part's) before a byte of that frame is waited for, so the
-/// buffer never holds more than one frame within its limit and a read's worth.
+/// The worker is untrusted: a message (its frames, lengths included) is at
+/// most ``FrameProtocol/maximumPipedReplyBytes`` (larger replies come on the
+/// frame pipe), checked at each frame's length before a byte of it is waited
+/// for. So the loop never holds or parses more than that for one message.
 struct WorkerReplyDecoder {
     /// One message, as ``WorkerProcess/receiveReply(header:parts:)`` takes it.
     struct Message {
@@ -21,15 +22,15 @@ struct WorkerReplyDecoder {
         var description: String
     }
 
-    let maximumHeaderBytes: Int
-    let maximumPartBytes: Int
+    let maximumMessageBytes: Int
     /// The header of a message whose parts are still coming, and how many.
     private var pending: (header: JSONValue, partsLeft: Int)?
     private var parts: [[UInt8]] = []
+    /// Bytes of the present message taken so far.
+    private var taken = 0
 
-    init(maximumHeaderBytes: Int, maximumPartBytes: Int) {
-        self.maximumHeaderBytes = maximumHeaderBytes
-        self.maximumPartBytes = maximumPartBytes
+    init(maximumMessageBytes: Int = FrameProtocol.maximumPipedReplyBytes) {
+        self.maximumMessageBytes = maximumMessageBytes
     }
 
     /// No message is half read (its header taken, parts still to come).
@@ -45,13 +46,13 @@ struct WorkerReplyDecoder {
     /// `.some(nil)` for a frame that leaves its message incomplete.
     mutating func next(from buffer: inout ByteBuffer) throws(Violation) -> Message?? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self).map(Int.init) else { return nil }
-        let limit = pending == nil ? maximumHeaderBytes : maximumPartBytes
-        guard length <= limit else {
-            throw Violation(description: "a frame of \(length) bytes is over the limit of \(limit)")
+        guard taken + 4 + length <= maximumMessageBytes else {
+            throw Violation(description: "a frame of \(length) bytes takes a reply past the reply pipe's limit of \(maximumMessageBytes) bytes")
         }
         guard buffer.readableBytes >= 4 + length else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
         let body = buffer.readBytes(length: length) ?? []
+        taken += 4 + length
         guard var pending else {
             let header: JSONValue, partCount: Int
             do {
@@ -59,7 +60,10 @@ struct WorkerReplyDecoder {
             } catch {
                 throw Violation(description: error.description)
             }
-            if partCount == 0 { return .some(Message(header: header, parts: [])) }
+            if partCount == 0 {
+                taken = 0
+                return .some(Message(header: header, parts: []))
+            }
             self.pending = (header, partCount)
             return .some(nil)
         }
@@ -69,7 +73,7 @@ struct WorkerReplyDecoder {
             self.pending = pending
             return .some(nil)
         }
-        defer { self.pending = nil; parts = [] }
+        defer { self.pending = nil; parts = []; taken = 0 }
         return .some(Message(header: pending.header, parts: parts))
     }
 }
