@@ -104,11 +104,15 @@ final class EventLoopReplyReading: WorkerReplyReading, Sendable {
             framer.leave()
             channel.close(promise: nil)
             let reopened = Self.open(copy, for: worker, on: here)
-            state.withLock { state in
+            let finished = state.withLock { state in
                 state.channel = reopened
                 state.eventLoop = here
                 state.moving = false
+                return state.finished
             }
+            // The worker ended while the reading moved: `finish` may have
+            // closed only the old channel.
+            if finished { reopened.whenSuccess { $0.close(promise: nil) } }
             moved = true
         }
     }
