@@ -49,8 +49,8 @@ struct ReplyReadingMoveTests {
         #expect(first !== second)
         let requests = Self.makePipe(), replies = Self.makePipe()
         let worker = WorkerProcess(pid: .max, requestFD: requests[1], cgroup: nil, uid: nil,
-                                   maximumFrameBytes: 1 << 20, forked: false, replyReader: EventLoopReplyReader(fallback: group))
-        worker.state.withLock { $0.replies = .waiting(replies[0]) }
+                                   maximumFrameBytes: 1 << 20, forked: false)
+        worker.state.withLock { $0.replies = .waiting(replies[0], EventLoopReplyReader(fallback: group)) }
         let answering = Thread { Self.answer(requests: requests[0], replies: replies[1]) }
         answering.start()
 

@@ -9,8 +9,8 @@ import WorkerFrames
 extension WorkerProcess {
     /// The reader thread: decodes frames and forwards raw output until the
     /// worker's end, then reaps it. A frame that breaks the protocol ends the
-    /// worker: nothing it sends is trusted. `replies` is the request
-    /// channel when this thread reads the replies on it (else -1).
+    /// worker: nothing it sends is trusted. `replies` is the reply pipe when
+    /// this thread reads it (else -1).
     func readFrames(from fd: Int32, replies: Int32, output: Int32, errors: Int32) {
         var streams = output < 0 ? [] : [RawOutputStream(fd: output, name: "stdout"), RawOutputStream(fd: errors, name: "stderr")]
         // The process's end is learnt from a pidfd, not from the pipes: a
@@ -86,7 +86,7 @@ extension WorkerProcess {
             return state.replies
         }
         switch replyChannel {
-        case .waiting(let unread): close(unread)
+        case .waiting(let unread, _): close(unread)
         case .reading(let reading): reading.finish(grace: .milliseconds(250))
         case .sameAsFrames, .readerThread, .starting, .closed: break
         }
@@ -135,7 +135,7 @@ extension WorkerProcess {
     private func readReply(from fd: Int32) -> ReplyRead {
         let limit = FrameProtocol.maximumPipedReplyBytes
         do {
-            guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumSize: limit, maximumMessageSize: limit) else {
+            guard let (header, parts) = try FrameIO.readMessage(from: fd, maximumMessageSize: limit) else {
                 return .ended
             }
             return receiveReply(header: header, parts: parts).map { .violation($0) } ?? .read

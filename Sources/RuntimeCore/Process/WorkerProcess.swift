@@ -44,9 +44,9 @@ package final class WorkerProcess: Sendable {
         case sameAsFrames
         /// On the reply channel, by the reader thread.
         case readerThread
-        /// On the reply channel (this descriptor), by the ``WorkerReplyReader``
-        /// once the first request is made.
-        case waiting(Int32)
+        /// On the reply channel (this descriptor), by this reader once the
+        /// first request is made.
+        case waiting(Int32, any WorkerReplyReader)
         case starting
         case reading(any WorkerReplyReading)
         /// The worker has ended.
@@ -73,11 +73,9 @@ package final class WorkerProcess: Sendable {
     let socket: Int32
     /// The largest part (a raw frame) accepted from the worker.
     package let maximumFrameBytes: Int
-    /// Reads the reply channel (nil: the reader thread does).
-    let replyReader: (any WorkerReplyReader)?
 
     init(pid: pid_t, requestFD: Int32, cgroup: WorkerCgroup?, uid: UInt32?, maximumFrameBytes: Int, forked: Bool,
-         remote: (any RemoteWorkerJob)? = nil, socket: Int32 = -1, replyReader: (any WorkerReplyReader)? = nil) {
+         remote: (any RemoteWorkerJob)? = nil, socket: Int32 = -1) {
         self.pid = pid
         self.forked = forked
         self.remote = remote
@@ -85,7 +83,6 @@ package final class WorkerProcess: Sendable {
         self.cgroup = cgroup
         self.uid = uid
         self.maximumFrameBytes = maximumFrameBytes
-        self.replyReader = replyReader
         self.state = Mutex(State())
         self.writer = RequestWriter(fd: requestFD, limit: 64 << 20, name: "runtime-worker-\(pid)-requests")
         (events, continuation) = AsyncStream.makeStream(of: WorkerEvent.self, bufferingPolicy: .unbounded)
@@ -132,9 +129,8 @@ package final class WorkerProcess: Sendable {
             throw Failure(description: "cannot start worker \(plan.executable): \(String(cString: strerror(error.code)))")
         }
         let worker = WorkerProcess(pid: pid, requestFD: request[1], cgroup: plan.cgroup, uid: plan.uid,
-                                   maximumFrameBytes: plan.maximumFrameBytes, forked: forked != nil,
-                                   replyReader: plan.replyReader)
-        worker.state.withLock { $0.replies = plan.replyReader == nil ? .readerThread : .waiting(replyFD) }
+                                   maximumFrameBytes: plan.maximumFrameBytes, forked: forked != nil)
+        worker.state.withLock { $0.replies = plan.replyReader.map { .waiting(replyFD, $0) } ?? .readerThread }
         let onEnd = plan.onEnd
         let threadReplies = plan.replyReader == nil ? replyFD : -1
         let reader = Thread {
@@ -187,21 +183,22 @@ package final class WorkerProcess: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let registered = state.withLock { state -> (idle: Bool, reading: (any WorkerReplyReading)?)? in
+                let registered = state.withLock { state -> (idle: Bool, replies: ReplyChannel)? in
                     if state.ended { return nil }
                     let idle = state.pending.isEmpty
                     state.pending[rid] = continuation
-                    guard case .reading(let reading) = state.replies else { return (idle, nil) }
-                    return (idle, reading)
+                    let replies = state.replies
+                    if case .waiting = replies { state.replies = .starting }
+                    return (idle, replies)
                 }
                 guard let registered else {
                     continuation.resume(throwing: Failure(description: "the worker process has ended"))
                     return
                 }
-                if let reading = registered.reading {
-                    reading.willSend(idle: registered.idle)
-                } else {
-                    startReplyReading()
+                switch registered.replies {
+                case .reading(let reading): reading.willSend(idle: registered.idle)
+                case .waiting(let fd, let reader): startReplyReading(fd, with: reader)
+                case .sameAsFrames, .readerThread, .starting, .closed: break
                 }
                 do {
                     try writer.enqueue(request, rid: rid)
@@ -217,17 +214,11 @@ package final class WorkerProcess: Sendable {
         }
     }
 
-    /// Starts the ``WorkerReplyReader`` on the reply channel, once: from
-    /// the first request's task, so that it can read where that task runs.
-    private func startReplyReading() {
-        guard let replyReader else { return }
-        let waiting = state.withLock { state -> Int32? in
-            guard case .waiting(let fd) = state.replies else { return nil }
-            state.replies = .starting
-            return fd
-        }
-        guard let waiting else { return }
-        let reading = replyReader.startReading(waiting, for: self)
+    /// Starts `reader` on the reply channel `fd` (the state is `.starting`),
+    /// once: from the first request's task, so that it can read where that
+    /// task runs.
+    private func startReplyReading(_ fd: Int32, with reader: any WorkerReplyReader) {
+        let reading = reader.startReading(fd, for: self)
         let ended = state.withLock { state -> Bool in
             guard case .starting = state.replies else { return true }  // the worker ended meanwhile
             state.replies = .reading(reading)

@@ -130,8 +130,7 @@ final class EventLoopReplyReading: WorkerReplyReading, Sendable {
             }
             channel.closeFuture.whenComplete { _ in _ = closed.signal() }
         }
-        let nanoseconds = grace.components.seconds * 1_000_000_000 + grace.components.attoseconds / 1_000_000_000
-        _ = closed.wait(timeout: .now() + .nanoseconds(Int(clamping: nanoseconds)))
+        _ = closed.wait(timeout: .now() + .nanoseconds(Int(clamping: grace.nanoseconds)))
         // A move may have opened another channel meanwhile: close what is current.
         let current = state.withLock { state in
             close(fd)
