@@ -79,29 +79,3 @@ extension PlaceholderValue {
         (try? WireMessage(wireMembers(sessionId: sessionId)).fragment.decoded()) ?? .null
     }
 }
-
-/// A message ready to send: its JSON text, written once.
-public struct WireMessage: Sendable {
-    /// The message as JSON text.
-    public let fragment: JSONFragment
-
-    /// A message from a value.
-    public init(_ value: JSONValue) { fragment = JSONFragment(value) }
-
-    /// A message from members that may hold encoded fragments.
-    package init(_ members: [(String, JSONMember)]) {
-        self.init(members, splicedBytes: WireReplies.splicedBytes(members))
-    }
-
-    /// A message from members whose fragments hold `splicedBytes` bytes
-    /// (``WireReplies/splicedBytes(_:)``, when the caller counted them already).
-    package init(_ members: [(String, JSONMember)], splicedBytes: Int) {
-        // Room for the fragments spliced in: a large value is copied once, not regrown.
-        var writer = JSONWriter(reservingCapacity: 256 + splicedBytes)
-        writer.writeObject(members)
-        fragment = JSONFragment(trusted: writer.bytes)
-    }
-
-    /// The UTF-8 bytes to send.
-    public var bytes: [UInt8] { fragment.bytes }
-}

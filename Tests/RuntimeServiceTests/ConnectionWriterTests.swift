@@ -10,7 +10,7 @@ import Testing
 struct ConnectionWriterTests {
     final class Recorder: Sendable {
         let messages = Mutex<[String]>([])
-        func write(_ bytes: [UInt8]) { messages.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) } }
+        func write(_ message: WireMessage) { messages.withLock { $0.append(String(decoding: message.bytes, as: UTF8.self)) } }
         var written: [String] { messages.withLock { $0 } }
     }
 
@@ -43,8 +43,8 @@ struct ConnectionWriterTests {
     @Test func aFailedWriteDropsWhatFollows() async {
         struct Gone: Error {}
         let recorder = Recorder()
-        let connection = Connection(id: 3, writer: { bytes in
-            recorder.write(bytes)
+        let connection = Connection(id: 3, writer: { message in
+            recorder.write(message)
             throw Gone()
         })
         await connection.reply(WireMessage("a"))

@@ -19,8 +19,9 @@ import Synchronization
 /// it with 1008). One message is always accepted when nothing else waits, so a
 /// single reply larger than the bound still reaches a client that reads.
 public final class Connection: Sendable {
-    /// Writes one text message to the client; returns once the transport took it.
-    public typealias Writer = @Sendable ([UInt8]) async throws -> Void
+    /// Writes one text message to the client (its pieces, in order, as one
+    /// message); returns once the transport took it.
+    public typealias Writer = @Sendable (WireMessage) async throws -> Void
 
     /// The connection's number, as log lines name it.
     public let id: Int
@@ -42,7 +43,7 @@ public final class Connection: Sendable {
         var overflowed = false
         var serverClosing = false
         /// Messages waiting for the writer, in order.
-        var pending: [[UInt8]] = []
+        var pending: [WireMessage] = []
         /// Someone (the writer task, or a reply written directly) is writing.
         var writing = false
         /// The transport refused a write: what follows is dropped.
@@ -85,8 +86,7 @@ public final class Connection: Sendable {
 
     /// Queues a message already written (a reply with spliced values).
     public func send(_ message: WireMessage) {
-        let text = message.bytes
-        let size = text.count
+        let size = message.byteCount
         let (overflowed, wakeWriter): (Bool, Bool) = state.withLock { state in
             guard !state.closed else { return (false, false) }
             if state.queuedBytes > 0, size > byteLimit - state.queuedBytes {
@@ -95,7 +95,7 @@ public final class Connection: Sendable {
             }
             state.queuedBytes += size
             state.peakQueuedBytes = max(state.peakQueuedBytes, state.queuedBytes)
-            state.pending.append(text)
+            state.pending.append(message)
             return (false, !state.writing)
         }
         if overflowed { close() }
@@ -106,24 +106,23 @@ public final class Connection: Sendable {
     /// nothing waits before it and the transport takes it without waiting,
     /// else queued as ``send(_:)`` does.
     public func reply(_ message: WireMessage) async {
-        let text = message.bytes
         let direct: Bool = state.withLock { state in
             guard !state.closed, !state.failed, !state.writing, state.pending.isEmpty, canWriteNow() else { return false }
             state.writing = true
-            state.queuedBytes += text.count
+            state.queuedBytes += message.byteCount
             state.peakQueuedBytes = max(state.peakQueuedBytes, state.queuedBytes)
             return true
         }
         guard direct else { return send(message) }
         let failed: Bool
         do {
-            try await writer(text)
+            try await writer(message)
             failed = false
         } catch {
             failed = true
         }
         let wakeWriter: Bool = state.withLock { state in
-            state.queuedBytes -= text.count
+            state.queuedBytes -= message.byteCount
             state.writing = false
             if failed { state.failed = true }
             return !state.pending.isEmpty || state.closed
@@ -145,7 +144,7 @@ public final class Connection: Sendable {
     /// Writes what is queued, unless someone else is writing (they look again when done).
     private func writePending() async {
         while true {
-            let batch: [[UInt8]]? = state.withLock { state in
+            let batch: [WireMessage]? = state.withLock { state in
                 guard !state.writing, !state.pending.isEmpty else { return nil }
                 state.writing = true
                 defer { state.pending = [] }
@@ -157,7 +156,7 @@ public final class Connection: Sendable {
                 if !skip {
                     do { try await writer(message) } catch { state.withLock { $0.failed = true } }
                 }
-                state.withLock { $0.queuedBytes -= message.count }
+                state.withLock { $0.queuedBytes -= message.byteCount }
             }
             state.withLock { $0.writing = false }
         }

@@ -27,7 +27,10 @@ struct WebSocketSession {
         let connection = Connection(id: WebSocketSession.nextID.wrappingAdd(1, ordering: .relaxed).oldValue,
                                     user: user, byteLimit: maximumQueuedBytes,
                                     writer: { message in
-                                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: message))))
+                                        // Each piece copied once, into the frame's buffer.
+                                        var buffer = channel.allocator.buffer(capacity: message.byteCount)
+                                        for piece in message.pieces { buffer.writeBytes(piece) }
+                                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: buffer)))
                                     },
                                     canWriteNow: { channel.isWritable })
         var connectionLogger = self.logger
