@@ -2,7 +2,7 @@
 # Prepares a fresh Debian machine for this project and builds it:
 #   - Debian packages: libpython3-dev (the embedded CPython), python3-venv, pkg-config
 #   - ./.venv from Debian's /usr/bin/python3 (the Python libpython3.11 belongs to),
-#     with requirements.txt from PyPI
+#     with requirements.txt from PyPI, at the versions constraints.txt pins
 #   - swift build (not with --no-build)
 # With --test it also installs what the test suite needs: Debian's chromium and
 # chromium-driver, openssl (test certificates for TLS on the worker port) and
@@ -37,10 +37,10 @@ fi
 requirements=(requirements.txt)
 ((with_test)) && requirements+=(requirements-test.txt)
 stamp=.venv/.requirements.sha
-want=$(cat "${requirements[@]}" | sha256sum | cut -d' ' -f1)
+want=$(cat "${requirements[@]}" constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing Python packages into .venv"
-  .venv/bin/pip install --quiet --disable-pip-version-check "${requirements[@]/#/-r}"
+  .venv/bin/pip install --quiet --disable-pip-version-check "${requirements[@]/#/-r}" -c constraints.txt
   echo "$want" > "$stamp"
 fi
 
