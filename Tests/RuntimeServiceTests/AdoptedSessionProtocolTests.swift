@@ -64,6 +64,7 @@ struct AdoptedSessionProtocolTests {
         #expect(events.map { $0.type ?? "" } == ["[status]:EXECUTION_STARTED", "[placeholder]:READY", "[placeholder]:READY",
                                                   "[state]:EXECUTION_FINISHED"])
         #expect(events.map { $0["seq"]?.intValue ?? 0 } == [1, 2, 3, 4])
+        try #require(events.count == 4, "the replayed events: \(events.map { $0.type ?? "" })")
         #expect(events[2]["name"] == "label" && events[2]["valueType"] == "str" && events[3]["durationMs"] == 2500)
         let stop = try await client.request(["action": "stop", "sessionId": id])
         #expect(stop.type == "[status]:STATUS" && stop["status"] == "finished")

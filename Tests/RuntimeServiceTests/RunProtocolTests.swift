@@ -23,6 +23,7 @@ struct RunProtocolTests {
         let events = await client.eventsUntilEnd(of: id)
         #expect(events.map { $0.type ?? "" } == ["[run]:OUTPUT", "[placeholder]:READY", "[state]:EXECUTION_FINISHED"])
         #expect(events.map { $0["seq"]?.intValue ?? 0 } == [2, 3, 4])
+        try #require(events.count == 3, "the run's events: \(events.map { $0.type ?? "" })")
         #expect(events[0]["stream"] == "stdout" && events[0]["text"] == "hello\n")
         #expect(events[1]["name"] == "answer" && events[1]["valueType"] == "int")
         #expect(events[2]["status"] == "finished" && events[2]["durationMs"]?.intValue != nil)
