@@ -16,8 +16,12 @@ cd "$(dirname "$0")/.."
 contract="RuntimeServiceTests.(RunProtocolTests|WindowTests|ModelAndStatsProtocolTests|RichValueProtocolTests|SubscriptionTests"
 contract+="|ErrorReplyTests|ReplySchemaTests|InteropTests|PlacementProtocolTests|AbandonedReadTests|BackPressureTests"
 contract+="|GreetingTests|OversizedFrameCloseTests|AuthenticationTests|UserTests|AdoptedSessionProtocolTests|KeptValueMetricsTests|LargeReplyTests)"
+# Each test's sessions are Ray jobs beside the cluster's own processes: all
+# at once they starve each other on a two-core machine (a 60 s wait for an
+# event passed in one CI run); two per core at a time keeps their pace.
+width=$((2 * $(nproc)))
 unshare -n -- ./scripts/ray-cluster.sh bash -c "
-  swift test --skip-build --filter RuntimeRayTests &&
-  RUNTIME_TEST_BACKEND=ray swift test --skip-build --filter '$contract'"
+  swift test --skip-build --experimental-maximum-parallelization-width $width --filter RuntimeRayTests &&
+  RUNTIME_TEST_BACKEND=ray swift test --skip-build --experimental-maximum-parallelization-width $width --filter '$contract'"
 RUNTIME_RAY_KILL_NODE_B=1 RAY_health_check_period_ms=1000 RAY_health_check_failure_threshold=3 RAY_health_check_timeout_ms=1000 \
-  unshare -n -- ./scripts/ray-cluster.sh swift test --skip-build --filter RayNodeLossTests
+  unshare -n -- ./scripts/ray-cluster.sh swift test --skip-build --experimental-maximum-parallelization-width "$width" --filter RayNodeLossTests
