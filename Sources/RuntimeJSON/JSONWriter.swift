@@ -25,7 +25,14 @@ package struct JSONWriter {
 
     /// Writes an object whose members are values to encode or fragments
     /// already encoded, in the order given.
-    package mutating func writeObject(_ members: [(String, JSONMember)]) {
+    ///
+    /// A fragment of `sharingFrom` bytes or more is not copied: the text
+    /// written before it and the fragment's own bytes (shared, not copied)
+    /// are returned as pieces, in order, and ``bytes`` goes on with the text
+    /// after it. The object's text is the pieces followed by ``bytes``.
+    @discardableResult
+    package mutating func writeObject(_ members: [(String, JSONMember)], sharingFrom: Int = .max) -> [[UInt8]] {
+        var pieces: [[UInt8]] = []
         bytes.append(UInt8(ascii: "{"))
         var first = true
         for (key, member) in members {
@@ -34,11 +41,19 @@ package struct JSONWriter {
             writeString(key)
             bytes.append(UInt8(ascii: ":"))
             switch member {
-            case .value(let value): write(value)
-            case .fragment(let fragment): write(fragment)
+            case .value(let value):
+                write(value)
+            case .fragment(let fragment) where fragment.bytes.count >= sharingFrom:
+                pieces.append(bytes)
+                pieces.append(fragment.bytes)
+                bytes = []
+                bytes.reserveCapacity(256)
+            case .fragment(let fragment):
+                write(fragment)
             }
         }
         bytes.append(UInt8(ascii: "}"))
+        return pieces
     }
 
     package mutating func write(_ value: JSONValue) {

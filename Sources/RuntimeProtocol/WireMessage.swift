@@ -34,24 +34,7 @@ public struct WireMessage: Sendable {
     package init(_ members: [(String, JSONMember)], splicedBytes: Int) {
         // Room for the small fragments copied in: none is regrown.
         var writer = JSONWriter(reservingCapacity: 256 + min(splicedBytes, Self.sharedPieceBytes))
-        var pieces: [[UInt8]] = []
-        writer.append(byte: UInt8(ascii: "{"))
-        for (index, (key, member)) in members.enumerated() {
-            if index > 0 { writer.append(byte: UInt8(ascii: ",")) }
-            writer.writeString(key)
-            writer.append(byte: UInt8(ascii: ":"))
-            switch member {
-            case .value(let value):
-                writer.write(value)
-            case .fragment(let fragment) where fragment.bytes.count >= Self.sharedPieceBytes:
-                pieces.append(writer.bytes)
-                pieces.append(fragment.bytes)
-                writer = JSONWriter(reservingCapacity: 256)
-            case .fragment(let fragment):
-                writer.write(fragment)
-            }
-        }
-        writer.append(byte: UInt8(ascii: "}"))
+        var pieces = writer.writeObject(members, sharingFrom: Self.sharedPieceBytes)
         pieces.append(writer.bytes)
         self.pieces = pieces
         byteCount = pieces.reduce(0) { $0 + $1.count }
