@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -31,10 +31,12 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
+        // CPython's headers (`pkg-config python3` names no library); the
+        // interpreter itself is linked by PythonWorker below.
         .systemLibrary(
             name: "CPython",
             path: "Sources/CPython",
-            pkgConfig: "python3-embed",
+            pkgConfig: "python3",
             providers: [.apt(["libpython3-dev"])]
         ),
         .target(name: "CSandbox", path: "Sources/CSandbox"),
@@ -56,7 +58,8 @@ let package = Package(
         ),
         // The worker side: the embedded interpreter, value encoding and the
         // native statistics. Linked only by runtime-worker.
-        .target(name: "PythonWorker", dependencies: ["CPython", "CSandbox", "RuntimeJSON", "WorkerFrames", "WorkerTLS"]),
+        .target(name: "PythonWorker", dependencies: ["CPython", "CSandbox", "RuntimeJSON", "WorkerFrames", "WorkerTLS"],
+                linkerSettings: embeddedPython),
         // TLS on remote workers' connections (both sides), relayed to a plain
         // descriptor so the frame code never sees it.
         .target(
@@ -156,3 +159,20 @@ let package = Package(
         .testTarget(name: "RuntimectlTests", dependencies: ["RuntimeCore", "RuntimeService", "RuntimeTestSupport"]),
     ]
 )
+
+/// How PythonWorker (and so `runtime-worker`) links Debian's libpython3.11:
+/// its static library (`libpython3.11.a`, compiled without PIC, the one
+/// Debian's own `python3` is made of) into a position-dependent executable,
+/// with the interpreter's symbols exported for the extension modules it
+/// loads (numpy, pandas). Over Debian's shared `libpython3.11.so` Python code
+/// runs about a tenth slower (Docs/Benchmarks.md, "The worker's Python,
+/// linked statically"). SwiftPM accepts these flags in a package used as a
+/// dependency from 6.2 on, when the package's tools version is 6.2, as here.
+/// `libexpat` and `zlib` are the static library's own dependencies
+/// (libpython3.11-dev depends on their -dev packages).
+var embeddedPython: [LinkerSetting] {
+    [.unsafeFlags(["-Xclang-linker", "-no-pie",
+                   "-Xlinker", "--export-dynamic",
+                   "-Xlinker", "-l:libpython3.11.a",
+                   "-Xlinker", "-lexpat", "-Xlinker", "-lz", "-Xlinker", "-lm"])]
+}
