@@ -52,7 +52,7 @@ struct NumericFrameWriter {
                   let order = try? dtype.attribute("byteorder").stringValue, order != ">"
             else { PyErr_Clear(); return nil }
             var view = Py_buffer()
-            guard "biuf".contains(kind), PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
+            guard NumpyBufferReader.reads(kind: kind), PyObject_GetBuffer(array.pointer, &view, shim_buf_records_ro()) == 0 else {
                 PyErr_Clear()
                 return nil
             }

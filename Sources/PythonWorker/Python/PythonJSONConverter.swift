@@ -308,7 +308,7 @@ struct PythonJSONConverter {
         let dtype = try array.attribute("dtype")
         let kind = try dtype.attribute("kind").stringValue ?? "O"
         let byteOrder = try dtype.attribute("byteorder").stringValue ?? "="
-        if "biuf".contains(kind), byteOrder != ">", let value = try NumpyBufferReader.read(array, kind: kind, budget: budget) {
+        if NumpyBufferReader.reads(kind: kind), byteOrder != ">", let value = try NumpyBufferReader.read(array, kind: kind, budget: budget) {
             return value
         }
         if kind == "M" {
