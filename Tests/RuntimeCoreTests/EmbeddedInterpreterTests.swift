@@ -15,15 +15,15 @@ struct EmbeddedInterpreterTests {
         import numpy, pandas
         from runtimeBridge import save_placeholder
         address = ctypes.cast(ctypes.CDLL(None).Py_Initialize, ctypes.c_void_p).value
+        with open("/proc/self/maps") as file:
+            maps = file.read()
         holder = None
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                fields = line.split()
-                low, high = (int(part, 16) for part in fields[0].split("-"))
-                if low <= address < high and len(fields) > 5:
-                    holder = fields[5]
+        for fields in map(str.split, maps.splitlines()):
+            low, high = (int(part, 16) for part in fields[0].split("-"))
+            if low <= address < high and len(fields) > 5:
+                holder = fields[5]
         save_placeholder("inExecutable", holder == os.readlink("/proc/self/exe"))
-        save_placeholder("sharedLibraryMapped", "libpython3" in open("/proc/self/maps").read())
+        save_placeholder("sharedLibraryMapped", "libpython3" in maps)
         save_placeholder("extensionModules", float(pandas.DataFrame({"a": numpy.arange(4)})["a"].sum()))
         """
         let session = try await runtime.run(TestSupport.program(["main.py": main]))
