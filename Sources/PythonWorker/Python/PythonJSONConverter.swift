@@ -23,15 +23,8 @@ struct PythonJSONConverter {
     /// `"nan"`, `"inf"`, `"-inf"` as a whole value.
     var exact = false
 
-    private let dateType: PythonObject?
-    private let timeType: PythonObject?
-    private let numpy: PythonObject?
-    private let ndarrayType: PythonObject?
-    private let numpyGeneric: PythonObject?
-    private let numpyDatetime64: PythonObject?
-    private let dataFrameType: PythonObject?
-    private let seriesType: PythonObject?
-    private let categoricalType: PythonObject?
+    /// The types values are recognised by (looked up once per module object).
+    private let types: KnownPythonTypes
     private let helper: PythonObject
     private let budget: ReadBudget?
 
@@ -41,18 +34,7 @@ struct PythonJSONConverter {
     init(helper: PythonObject, budget: ReadBudget? = nil) {
         self.helper = helper
         self.budget = budget
-        let datetime = PythonInterpreter.loadedModule("datetime")
-        dateType = try? datetime?.attribute("date")
-        timeType = try? datetime?.attribute("time")
-        numpy = PythonInterpreter.loadedModule("numpy")
-        ndarrayType = try? numpy?.attribute("ndarray")
-        numpyGeneric = try? numpy?.attribute("generic")
-        numpyDatetime64 = try? numpy?.attribute("datetime64")
-        let pandas = PythonInterpreter.loadedModule("pandas")
-        dataFrameType = try? pandas?.attribute("DataFrame")
-        seriesType = try? pandas?.attribute("Series")
-        categoricalType = try? pandas?.attribute("Categorical")
-        PyErr_Clear()
+        types = KnownPythonTypes.current()
     }
 
     /// The number of rows of a table-like value (list, tuple, array, DataFrame,
@@ -60,17 +42,17 @@ struct PythonJSONConverter {
     func rowCount(of object: PythonObject) -> Int? {
         let p = object.pointer
         if shim_is_list(p) != 0 || shim_is_tuple(p) != 0 { return object.length }
-        if isInstance(object, ndarrayType) {
+        if isInstance(object, types.ndarrayType) {
             guard let ndim = try? object.attribute("ndim"), PyLong_AsLong(ndim.pointer) >= 1 else { PyErr_Clear(); return nil }
             return object.length
         }
-        if isInstance(object, dataFrameType) || isInstance(object, seriesType) { return object.length }
+        if isInstance(object, types.dataFrameType) || isInstance(object, types.seriesType) { return object.length }
         return nil
     }
 
     /// The rows `start..<end` of a table-like value, keeping its kind.
     func rows(of object: PythonObject, _ start: Int, _ end: Int) throws(PythonError) -> PythonObject {
-        if isInstance(object, dataFrameType) || isInstance(object, seriesType) {
+        if isInstance(object, types.dataFrameType) || isInstance(object, types.seriesType) {
             return try object.attribute("iloc").slice(start, end)
         }
         return try object.slice(start, end)
@@ -93,7 +75,7 @@ struct PythonJSONConverter {
     /// ``convertTopLevel(_:)``): a DataFrame of numeric columns is written
     /// straight from its arrays' memory, anything else through the tree.
     func encodeTopLevel(_ object: PythonObject) throws(ReadInterruption) -> JSONFragment {
-        if isInstance(object, dataFrameType) {
+        if isInstance(object, types.dataFrameType) {
             try budget?.check()
             var arrays: [PythonObject] = []
             if let list = try? helper.attribute("frame_columns").call([object]) {
@@ -170,13 +152,13 @@ struct PythonJSONConverter {
         if shim_is_bytes(p) != 0 || shim_is_bytearray(p) != 0 { return .string(base64(of: object)) }
         let shortName = object.shortTypeName
         if shortName == "NAType" || shortName == "NaTType" { return .null }
-        if isInstance(object, dateType) || isInstance(object, timeType) {
+        if isInstance(object, types.dateType) || isInstance(object, types.timeType) {
             return .string(try object.call(method: "isoformat").stringValue ?? object.repr)
         }
-        if isInstance(object, ndarrayType) { return try convertArray(object, depth: depth) }
-        if isInstance(object, numpyGeneric) { return try convertNumpyScalar(object, depth: depth) }
-        if isInstance(object, dataFrameType) { return try convertDataFrame(object, depth: depth) }
-        if isInstance(object, seriesType) { return try convertSeries(object, depth: depth) }
+        if isInstance(object, types.ndarrayType) { return try convertArray(object, depth: depth) }
+        if isInstance(object, types.numpyGeneric) { return try convertNumpyScalar(object, depth: depth) }
+        if isInstance(object, types.dataFrameType) { return try convertDataFrame(object, depth: depth) }
+        if isInstance(object, types.seriesType) { return try convertSeries(object, depth: depth) }
         return try convertRich(object, depth: depth)
     }
 
@@ -196,8 +178,8 @@ struct PythonJSONConverter {
     /// categories of its categorical columns (nil when none is), or nil for
     /// other values.
     func tableInfo(of object: PythonObject) -> (dtypes: JSONValue, categories: JSONValue?)? {
-        guard isInstance(object, dataFrameType) || isInstance(object, seriesType) || isInstance(object, ndarrayType)
-            || isInstance(object, categoricalType)
+        guard isInstance(object, types.dataFrameType) || isInstance(object, types.seriesType) || isInstance(object, types.ndarrayType)
+            || isInstance(object, types.categoricalType)
         else { return nil }
         guard let info = try? helper.attribute("table_info").call([object]), PyTuple_Size(info.pointer) == 2 else {
             PyErr_Clear()
@@ -262,13 +244,13 @@ struct PythonJSONConverter {
     }
 
     private func convertNumpyScalar(_ object: PythonObject, depth: Int) throws -> JSONValue {
-        if isInstance(object, numpyDatetime64) {
+        if isInstance(object, types.numpyDatetime64) {
             let text = object.str ?? "NaT"
             return text == "NaT" ? .null : .string(text)
         }
         if object.shortTypeName == "timedelta64" { return try convertRich(object, depth: depth) }
         let item = try object.call(method: "item")
-        if item.pointer == object.pointer || isInstance(item, numpyGeneric) { return .string(object.repr) }
+        if item.pointer == object.pointer || isInstance(item, types.numpyGeneric) { return .string(object.repr) }
         return try encode(item, depth: depth + 1)
     }
 
