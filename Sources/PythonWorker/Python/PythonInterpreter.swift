@@ -52,7 +52,7 @@ enum PythonInterpreter {
 
     /// `sys.modules[name]` when that module was already imported, else nil.
     static func loadedModule(_ name: String) -> PythonObject? {
-        guard let modules = PyImport_GetModuleDict(), let module = PyDict_GetItemString(modules, name) else { return nil }
+        guard let modules = PyImport_GetModuleDict(), let module = name.withCString({ PyDict_GetItemString(modules, $0) }) else { return nil }
         return PythonObject(borrowing: module)
     }
 
