@@ -38,8 +38,14 @@ final class KnownPythonTypes: @unchecked Sendable {
         let loaded = moduleNames.map(Self.loadedModulePointer)
         if let cached = cache.withLock({ $0 }), cached.isKeyed(by: loaded) { return cached }
         let fresh = KnownPythonTypes(modules: loaded.map { $0.map(PythonObject.init(borrowing:)) })
-        // The one replaced is released here, with the GIL held.
-        cache.withLock { $0 = fresh }
+        let replaced = cache.withLock { cached in
+            defer { cached = fresh }
+            return cached
+        }
+        // Released here, with the GIL held and outside the lock: dropping the
+        // last reference to a module replaced in sys.modules can run Python
+        // code, which might make a converter of its own.
+        withExtendedLifetime(replaced) {}
         return fresh
     }
 
