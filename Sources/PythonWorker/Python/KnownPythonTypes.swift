@@ -6,7 +6,7 @@ import Synchronization
 /// per converter.
 ///
 /// Every request that encodes a value makes a converter; looking up these
-/// eight attributes each time cost about 16,000 instructions, 2 % of a
+/// eight attributes each time cost about 16,500 instructions, 2 % of a
 /// one-row `run_model` in the worker (callgrind, Docs/Benchmarks.md). The
 /// cache is keyed by the module objects found in `sys.modules`, which it
 /// keeps alive (so an address cannot be reused by another module): a module
@@ -35,7 +35,7 @@ final class KnownPythonTypes: @unchecked Sendable {
 
     /// The types of the modules now in `sys.modules`. Must hold the GIL.
     static func current() -> KnownPythonTypes {
-        let loaded = moduleNames.map(Self.loadedModulePointer)
+        let loaded = moduleNames.map(PythonInterpreter.loadedModule)
         if let cached = cache.withLock({ $0 }), cached.isKeyed(by: loaded) { return cached }
         let fresh = KnownPythonTypes(modules: loaded.map { $0.map(PythonObject.init(borrowing:)) })
         let replaced = cache.withLock { cached in
@@ -65,11 +65,5 @@ final class KnownPythonTypes: @unchecked Sendable {
 
     private func isKeyed(by loaded: [UnsafeMutablePointer<PyObject>?]) -> Bool {
         modules.count == loaded.count && zip(modules, loaded).allSatisfy { $0?.pointer == $1 }
-    }
-
-    /// `sys.modules[name]`, borrowed, or nil when it was not imported.
-    private static func loadedModulePointer(_ name: String) -> UnsafeMutablePointer<PyObject>? {
-        guard let modules = PyImport_GetModuleDict() else { return nil }
-        return name.withCString { PyDict_GetItemString(modules, $0) }
     }
 }

@@ -50,10 +50,11 @@ enum PythonInterpreter {
         try PythonObject.check(PyImport_ImportModule(name))
     }
 
-    /// `sys.modules[name]` when that module was already imported, else nil.
-    static func loadedModule(_ name: String) -> PythonObject? {
-        guard let modules = PyImport_GetModuleDict(), let module = name.withCString({ PyDict_GetItemString(modules, $0) }) else { return nil }
-        return PythonObject(borrowing: module)
+    /// `sys.modules[name]` (a borrowed reference) when that module was
+    /// already imported, else nil.
+    static func loadedModule(_ name: String) -> UnsafeMutablePointer<PyObject>? {
+        guard let modules = PyImport_GetModuleDict() else { return nil }
+        return name.withCString { PyDict_GetItemString(modules, $0) }
     }
 
     /// Compiles and executes `source` as a new module registered under `name`.

@@ -37,8 +37,8 @@ final class PythonObject {
 
     /// `type(self).__name__`, the short type name the contract reports.
     /// (Found in the C string: a search of the `String` for its last `.`
-    /// goes by Characters, and cost 3,000 instructions on every value a
-    /// model's prediction converted.)
+    /// goes by Characters, and cost 2,800 instructions for the one array a
+    /// one-row prediction returns.)
     var shortTypeName: String {
         guard let full = shim_type_name(pointer) else { return "" }
         guard let dot = strrchr(full, Int32(UInt8(ascii: "."))) else { return String(cString: full) }
