@@ -42,7 +42,8 @@ struct WireBenchmarks {
         """
 
     /// The same model, and its `predict` on the same row timed directly in
-    /// the worker's Python environment.
+    /// the worker's Python environment, sleeping between calls (the paced
+    /// predict; the goal's back-to-back predict is ``PredictProcess``'s).
     static let directPredict = fittedModel + """
         import time
         row = np.asarray([[0.1, -0.2, 0.3, 0.4, 0.5]])
@@ -109,9 +110,11 @@ struct WireBenchmarks {
                                         count: n, warmup: settings.quick ? 5 : 20)
         table.connections = try await throughput("get_placeholder, an int, 8 connections", small, connections: 8,
                                                  perConnection: max(1, 4 * n / 8 / 4), rounds: 4, warmup: settings.quick ? 10 : 50)
+        let predict = try PredictProcess(python: settings.python, warmup: warmup)
+        defer { predict.stop() }
         table.model = try await latency("run_model, one row (LinearRegression, 5 features)", model, server: server,
-                                        count: n, warmup: warmup, via: ["cat", "python", "python-loop"])
-        table.predict = try directPredict(count: n, warmup: warmup)
+                                        count: n, warmup: warmup, via: ["cat", "python", "python-loop"], predict: predict)
+        table.predict = table.model?.predict
         if let model = table.model {
             // Called as often as the server was asked: the same idle gaps between calls.
             table.pacedPredict = try directPredict(count: n, warmup: warmup, gap: max(0, model.ours.median - (table.predict?.median ?? 0)))
@@ -131,9 +134,11 @@ struct WireBenchmarks {
 
     /// `count` round trips of `request` to the server and to the echo (sized
     /// to the server's reply), and to the echo through each relay of `via`
-    /// (``RelayProcess``), in alternating blocks after a warm-up of each.
+    /// (``RelayProcess``), in alternating blocks after a warm-up of each; and
+    /// as many calls of `predict`, a block of them after each block of round trips.
     private func latency(_ name: String, _ request: JSONValue, server: RawConnection,
-                         count: Int, warmup: Int, via relays: [String] = []) async throws -> WireTable.Pair {
+                         count: Int, warmup: Int, via relays: [String] = [],
+                         predict: PredictProcess? = nil) async throws -> WireTable.Pair {
         let message = ByteBuffer(string: request.jsonString)
         let replyBytes = try await server.roundTrips(message, count: 1).replyBytes
         var floors: [(String, RawConnection)] = []
@@ -143,7 +148,8 @@ struct WireBenchmarks {
                 floors.append((via, try await RawConnection.connect(to: servers.relayURL(replyBytes: replyBytes, via: via),
                                                                     greeted: false, logger: logger)))
             }
-            let pair = try await alternate(name, message, replyBytes: replyBytes, server: server, floors: floors, count: count, warmup: warmup)
+            let pair = try await alternate(name, message, replyBytes: replyBytes, server: server, floors: floors,
+                                           predict: predict, count: count, warmup: warmup)
             for (_, floor) in floors { await floor.close() }
             return pair
         } catch {
@@ -154,7 +160,7 @@ struct WireBenchmarks {
 
     /// The first of `floors` is the echo; the others are relays.
     private func alternate(_ name: String, _ message: ByteBuffer, replyBytes: Int, server: RawConnection,
-                           floors: [(name: String, connection: RawConnection)],
+                           floors: [(name: String, connection: RawConnection)], predict: PredictProcess?,
                            count: Int, warmup: Int) async throws -> WireTable.Pair {
         progress("wire: \(name): request \(message.readableBytes) B, reply \(replyBytes) B; \(count) round trips each after \(warmup)")
         _ = try await server.roundTrips(message, count: warmup)
@@ -164,6 +170,7 @@ struct WireBenchmarks {
         }
         var ours: [Double] = []
         var floorTimes = [[Double]](repeating: [], count: floors.count)
+        var predictTimes: [Double] = []
         let blocks = min(Self.blocks, count)
         for block in 0..<blocks {
             let size = count / blocks + (block < count % blocks ? 1 : 0)
@@ -171,13 +178,16 @@ struct WireBenchmarks {
             for index in floors.indices {
                 floorTimes[index] += try await floors[index].connection.roundTrips(message, count: size).microseconds
             }
+            if let predict { predictTimes += try predict.calls(size) }
         }
         let pair = WireTable.Pair(name: name, requestBytes: message.readableBytes, replyBytes: replyBytes,
                                   ours: Sample(name: name, microseconds: ours),
                                   echo: Sample(name: "echo", microseconds: floorTimes[0]),
-                                  relays: floors.indices.dropFirst().map { (floors[$0].name, Sample(name: floors[$0].name, microseconds: floorTimes[$0])) })
+                                  relays: floors.indices.dropFirst().map { (floors[$0].name, Sample(name: floors[$0].name, microseconds: floorTimes[$0])) },
+                                  predict: predict == nil ? nil : Sample(name: "direct model.predict", microseconds: predictTimes))
         progress("wire: \(name): ours median \(Report.format(pair.ours.median)), echo median \(Report.format(pair.echo.median))"
-            + pair.relays.map { ", through \($0.via) \(Report.format($0.sample.median))" }.joined())
+            + pair.relays.map { ", through \($0.via) \(Report.format($0.sample.median))" }.joined()
+            + (pair.predict.map { ", direct predict \(Report.format($0.median))" } ?? ""))
         return pair
     }
 
@@ -263,6 +273,8 @@ struct WireTable {
         var echo: Sample
         /// The echo through a child process, by the child's kind (`cat`, `python`).
         var relays: [(via: String, sample: Sample)] = []
+        /// The direct `model.predict`, timed in the same blocks (the `run_model` row).
+        var predict: Sample?
     }
 
     struct Rate {
@@ -309,7 +321,8 @@ struct WireTable {
                 + "| echo + predict + \(Self.signed(overhead)) | echo + predict + \(Self.signed(overheadP99)) "
                 + "| ≤ echo + predict + 100 µs | \(overhead <= 100 ? "yes" : "no") |")
             Swift.print("")
-            Swift.print("Direct `model.predict` on the same row in the worker's Python (`perf_counter`, one thread): "
+            Swift.print("Direct `model.predict` on the same row in the worker's Python (`perf_counter`, one thread, "
+                + "a block of calls back to back after each block of round trips of the row): "
                 + "median \(Self.micro(predict.median)), p99 \(Self.micro(predict.p99)), n \(predict.microseconds.count). "
                 + "The run_model overhead is ours − echo − predict, medians (and p99s) subtracted.")
             if let paced = pacedPredict {
