@@ -43,9 +43,17 @@ static inline int shim_buf_records_ro(void) { return PyBUF_RECORDS_RO; }
 static inline PyObject *shim_tuple_get(PyObject *t, Py_ssize_t i) { return PyTuple_GET_ITEM(t, i); }
 
 /// Initialises the interpreter as an isolated one whose environment is found
-/// from `program_name` (a venv's `bin/python`, or a system python). Returns
-/// NULL on success, or a static message describing the failure.
+/// from `program_name` (a venv's `bin/python`, or a system python), in UTF-8
+/// mode: an isolated configuration neither reads `PYTHONUTF8` nor coerces the
+/// C locale, so a worker (whose environment names no locale) would otherwise
+/// open files and encode file names as ASCII, where `python3` uses UTF-8.
+/// Returns NULL on success, or a static message describing the failure.
 static inline const char *shim_initialize(const char *program_name) {
+    PyPreConfig preconfig;
+    PyPreConfig_InitIsolatedConfig(&preconfig);
+    preconfig.utf8_mode = 1;
+    PyStatus prestatus = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(prestatus)) { return prestatus.err_msg ? prestatus.err_msg : "Py_PreInitialize failed"; }
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.install_signal_handlers = 1;

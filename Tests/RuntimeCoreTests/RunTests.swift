@@ -43,6 +43,31 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    /// A worker's environment names no locale; its Python still reads and
+    /// writes text and file names as UTF-8, as `python3` does.
+    @Test func filesAndTheirNamesAreUTF8() async throws {
+        let runtime = TestSupport.runtime()
+        let main = """
+        import locale, sys
+        from runtimeBridge import save_placeholder
+        save_placeholder("sent", open("data.txt").read())
+        save_placeholder("named", open("été.txt").read())
+        with open("données.txt", "w") as f:
+            f.write("café")
+        save_placeholder("written", open("données.txt", encoding="utf-8").read())
+        save_placeholder("encodings", [sys.getfilesystemencoding(), locale.getpreferredencoding(False)])
+        """
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, [
+            "main.py": main, "data.txt": "café", "été.txt": "naïve",
+        ])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(try await session.value("sent") == "café")
+        #expect(try await session.value("named") == "naïve")
+        #expect(try await session.value("written") == "café")
+        #expect(try await session.value("encodings") == ["utf-8", "utf-8"])
+        await runtime.shutdown()
+    }
+
     @Test func outputIsStreamedWhileTheProgramRuns() async throws {
         let runtime = TestSupport.runtime()
         // The program waits for a file that the test creates only after it has
