@@ -37,6 +37,27 @@ struct ErrorTests {
         await runtime.shutdown()
     }
 
+    /// An exception whose `str()` raises is still the one reported, with its
+    /// frames, as Python's own traceback prints it.
+    @Test func exceptionWhoseStrRaises() async throws {
+        let runtime = TestSupport.runtime()
+        let (_, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            class Odd(Exception):
+                def __str__(self):
+                    raise RuntimeError("str failed")
+            def main():
+                raise Odd()
+            main()
+            """])
+        #expect(snapshot.status == .failed)
+        let error = try #require(snapshot.error)
+        #expect(error.type == "Odd")
+        #expect(error.message == "<exception str() failed>")
+        #expect(error.traceback.last == .init(file: "main.py", line: 5, function: "main"))
+        #expect(error.text.contains("Odd: <exception str() failed>"))
+        await runtime.shutdown()
+    }
+
     @Test func exceptionInAnImportedFile() async throws {
         let runtime = TestSupport.runtime()
         let (_, snapshot) = try await TestSupport.runToEnd(runtime, [

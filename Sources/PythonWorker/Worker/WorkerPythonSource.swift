@@ -177,6 +177,14 @@ def _client_name(filename):
     return filename
 
 
+def _exception_str(value):
+    """str(value), or what Python's own traceback prints when that raises."""
+    try:
+        return str(value)
+    except Exception:
+        return "<exception str() failed>"
+
+
 def describe(exc):
     """The contract's error object for an exception raised by the program."""
     te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
@@ -186,7 +194,7 @@ def describe(exc):
         te.filename = _client_name(exc.filename)
         frames.append({"file": te.filename, "line": exc.lineno or 0, "function": "<module>"})
     text = "".join(te.format())
-    message = str(exc)
+    message = _exception_str(exc)
     if workdir:
         text = text.replace(workdir + os.sep, "")
         message = message.replace(workdir + os.sep, "")
@@ -216,7 +224,7 @@ def run(work, main_name):
         if status is None or status == 0:
             return None
         described = describe(e)
-        described["message"] = ("exit code %d" % status) if isinstance(status, int) else str(status)
+        described["message"] = ("exit code %d" % status) if isinstance(status, int) else _exception_str(status)
         return described
     except BaseException as e:
         return describe(e)
