@@ -168,6 +168,30 @@ struct StatsEngineTests {
         await runtime.shutdown()
     }
 
+    /// Every float width numpy has (float16 and longdouble too) and arrays
+    /// in the other byte order are numeric columns with their statistics.
+    @Test func everyFloatWidthAndByteOrder() async throws {
+        let (session, runtime) = try await run("""
+            import numpy as np, pandas as pd
+            half = np.array([1.0, 2.0, 4.0], dtype=np.float16)
+            long = pd.Series(np.array([1.0, 2.0, 4.0], dtype=np.longdouble))
+            frame = pd.DataFrame({"h": half, "l": np.array([1, 2, 4], dtype=np.longdouble), "d": [1.0, 2.0, 4.0]})
+            swapped = np.array([1.0, 2.0, 4.0], dtype=">f8")
+            swapped_ints = np.array([1, 2, 4], dtype=">i4")
+            """)
+        for name in ["half", "long", "swapped", "swapped_ints"] {
+            let stats = try await NativeStatsEngine().statistics(of: name, in: session).decoded()
+            let column = stats["columns"]?.arrayValue?.first
+            #expect(column?["kind"] == "numeric", "\(name): \(stats)")
+            #expect(abs((column?["mean"]?.doubleValue ?? 0) - 7.0 / 3) < 1e-12, "\(name): \(stats)")
+            #expect(column?["max"]?.doubleValue == 4, "\(name): \(stats)")
+        }
+        let frame = try await NativeStatsEngine().statistics(of: "frame", in: session).decoded()
+        #expect(frame["columns"]?.arrayValue?.map { $0["kind"] } == ["numeric", "numeric", "numeric"], "\(frame)")
+        #expect(frame["columns"]?.arrayValue?.map { $0["sum"]?.doubleValue } == [7, 7, 7], "\(frame)")
+        await runtime.shutdown()
+    }
+
     /// A list of Python ints past int64 is still a list of numbers (as
     /// floats, pandas' object column); int64 ones stay exact.
     @Test func listsOfIntsPastInt64() async throws {

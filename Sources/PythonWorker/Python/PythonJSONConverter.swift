@@ -250,7 +250,15 @@ struct PythonJSONConverter {
         }
         if object.shortTypeName == "timedelta64" { return try convertRich(object, depth: depth) }
         let item = try object.call(method: "item")
-        if item.pointer == object.pointer || isInstance(item, types.numpyGeneric) { return .string(object.repr) }
+        if item.pointer == object.pointer || isInstance(item, types.numpyGeneric) {
+            // `item()` keeps a longdouble (and a clongdouble) as it is: no
+            // Python number holds it exactly. Sent as the nearest double.
+            switch try object.attribute("dtype").attribute("kind").stringValue {
+            case "f": return try encode(try PythonObject.check(PyNumber_Float(object.pointer)), depth: depth + 1)
+            case "c": return try encode(try object.call(method: "__complex__"), depth: depth + 1)
+            default: return .string(object.repr)
+            }
+        }
         return try encode(item, depth: depth + 1)
     }
 

@@ -12,6 +12,12 @@ def _kind_of_array(array):
     import numpy as np
     k = array.dtype.kind
     if k in "iuf":
+        # Swift reads 4- and 8-byte floats and integers of every width in
+        # the machine's byte order: float16 and longdouble become float64.
+        if k == "f" and array.dtype.itemsize not in (4, 8):
+            return "numeric", array.astype(np.float64)
+        if not array.dtype.isnative:
+            return "numeric", array.astype(array.dtype.newbyteorder("="))
         return "numeric", array
     if k == "b":
         return "boolean", array.astype(np.int8)
