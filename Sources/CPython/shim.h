@@ -38,6 +38,18 @@ static inline int shim_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); 
 
 static inline void shim_raise_type_error(const char *message) { PyErr_SetString(PyExc_TypeError, message); }
 
+/// A new exception class `name` ("module.Class") deriving from BaseException,
+/// so that a program's `except Exception` does not catch it; NULL on failure.
+static inline PyObject *shim_new_base_exception(const char *name) { return PyErr_NewException(name, PyExc_BaseException, NULL); }
+
+/// Raises `exception` (a class) in the thread `thread` the next time it runs
+/// Python code. Must hold the GIL. Returns the number of thread states
+/// changed. (Withdrawing one with NULL is not used: in 3.11 it leaves the
+/// interpreter's pending flag set, and the thread's next call stalled.)
+static inline int shim_async_exception(unsigned long thread, PyObject *exception) {
+    return PyThreadState_SetAsyncExc(thread, exception);
+}
+
 static inline int shim_buf_records_ro(void) { return PyBUF_RECORDS_RO; }
 
 static inline PyObject *shim_tuple_get(PyObject *t, Py_ssize_t i) { return PyTuple_GET_ITEM(t, i); }

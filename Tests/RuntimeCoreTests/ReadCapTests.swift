@@ -26,6 +26,54 @@ struct ReadCapTests {
         await runtime.shutdown()
     }
 
+    /// A program whose `__repr__` never returns (and catches what it can).
+    private static let endless = """
+        from runtimeBridge import save_placeholder
+        class Endless:
+            def __repr__(self):
+                while True:
+                    try:
+                        sum(range(1000))
+                    except Exception:
+                        pass
+        save_placeholder('endless', Endless())
+        save_placeholder('small', [1, 2])
+        """
+
+    /// The program's own code runs between the budget's checks: the cap
+    /// still stops it, for more reads at once than the worker serves.
+    @Test func aReadRunningTheProgramsEndlessCodeIsStoppedAtTheCap() async throws {
+        let runtime = TestSupport.runtime { $0.readTimeLimit = .milliseconds(300) }
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": Self.endless])
+        #expect(end.status == .finished)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<5 {
+                group.addTask {
+                    await #expect { try await session.readPlaceholder(named: "endless", window: nil) } throws: { error in
+                        let error = error as? RuntimeError
+                        return error?.code == .limitExceeded && error?.message.contains("300 ms") == true
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await session.value("small") == [1, 2])
+        await runtime.shutdown()
+    }
+
+    @Test func aCancelledReadOfEndlessCodeStopsInTheWorker() async throws {
+        let runtime = TestSupport.runtime { $0.readTimeLimit = nil }
+        let (session, _) = try await TestSupport.runToEnd(runtime, ["main.py": Self.endless])
+        // More than the worker's serving threads: each must be freed.
+        for _ in 0..<4 {
+            let read = Task { try await session.readPlaceholder(named: "endless", window: nil) }
+            read.cancel()
+            if case .success = await read.result { Issue.record("the cancelled read ran to its end") }
+        }
+        #expect(try await session.value("small") == [1, 2])
+        await runtime.shutdown()
+    }
+
     @Test func aCancelledReadStopsInTheWorker() async throws {
         let runtime = TestSupport.runtime { $0.readTimeLimit = nil }
         let (session, _) = try await TestSupport.runToEnd(runtime, ["main.py": Self.program])

@@ -21,9 +21,9 @@ final class ReadBudget {
     /// Elements encoded between two checks.
     static let checkInterval = 4096
 
-    private let cancellation: ReadCancellation
+    let cancellation: ReadCancellation
     /// Monotonic nanoseconds after which the read stops, or nil for no cap.
-    private let deadline: Int64?
+    let deadline: Int64?
     private let deadlineMilliseconds: Int
     private var countdown = ReadBudget.checkInterval
 
@@ -50,6 +50,12 @@ final class ReadBudget {
     func tick(_ elements: Int = 1) throws(ReadInterruption) {
         countdown -= elements
         if countdown <= 0 { try checkpoint() }
+    }
+
+    /// Why the read was stopped from outside (``ReadWatchdog``): its
+    /// cancellation if it was cancelled, else its deadline.
+    var interruption: ReadInterruption {
+        cancellation.isCancelled ? .cancelled : .deadlinePassed(milliseconds: deadlineMilliseconds)
     }
 
     /// Checks at once (before starting and between phases of a read).

@@ -37,6 +37,11 @@ def lookup(name):
     return False, None
 
 
+def drain_interrupt():
+    """Nothing: called after the read watchdog interrupted a read, so that an
+    exception it raised but not yet delivered is delivered (and dropped) here."""
+
+
 def library_folders():
     """The folders of the Python installation's modules, one per line."""
     folders = set()

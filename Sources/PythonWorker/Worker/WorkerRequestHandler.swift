@@ -88,12 +88,15 @@ struct WorkerRequestHandler: @unchecked Sendable {
         do {
             // A read cancelled, or past its deadline, while it waited in the queue.
             try budget.check()
-            guard request.keep else { return .success(.value(try encode(request, budget: budget))) }
+            let watchdog = ReadWatchdog.shared
+            guard request.keep else {
+                return .success(.value(try watchdog.watch(budget, helper: helper) { try encode(request, budget: budget) }))
+            }
             // The runtime may keep the value: say whether anything could change
             // it, and whether this read ran code of the program.
             let probe = ProgramCodeProbe(libraryFolders: libraryFolders())
             let quietBefore = isQuiet()
-            var reply = try probe.watch { try encode(request, budget: budget) }
+            var reply = try probe.watch { try watchdog.watch(budget, helper: helper) { try encode(request, budget: budget) } }
             reply.ranProgramCode = probe.ranProgramCode
             reply.stable = quietBefore && !probe.ranProgramCode && isQuiet() && ProcessTree.members().count == 1
             return .success(.value(reply))

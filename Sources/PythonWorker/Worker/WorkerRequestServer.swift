@@ -24,7 +24,7 @@ import WorkerFrames
 ///   queues the request and keeps reading; the next thread done serving takes it.
 /// - The reading is handed over late: the leader keeps the reading while it
 ///   serves, and reads again when done, so a short request wakes no other
-///   thread. A ``HandoverTimer`` is armed for ``handoverNanoseconds`` when a
+///   thread. A ``OneShotTimer`` is armed for ``handoverNanoseconds`` when a
 ///   stretch of held readings begins (the reading had caught up: no frame
 ///   waiting), and disarmed when the reading catches up again. So a burst of
 ///   short requests is served back to back for that long at most. When the
@@ -83,7 +83,7 @@ final class WorkerRequestServer: Sendable {
     private let available = DispatchSemaphore(value: 0)
     /// Passes a held reading on (armed and disarmed only under `state`'s
     /// lock); nil when the kernel gave none.
-    private let timer = HandoverTimer()
+    private let timer = OneShotTimer()
 
     init(reader: WorkerFrameReader, handler: WorkerRequestHandler, channel: WorkerChannel, runs: RunMailbox) {
         self.handler = handler
@@ -92,8 +92,10 @@ final class WorkerRequestServer: Sendable {
     }
 
     /// Starts the threads: the serving threads and one more, so one is
-    /// always free to read; and the thread that hands a held reading over.
+    /// always free to read; the thread that hands a held reading over; and
+    /// the ``ReadWatchdog``'s.
     func start() {
+        ReadWatchdog.shared.start()
         for index in 0...Self.servingThreads {
             let thread = Thread { [self] in work(index) }
             thread.name = "runtime-requests-\(index)"
@@ -115,6 +117,7 @@ final class WorkerRequestServer: Sendable {
     func cancel(rid: JSONValue) -> Bool {
         let found = state.withLock { $0.inFlight[rid] ?? [] }
         for cancellation in found { cancellation.cancel() }
+        if !found.isEmpty { ReadWatchdog.shared.poke() }
         return !found.isEmpty
     }
 
@@ -225,7 +228,7 @@ final class WorkerRequestServer: Sendable {
 
     /// The handover thread: each expiry passes a held reading to a free
     /// thread. Readings are held only once it runs.
-    private func watchHandovers(_ timer: HandoverTimer) {
+    private func watchHandovers(_ timer: OneShotTimer) {
         state.withLock { $0.handoverReady = true }
         while timer.waitForExpiry() {
             handOverHeldReading()

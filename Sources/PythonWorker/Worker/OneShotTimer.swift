@@ -2,16 +2,16 @@ import CSandbox
 import Glibc
 
 /// A one-shot timer (a `timerfd`) that a thread can block on: the worker's
-/// request threads arm it while a thread serves requests it read and holds
-/// the reading, and its expiry hands the reading to another thread.
+/// request threads arm one while a thread serves requests it read and holds
+/// the reading (its expiry hands the reading to another thread), and the
+/// ``ReadWatchdog`` one for the earliest deadline of the reads it watches.
 ///
 /// Arming and disarming are one system call each and wake nobody; only an
 /// expiry wakes the thread blocked in ``waitForExpiry()``.
-final class HandoverTimer: Sendable {
+final class OneShotTimer: Sendable {
     private let fd: Int32
 
-    /// A timer, or nil when the kernel refuses one (the request threads then
-    /// hand the reading over at once, as without it).
+    /// A timer, or nil when the kernel refuses one.
     init?() {
         let fd = sandbox_timer_create()
         guard fd >= 0 else { return nil }
