@@ -115,6 +115,30 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    /// A line at a time, each its own event: past half the event log the
+    /// output is cut with a marker, and the run goes on to its end with its
+    /// values (it used to be cut off as a protocol violation, values lost).
+    @Test func manySmallWritesAreCutNotKilled() async throws {
+        let runtime = TestSupport.runtime { $0.maximumEvents = 100 }
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            from runtimeBridge import save_placeholder
+            for i in range(1000):
+                print(i % 10)
+            save_placeholder("after", 42)
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(snapshot.valuesLost == nil)
+        #expect(try await session.value("after") == 42)
+        let outputs = await session.allEvents().compactMap { event -> (String, Bool)? in
+            guard case .output(_, let text, let truncated) = event.kind else { return nil }
+            return (text, truncated)
+        }
+        #expect(outputs.count == 51)
+        #expect(outputs.prefix(50).allSatisfy { !$0.1 })
+        #expect(outputs.last?.1 == true && outputs.last?.0.contains("cap of 50 writes") == true, "\(String(describing: outputs.last))")
+        await runtime.shutdown()
+    }
+
     @Test func exitZeroFinishesAndNonZeroFails() async throws {
         let runtime = TestSupport.runtime()
         let (_, ok) = try await TestSupport.runToEnd(runtime, ["main.py": "import sys\nsys.exit(0)\n"])

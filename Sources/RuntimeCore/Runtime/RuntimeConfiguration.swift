@@ -57,6 +57,8 @@ public struct RuntimeConfiguration: Sendable {
     public var maximumPlaceholders: Int
     /// Events a session's log may hold (outputs, placeholders saved again
     /// and again); past it the worker is cut off, so the log stays bounded.
+    /// Output may take half of them: past that it is cut with a notice, as
+    /// past ``outputCapBytes``, and the run goes on.
     public var maximumEvents: Int
     /// Bytes of placeholder names and type names a session's log may hold
     /// (each save records both, up to 1 KiB each); past it the worker is cut

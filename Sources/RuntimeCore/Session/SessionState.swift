@@ -17,8 +17,10 @@ struct SessionState {
     private(set) var placeholderEventBytes = 0
     /// Why the session's values are gone, once its worker ended after the run.
     private(set) var valuesLost: String?
-    /// Output bytes reported for this run, and whether the cap cut it.
+    /// Output bytes and output events recorded for this run, and whether a
+    /// cap cut it.
     private var outputBytes = 0
+    private var outputEvents = 0
     private var outputCut = false
 
     init(sessionId: String) {
@@ -51,10 +53,19 @@ struct SessionState {
         return record(.placeholderReady(name: name, valueType: valueType))
     }
 
-    /// Records output, keeping at most `cap` bytes per run whatever the
-    /// worker claims: past the cap one marker is recorded and the rest dropped.
-    mutating func output(stream: SessionEvent.Stream, text: String, truncated: Bool, cap: Int = .max) -> [SessionEvent] {
+    /// Records output, keeping at most `cap` bytes and `eventCap` events per
+    /// run whatever the worker claims: past either one marker is recorded and
+    /// the rest dropped. (A program printing a line at a time, flushed, sends
+    /// an event per line: 300,000 short lines are far under the byte cap.)
+    mutating func output(stream: SessionEvent.Stream, text: String, truncated: Bool, cap: Int = .max,
+                         eventCap: Int = .max) -> [SessionEvent] {
         guard !status.hasEnded, !outputCut else { return [] }
+        guard outputEvents < eventCap else {
+            outputCut = true
+            return [record(.output(stream: stream, text: "\n[output truncated: this run's output passed its cap of \(eventCap) writes]\n",
+                                   truncated: true))]
+        }
+        outputEvents += 1
         let size = text.utf8.count
         let (total, overflow) = outputBytes.addingReportingOverflow(size)
         if !overflow, total <= cap {

@@ -125,8 +125,10 @@ actor WorkerSession: Session {
             }
             publish(state.placeholderSaved(name: name, valueType: valueType))
         case .output(let stream, let text, let truncated):
+            // Output gets half the event log; the rest stays for placeholders
+            // and the run's end, so printing never cuts a worker off.
             for event in state.output(stream: stream == .stderr ? .stderr : .stdout, text: text, truncated: truncated,
-                                      cap: configuration.outputCapBytes) {
+                                      cap: configuration.outputCapBytes, eventCap: configuration.maximumEvents / 2) {
                 publish(event)
             }
         case .finished:
