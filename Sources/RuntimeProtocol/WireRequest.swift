@@ -23,6 +23,17 @@ public enum WireRequest: Sendable, Equatable {
 
     /// Every action the server knows, as the wire names it.
     public static var actions: [String] { WireAction.allCases.map(\.rawValue) }
+
+    /// The session the request is about, if it names one.
+    public var sessionId: String? {
+        switch self {
+        case .getPlaceholder(let id, _, _, _), .runModel(let id, _, _, _), .getStats(let id, _), .status(let id),
+             .stop(let id), .deleteSession(let id), .subscribe(let id, _):
+            return id
+        case .run, .listSessions:
+            return nil
+        }
+    }
 }
 
 /// A request with what the reply must echo.

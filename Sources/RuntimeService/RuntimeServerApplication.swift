@@ -146,7 +146,8 @@ struct RuntimeLifecycle: Service, CustomStringConvertible {
         let now = ContinuousClock.now
         for session in await runtime.allSessions() {
             let snapshot = await session.snapshot()
-            guard snapshot.status.hasEnded else { continue }
+            // A request about it still being answered: not idle.
+            guard snapshot.status.hasEnded, !handler.isInUse(session.id) else { continue }
             let last = handler.activity.lastActivity(session.id) ?? now
             let endedAgo = Duration.seconds(Date().timeIntervalSince(snapshot.finishedAt ?? Date()))
             if now - last >= configuration.idleSessionLifetime && endedAgo >= configuration.idleSessionLifetime {

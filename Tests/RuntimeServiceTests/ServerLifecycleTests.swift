@@ -83,6 +83,28 @@ struct ServerLifecycleTests {
         await client.close()
     }
 
+    /// A request still being answered keeps its session: a read longer than
+    /// the idle time used to find the worker killed under it.
+    @Test func aSessionIsNotFreedUnderARequest() async throws {
+        let server = try await TestServer.start { $0.idleSessionLifetime = .milliseconds(200) }
+        let client = try await server.connect()
+        let id = try #require(try await client.run(["main.py": """
+            import time
+            from runtimeBridge import save_placeholder
+            class Slow:
+                def __repr__(self):
+                    time.sleep(1.5)
+                    return "slow"
+            save_placeholder("slow", Slow())
+            """])["sessionId"]?.stringValue)
+        _ = await client.eventsUntilEnd(of: id)
+        let reply = try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(id), "name": "slow"]])
+        #expect(reply["type"] == "[placeholder]:VALUE", "\(reply)")
+        #expect(reply["value"] == "slow")
+        await client.close()
+        try await server.stop()
+    }
+
     @Test func idleEndedSessionsAreFreed() async throws {
         let server = try await TestServer.start { $0.idleSessionLifetime = .milliseconds(200) }
         let client = try await server.connect()

@@ -38,6 +38,12 @@ public final class ProtocolHandler: Sendable {
         _ = connections.withLock { $0.removeValue(forKey: connection.id) }
     }
 
+    /// Whether a request about the session is being answered: such a session
+    /// is not idle, however long the request takes. (A subscription alone
+    /// does not count: an ended session sends no more events, and an IDE
+    /// keeps its connection open all day.)
+    func isInUse(_ id: String) -> Bool { activity.isBusy(id) }
+
     /// Drops what the server keeps about a session that is gone.
     func forget(_ id: String) {
         activity.forget(id)
@@ -151,6 +157,10 @@ public final class ProtocolHandler: Sendable {
     static let onLoopReplyBytes = 8 << 20
 
     private func serve(_ envelope: Envelope, on connection: Connection) async {
+        // A session a request is about is not idle while it is answered.
+        let busy = envelope.request.sessionId
+        if let busy { activity.begin(busy) }
+        defer { if let busy { activity.end(busy) } }
         do {
             let reply = try await reply(to: envelope.request, on: connection)
             var members = reply.members
