@@ -23,6 +23,32 @@ struct StopTests {
         await runtime.shutdown()
     }
 
+    /// A stop sent as soon as the run has started, before the program's
+    /// first instruction, still interrupts it (several times over: the
+    /// moment the signal lands varies).
+    @Test func aStopRightAfterTheStartInterrupts() async throws {
+        let runtime = TestSupport.runtime()
+        for _ in 0..<5 {
+            let session = try await runtime.run(TestSupport.program(["main.py": """
+                import time
+                from runtimeBridge import save_placeholder
+                for i in range(200):
+                    print(i)
+                    time.sleep(0.005)
+                save_placeholder("end", True)
+                """]))
+            // The moment the run frame has gone to the worker: the program
+            // has not started yet (a server's EXECUTION_STARTED comes sooner).
+            let assigned = try #require(session as? WorkerSession)
+            while assigned.assignedWorker.withLock({ $0 == nil }) { await Task.yield() }
+            let stopped = await session.stop()
+            #expect(stopped.status == .stopped)
+            #expect(!stopped.killed, "killed: the interrupt was lost")
+            #expect(!stopped.placeholders.contains("end"), "the program ran to its end")
+        }
+        await runtime.shutdown()
+    }
+
     @Test func stopsASleep() async throws {
         let (session, stopped, runtime) = try await stopAfterStart("import time\nprint('started', flush=True)\ntime.sleep(1000)\n")
         #expect(stopped.status == .stopped && !stopped.killed)

@@ -233,11 +233,16 @@ struct WorkerProcessMain {
         }
     }
 
-    /// Points HOME and TMPDIR into the session's folder.
+    /// Points HOME and TMPDIR into the session's folder. A stop that lands
+    /// here (a KeyboardInterrupt raised in this Python code) is kept for the
+    /// program: dropped, the program would run on until the stop's kill.
     private func enterSession(_ directory: String) {
         PythonInterpreter.withGIL {
             do {
                 _ = try PythonInterpreter.importModule("_runtime_sandbox").attribute("enter_session").call([try .string(directory)])
+            } catch let error as PythonError where error.typeName == "KeyboardInterrupt" {
+                PyErr_Clear()
+                PyErr_SetInterrupt()  // raised again at the program's first instruction
             } catch {
                 PyErr_Clear()
             }

@@ -15,8 +15,11 @@ struct WorkerRequestHandler: @unchecked Sendable {
     /// Runs the main file and answers with the outcome frame.
     func runProgram(directory: String, mainFile: String) -> WorkerMessage {
         PythonInterpreter.withGIL {
-            // A SIGINT that arrived while idle must not hit the new run.
-            if PyErr_CheckSignals() != 0 { PyErr_Clear() }
+            // A SIGINT that came before the program started is a stop of this
+            // run (a worker runs one program): it is left pending, and ends the
+            // run as a KeyboardInterrupt at its first instruction. (It used to
+            // be dropped here, and a stop sent right after EXECUTION_STARTED
+            // let the program run on, to its end or to the kill.)
             do {
                 let outcome = try helper.attribute("run").call([try .string(directory), try .string(mainFile)])
                 if outcome.isNone { return .finished }
