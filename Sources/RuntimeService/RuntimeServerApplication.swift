@@ -146,8 +146,10 @@ struct RuntimeLifecycle: Service, CustomStringConvertible {
         let now = ContinuousClock.now
         for session in await runtime.allSessions() {
             let snapshot = await session.snapshot()
-            // A request about it still being answered: not idle.
-            guard snapshot.status.hasEnded, !handler.isInUse(session.id) else { continue }
+            // A request about it still being answered: not idle, however long
+            // it takes. (A subscription alone does not count: an ended session
+            // sends no more events, and an IDE keeps its connection open all day.)
+            guard snapshot.status.hasEnded, !handler.activity.isBusy(session.id) else { continue }
             let last = handler.activity.lastActivity(session.id) ?? now
             let endedAgo = Duration.seconds(Date().timeIntervalSince(snapshot.finishedAt ?? Date()))
             if now - last >= configuration.idleSessionLifetime && endedAgo >= configuration.idleSessionLifetime {

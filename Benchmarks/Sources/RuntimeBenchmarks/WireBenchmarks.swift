@@ -114,10 +114,9 @@ struct WireBenchmarks {
         defer { predict.stop() }
         table.model = try await latency("run_model, one row (LinearRegression, 5 features)", model, server: server,
                                         count: n, warmup: warmup, via: ["cat", "python", "python-loop"], predict: predict)
-        table.predict = table.model?.predict
         if let model = table.model {
             // Called as often as the server was asked: the same idle gaps between calls.
-            table.pacedPredict = try directPredict(count: n, warmup: warmup, gap: max(0, model.ours.median - (table.predict?.median ?? 0)))
+            table.pacedPredict = try directPredict(count: n, warmup: warmup, gap: max(0, model.ours.median - (model.predict?.median ?? 0)))
         }
         table.serverArguments = settings.serverArguments
         await server.close()
@@ -293,7 +292,6 @@ struct WireTable {
     var table: Pair?
     var connections: Rate?
     var model: Pair?
-    var predict: Sample?
     /// The same predict, one call per round trip of the server's run_model row.
     var pacedPredict: Sample?
     var serverArguments: [String] = []
@@ -312,7 +310,7 @@ struct WireTable {
                 + "| \(Report.format(connections.echoLatency.p99)) per request | \(connections.oursLatency.microseconds.count) "
                 + "| \(String(format: "%.2f×", ratio)) req/s | – | ≥ 0.6× echo req/s | \(ratio >= 0.6 ? "yes" : "no") |")
         }
-        if let model, let predict {
+        if let model, let predict = model.predict {
             let overhead = model.ours.median - model.echo.median - predict.median
             let overheadP99 = model.ours.p99 - model.echo.p99 - predict.p99
             Swift.print("| \(model.name) (request \(Self.bytes(model.requestBytes)), reply \(Self.bytes(model.replyBytes))) "

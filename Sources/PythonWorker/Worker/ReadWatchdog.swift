@@ -84,7 +84,9 @@ final class ReadWatchdog: Sendable {
             defer { state.nextToken += 1 }
             let watched = Watched(thread: thread, deadline: budget.deadline, cancellation: budget.cancellation)
             state.watched[state.nextToken] = watched
-            if let due = watched.due(now: 0), state.running, state.armedFor.map({ due < $0 }) ?? true {
+            // Arms only for an expiry earlier than the armed one (a read
+            // already cancelled is due at once: `now` 0 stands for any time).
+            if state.running, let due = watched.due(now: 0), state.armedFor.map({ due < $0 }) ?? true {
                 state.armedFor = due
                 timer?.arm(nanoseconds: max(1, due - MonotonicClock.nanoseconds()))
             }

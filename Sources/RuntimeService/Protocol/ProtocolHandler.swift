@@ -38,12 +38,6 @@ public final class ProtocolHandler: Sendable {
         _ = connections.withLock { $0.removeValue(forKey: connection.id) }
     }
 
-    /// Whether a request about the session is being answered: such a session
-    /// is not idle, however long the request takes. (A subscription alone
-    /// does not count: an ended session sends no more events, and an IDE
-    /// keeps its connection open all day.)
-    func isInUse(_ id: String) -> Bool { activity.isBusy(id) }
-
     /// Drops what the server keeps about a session that is gone.
     func forget(_ id: String) {
         activity.forget(id)
