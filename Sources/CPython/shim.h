@@ -44,8 +44,8 @@ static inline PyObject *shim_new_base_exception(const char *name) { return PyErr
 
 /// Raises `exception` (a class) in the thread `thread` the next time it runs
 /// Python code. Must hold the GIL. Returns the number of thread states
-/// changed. (Withdrawing one with NULL is not used: in 3.11 it leaves the
-/// interpreter's pending flag set, and the thread's next call stalled.)
+/// changed. (Withdrawing one with NULL is not used: with 3.11 the thread's
+/// next call then stalled; see ReadWatchdog.)
 static inline int shim_async_exception(unsigned long thread, PyObject *exception) {
     return PyThreadState_SetAsyncExc(thread, exception);
 }

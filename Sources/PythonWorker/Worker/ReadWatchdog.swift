@@ -98,9 +98,9 @@ final class ReadWatchdog: Sendable {
         let raised = state.withLock { $0.watched.removeValue(forKey: token)?.raisedAt != nil }
         guard raised else { return try result.get() }
         // One raised but not yet delivered is delivered now, in a call whose
-        // error is dropped. (Withdrawn with a NULL exception instead, it left
-        // CPython 3.11's pending flag set, and this thread's next read stalled
-        // at its first Python call until the watchdog raised in it again.)
+        // error is dropped. (Withdrawn with a NULL exception instead, this
+        // thread's next read stalled at its first Python call until the
+        // watchdog raised in it again: seen with 3.11, the cause not traced.)
         PyErr_Clear()
         if let drain = try? helper.attribute("drain_interrupt"), let drained = PyObject_CallNoArgs(drain.pointer) { Py_DecRef(drained) }
         PyErr_Clear()
