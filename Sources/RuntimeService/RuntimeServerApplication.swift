@@ -97,7 +97,7 @@ private func makeApplication(
     return Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            TokenGatedChannel(
+            UpgradeGatedChannel(
                 inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: webSocketConfiguration)) { request, channel, _ in
                     // Second line of defence (e.g. an upgrade later on a kept-alive connection): an empty 400.
                     guard let user = authorizer.user(for: request) else { return .dontUpgrade }

@@ -3,10 +3,12 @@ import Logging
 import NIOCore
 import RuntimeProtocol
 
-/// Wraps the server's child channel with an ``UpgradeTokenGate`` in front, so
-/// a WebSocket upgrade without the right token is answered HTTP 401 (the
-/// WebSocket upgrader itself can only answer an empty 400).
-struct TokenGatedChannel<Inner: ServerChildChannel>: ServerChildChannel {
+/// Wraps the server's child channel with an ``UpgradeGate`` in front, so a
+/// WebSocket upgrade without the right token is answered HTTP 401, and a
+/// handshake that is not RFC 6455's 426 or 400, each with the contract's
+/// error body (the WebSocket upgrader itself can only answer an empty 400,
+/// and closes the connection without a word on a bad version or key).
+struct UpgradeGatedChannel<Inner: ServerChildChannel>: ServerChildChannel {
     struct Value: ServerChildChannelValue {
         let inner: Inner.Value
         /// Whether the gate let the connection through (`false`: refused or gone before a request).
@@ -22,7 +24,7 @@ struct TokenGatedChannel<Inner: ServerChildChannel>: ServerChildChannel {
         let authorizer = self.authorizer
         let admitted = channel.eventLoop.makePromise(of: Bool.self)
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(UpgradeTokenGate(authorizer: authorizer, admitted: admitted),
+            try channel.pipeline.syncOperations.addHandler(UpgradeGate(authorizer: authorizer, admitted: admitted),
                                                            position: .first)
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
@@ -41,10 +43,11 @@ struct TokenGatedChannel<Inner: ServerChildChannel>: ServerChildChannel {
 }
 
 /// Reads a connection's first request head from the raw bytes: an upgrade to
-/// WebSocket without a valid token gets `401` with the contract's error body
-/// and the connection is closed; anything else passes on untouched and the
-/// gate removes itself.
-final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
+/// WebSocket that is not RFC 6455's (`426` for another version, `400` for a
+/// missing or malformed key) or comes without a valid token (`401`) is
+/// answered with the contract's error body and the connection is closed;
+/// anything else passes on untouched and the gate removes itself.
+final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -81,9 +84,9 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
         let complete = view.firstRange(of: [13, 10, 13, 10]) != nil
         guard complete || view.count > Self.headLimit else { return }
         decided = true
-        if complete, !allowed(head: String(decoding: view, as: UTF8.self)) {
+        if complete, let refusal = UpgradeRequestHead(head: String(decoding: view, as: UTF8.self)).refusal(authorizer: authorizer) {
             admitted.succeed(false)
-            refuse(context: context)
+            refuse(refusal, context: context)
             return
         }
         admitted.succeed(true)
@@ -92,32 +95,10 @@ final class UpgradeTokenGate: ChannelInboundHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
-    private func allowed(head: String) -> Bool {
-        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        guard let requestLine = lines.first else { return true }
-        var isUpgrade = false
-        var authorization: String?
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if name == "upgrade", value.lowercased().contains("websocket") { isUpgrade = true }
-            if name == "authorization" { authorization = value }
-        }
-        guard isUpgrade else { return true }
-        let parts = requestLine.split(separator: " ")
-        let target = parts.count > 1 ? String(parts[1]) : "/"
-        return authorizer.user(target: target, authorization: authorization) != nil
-    }
-
-    private func refuse(context: ChannelHandlerContext) {
-        let refusal = ProtocolError(.unauthorized, "a valid token is required: Authorization: Bearer TOKEN or ?token=TOKEN")
-        let body = String(decoding: WireMessage(refusal.wireMessage).bytes, as: UTF8.self)
-        let response = "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer\r\n"
-            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+    private func refuse(_ refusal: UpgradeRequestHead.Refusal, context: ChannelHandlerContext) {
         buffered = nil
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: refusal.response))).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
