@@ -65,6 +65,42 @@ public final class SilentWebSocketClient: @unchecked Sendable {
         try await Self.offPool { try self.writeAll(Self.frame(Array(text.utf8))) }
     }
 
+    /// Sends one masked frame as given: `opcode` (1 text, 0 continuation, …)
+    /// and `fin`, for tests of the server's fragmentation rules.
+    public func send(opcode: UInt8, fin: Bool, payload: [UInt8]) async throws {
+        var frame = Self.frame(payload)
+        frame[0] = (fin ? 0x80 : 0) | (opcode & 0x0F)
+        let bytes = frame
+        try await Self.offPool { try self.writeAll(bytes) }
+    }
+
+    /// Sends `head` (a whole HTTP request head) on a new connection to
+    /// `127.0.0.1:port` and returns everything the server answers until it
+    /// closes the connection.
+    public static func exchange(port: Int, head: String) async throws -> String {
+        try await offPool {
+            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+            let client = SilentWebSocketClient(socket: fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
+            try client.writeAll(Array(head.utf8))
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { return String(decoding: answer, as: UTF8.self) }
+                answer += buffer[0..<n]
+            }
+        }
+    }
+
     /// Reads whatever arrives until the server ends the connection (end of
     /// stream or reset); returns the bytes read.
     public func readUntilClosed() async -> Int {

@@ -1,6 +1,7 @@
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import RuntimeCore
 import RuntimeProtocol
 import Synchronization
@@ -60,7 +61,7 @@ struct WebSocketSession {
             // Its workers' replies are read there too (EventLoopReplyReader).
             let reading = Task(executorPreference: EventLoopTaskExecutor(eventLoop: channel.eventLoop)) {
                 await EventLoopReplyReader.$current.withValue(channel.eventLoop) {
-                    await read(inbound, for: connection, logger: logger)
+                    await read(inbound, outbound: outbound, channel: channel, for: connection, logger: logger)
                 }
             }
             channel.closeFuture.whenComplete { _ in reading.cancel() }
@@ -81,14 +82,15 @@ struct WebSocketSession {
     /// the reading ends (the socket closed, or the client's close frame) every
     /// request still in progress is cancelled (a `stop` runs to its end in a
     /// task of its own).
-    private func read(_ inbound: WebSocketInboundStream, for connection: Connection, logger: Logger) async {
+    private func read(_ inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel,
+                      for connection: Connection, logger: Logger) async {
         var assembler = MessageAssembler(limit: maximumMessageBytes)
         let byteBound = maximumMessageBytes > Int.max / 2 ? Int.max : 2 * maximumMessageBytes
         let slots = RequestSlots(maximumRequests: maximumRequestsPerConnection, maximumBytes: byteBound)
         let handler = self.handler
         await withDiscardingTaskGroup { group in
             do {
-                for try await frame in inbound {
+                frames: for try await frame in inbound {
                     if connection.isClosed { break }
                     let output = assembler.feed(frame.data.readableBytesView, isContinuation: frame.opcode == .continuation, fin: frame.fin)
                     switch output {
@@ -103,6 +105,11 @@ struct WebSocketSession {
                         await dispatch(message, bytes: bytes.count, slots: slots, byteBound: byteBound, from: connection, in: &group)
                     case .oversized(let bytes)?:
                         handler.refuseOversizedMessage(bytes: bytes, on: connection)
+                    case .protocolViolation(let reason)?:
+                        // RFC 6455 §5.4 and §7.1.7: the endpoint must fail the connection.
+                        logger.info("closing a connection that broke the WebSocket protocol (1002)", metadata: ["reason": "\(reason)"])
+                        await close(outbound: outbound, channel: channel, code: .protocolError, reason: reason)
+                        break frames
                     case nil:
                         break
                     }
@@ -156,20 +163,28 @@ struct WebSocketSession {
         }
     }
 
-    /// Closes the connection of a client that let too much pile up: a 1008
-    /// close frame if the client takes it within the grace period, else the
-    /// socket is closed under the blocked writer and reader at once. After the
-    /// frame the client has the same grace to answer it (Hummingbird then
-    /// completes the handshake) before the socket is closed: a client that
-    /// does not read would otherwise hold it for Hummingbird's 15 s.
+    /// Closes the connection of a client that let too much pile up, with 1008
+    /// (``close(outbound:channel:code:reason:)``: if the client does not take
+    /// the close frame, the socket is closed under the blocked writer and
+    /// reader once the grace period is over).
     private func cutOff(_ connection: Connection, outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger) async {
         handler.metrics.slowClientClosed(user: connection.user)
         logger.warning("client is not reading: closing its connection (1008)",
                        metadata: ["queuedBytes": "\(connection.queuedBytes)", "limitBytes": "\(connection.byteLimit)"])
+        await close(outbound: outbound, channel: channel, code: .policyViolation,
+                    reason: "client too slow: more than \(connection.byteLimit) bytes unsent")
+    }
+
+    /// Sends a close frame with `code` and gives the client
+    /// ``slowClientCloseGrace`` to take it, and as long again to answer it
+    /// (Hummingbird then completes the handshake), before the socket is
+    /// closed: a client that does not read or answer would otherwise hold it
+    /// for Hummingbird's 15 s.
+    private func close(outbound: WebSocketOutboundWriter, channel: any Channel, code: WebSocketErrorCode, reason: String) async {
         let closeSent = Promise<Bool>()
         // Not awaited: if it is still blocked, closing the channel fails its write.
         Task {
-            let sent = (try? await outbound.close(.policyViolation, reason: "client too slow: more than \(connection.byteLimit) bytes unsent")) != nil
+            let sent = (try? await outbound.close(code, reason: reason)) != nil
             closeSent.fulfil(sent)
         }
         if await Self.first(closeSent, orFalseAfter: slowClientCloseGrace) {
