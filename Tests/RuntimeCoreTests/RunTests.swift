@@ -93,6 +93,40 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    @Test func aSaveAfterTheEndIsListedWithoutAnEvent() async throws {
+        let runtime = TestSupport.runtime()
+        // A thread of the program saves once the test, having seen the end,
+        // opens its gate: the worker lives on, so the value can be read, and
+        // the session's list names it; no event follows the end event.
+        let gate = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)")
+        let main = """
+        import os, threading, time
+        from runtimeBridge import save_placeholder
+        def later():
+            deadline = time.time() + 60
+            while not os.path.exists(\(JSONValue.string(gate.path).jsonString)) and time.time() < deadline:
+                time.sleep(0.01)
+            save_placeholder("late", 7)
+        threading.Thread(target=later, daemon=True).start()
+        save_placeholder("early", 1)
+        """
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": main])
+        #expect(snapshot.status == .finished)
+        #expect(snapshot.placeholders == ["early"])
+        let eventsAtTheEnd = await session.allEvents().count
+        _ = FileManager.default.createFile(atPath: gate.path, contents: Data())
+        defer { try? FileManager.default.removeItem(at: gate) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await !session.snapshot().placeholders.contains("late"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await session.snapshot().placeholders == ["early", "late"])
+        #expect(await session.placeholders().map(\.name) == ["early", "late"])
+        #expect(try await session.value("late") == 7)
+        #expect(await session.allEvents().count == eventsAtTheEnd)
+        await runtime.shutdown()
+    }
+
     @Test func outputIsCutAtTheCapWithAMarker() async throws {
         let runtime = TestSupport.runtime { $0.outputCapBytes = 100 }
         let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """

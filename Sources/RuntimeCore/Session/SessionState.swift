@@ -42,14 +42,18 @@ struct SessionState {
         startedAt = date
     }
 
+    /// Lists a saved placeholder; its event, or nil when the session has
+    /// ended: a thread of the program may still save after the run's end
+    /// (the worker lives on to answer reads), and the list shows what can be
+    /// read, but nothing follows the session's end event.
     mutating func placeholderSaved(name: String, valueType: String) -> SessionEvent? {
-        guard !status.hasEnded else { return nil }
         if let index = placeholders.firstIndex(where: { $0.name == name }) {
             placeholders[index].valueType = valueType
         } else {
             placeholders.append((name, valueType))
         }
         placeholderEventBytes += name.utf8.count + valueType.utf8.count
+        guard !status.hasEnded else { return nil }
         return record(.placeholderReady(name: name, valueType: valueType))
     }
 
