@@ -296,7 +296,8 @@ struct WireTable {
     var pacedPredict: Sample?
     var serverArguments: [String] = []
 
-    func print(loadBefore: String, loadAfter: String) {
+    /// - Parameter stolen: the share of the vCPUs' time the hypervisor took during the suite (``CPUTimes``).
+    func print(loadBefore: String, loadAfter: String, stolen: String) {
         Swift.print("\n### Through the server over a WebSocket, beside a plain Hummingbird echo (same run)\n")
         Swift.print("| request | ours median | ours p99 | echo median | echo p99 | n each | ours ÷ echo (median) | ours ÷ echo (p99) | goal | met |")
         Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
@@ -336,7 +337,8 @@ struct WireTable {
         Swift.print("")
         Swift.print("Goals are judged on medians. Reply sizes: the echo answers each request with a reply of the server's reply size. "
             + "8 connections: each sends one request at a time; req/s over 4 rounds alternating ours and echo. "
-            + "Load average (1, 5, 15 min) before: \(loadBefore); after: \(loadAfter)."
+            + "Load average (1, 5, 15 min) before: \(loadBefore); after: \(loadAfter). "
+            + "vCPU time stolen by the hypervisor during the suite: \(stolen) (`/proc/stat`)."
             + (serverArguments.isEmpty ? "" : " Server started with `\(serverArguments.joined(separator: " "))` (BENCH_SERVER_ARGS).")
             + (quick ? " Quick run (BENCH_QUICK): too few samples for a p99 to mean much." : ""))
     }

@@ -48,8 +48,9 @@ do {
         let servers = try BenchServers.start(settings)
         do {
             let loadBefore = WireTable.loadAverage()
+            let cpuBefore = CPUTimes.now()
             let wire = try await WireBenchmarks(settings: settings, servers: servers, logger: logger).run()
-            wire.print(loadBefore: loadBefore, loadAfter: WireTable.loadAverage())
+            wire.print(loadBefore: loadBefore, loadAfter: WireTable.loadAverage(), stolen: CPUTimes.now()?.stolenSince(cpuBefore) ?? "unknown")
             if suite != "wire" {
                 let server = try await ServerBenchmarks(settings: settings, servers: servers, logger: logger).run()
                 server.print(title: "A run through the server, beside the echo of its message")
