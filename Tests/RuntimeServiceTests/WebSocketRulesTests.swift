@@ -6,8 +6,8 @@ import Testing
 
 /// RFC 6455's rules at the edges the WebSocket library leaves to us: the
 /// handshake (answered 426 or 400 with the contract's error body, where the
-/// upgrader would close without a word) and the order of fragments (a
-/// connection that breaks it is closed with 1002). Each fault loses nothing:
+/// upgrader would close without a word), masking and the order of fragments
+/// (a connection that breaks either is closed with 1002). Each fault loses nothing:
 /// the server serves other connections as before.
 @Suite(.timeLimit(.minutes(2)))
 struct WebSocketRulesTests {
@@ -38,6 +38,54 @@ struct WebSocketRulesTests {
         #expect(large.feed([4, 5, 6], isContinuation: true, fin: false) == nil)
         #expect(large.feed([7], isContinuation: true, fin: true) == .oversized(bytes: 7))
         #expect(large.feed([1], isContinuation: false, fin: true) == .message([1]))
+    }
+
+    @Test func unmaskedFramesAreFoundHeaderByHeader() {
+        func frame(_ payloadLength: Int, masked: Bool) -> [UInt8] {
+            var out: [UInt8] = [0x81]
+            let bit: UInt8 = masked ? 0x80 : 0
+            if payloadLength < 126 {
+                out.append(bit | UInt8(payloadLength))
+            } else if payloadLength <= 0xFFFF {
+                out += [bit | 126, UInt8(payloadLength >> 8), UInt8(payloadLength & 0xFF)]
+            } else {
+                out.append(bit | 127)
+                for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: payloadLength >> shift)) }
+            }
+            if masked { out += [1, 2, 3, 4] }
+            return out + [UInt8](repeating: 0x7F, count: payloadLength)
+        }
+        // Masked frames of each length form pass, fed whole or a byte at a time.
+        let masked = frame(5, masked: true) + frame(300, masked: true) + frame(70_000, masked: true)
+        var whole = ClientFrameScanner()
+        #expect(whole.firstUnmaskedFrame(in: masked) == nil)
+        var byByte = ClientFrameScanner()
+        #expect(masked.indices.allSatisfy { byByte.firstUnmaskedFrame(in: masked[$0...$0]) == nil })
+        // The unmasked one is found where its header begins, even when a
+        // payload byte looks like a header (0x7F: no mask bit).
+        var scanner = ClientFrameScanner()
+        let stream = masked + frame(3, masked: false)
+        #expect(scanner.firstUnmaskedFrame(in: stream) == masked.count)
+        // Its header split across reads: found in the second, at its start.
+        var split = ClientFrameScanner()
+        let bad = frame(3, masked: false)
+        #expect(split.firstUnmaskedFrame(in: frame(2, masked: true) + bad.prefix(1)) == nil)
+        #expect(split.firstUnmaskedFrame(in: Array(bad.dropFirst())) == 0)
+    }
+
+    @Test func anUnmaskedFrameClosesTheConnectionWith1002() async throws {
+        let server = try await TestServer.start()
+        let client = try await SilentWebSocketClient.connect(port: server.port, receiveBufferBytes: 1 << 16)
+        try await client.send(opcode: 1, fin: true, payload: Array(#"{"action":"list_sessions"}"#.utf8), masked: false)
+        // Closed with 1002, and then the socket too, without the client's answer.
+        #expect(await client.readUntilCloseFrame() == 1002)
+        #expect(await client.readUntilClosed() == 0)
+
+        // A masked client is served as before, on the gate's frame check.
+        let other = try await server.connect()
+        #expect(try await other.request(["action": "list_sessions"]).type == "[sessions]:LIST")
+        await other.close()
+        try await server.stop()
     }
 
     @Test func aBadHandshakeIsAnsweredNotDropped() async throws {

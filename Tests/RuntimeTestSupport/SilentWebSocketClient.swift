@@ -65,11 +65,17 @@ public final class SilentWebSocketClient: @unchecked Sendable {
         try await Self.offPool { try self.writeAll(Self.frame(Array(text.utf8))) }
     }
 
-    /// Sends one masked frame as given: `opcode` (1 text, 0 continuation, …)
-    /// and `fin`, for tests of the server's fragmentation rules.
-    public func send(opcode: UInt8, fin: Bool, payload: [UInt8]) async throws {
+    /// Sends one frame as given: `opcode` (1 text, 0 continuation, …), `fin`,
+    /// and masked or not (RFC 6455 has clients mask every frame), for tests
+    /// of the server's protocol rules.
+    public func send(opcode: UInt8, fin: Bool, payload: [UInt8], masked: Bool = true) async throws {
         var frame = Self.frame(payload)
         frame[0] = (fin ? 0x80 : 0) | (opcode & 0x0F)
+        if !masked {
+            // The same header without the mask bit and key, and the payload as it is.
+            let lengthBytes = switch frame[1] & 0x7F { case 126: 2; case 127: 8; default: 0 }
+            frame = [frame[0], frame[1] & 0x7F] + frame[2..<(2 + lengthBytes)] + payload
+        }
         let bytes = frame
         try await Self.offPool { try self.writeAll(bytes) }
     }

@@ -46,7 +46,10 @@ struct UpgradeGatedChannel<Inner: ServerChildChannel>: ServerChildChannel {
 /// WebSocket that is not RFC 6455's (`426` for another version, `400` for a
 /// missing or malformed key) or comes without a valid token (`401`) is
 /// answered with the contract's error body and the connection is closed;
-/// anything else passes on untouched and the gate removes itself.
+/// anything else passes on untouched. After a plain HTTP head the gate
+/// removes itself; after an upgrade it stays to follow the client's frames
+/// (``ClientFrameScanner``), and closes the connection with 1002 on a frame
+/// that is not masked (RFC 6455 §5.1), passing none of that frame on.
 final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -60,6 +63,10 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     private let admitted: EventLoopPromise<Bool>
     private var buffered: ByteBuffer?
     private var decided = false
+    /// Set once an upgrade was let through: the bytes after its head are frames.
+    private var frames: ClientFrameScanner?
+    /// An unmasked frame came: the connection is closing and nothing more is passed on.
+    private var failed = false
 
     init(authorizer: UpgradeAuthorizer, admitted: EventLoopPromise<Bool>) {
         self.authorizer = authorizer
@@ -73,7 +80,11 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        guard !decided else { context.fireChannelRead(data); return }
+        guard !failed else { return }
+        guard !decided else {
+            if frames != nil { passFrames(bytes, from: 0, context: context) } else { context.fireChannelRead(data) }
+            return
+        }
         if buffered == nil {
             buffered = bytes
         } else {
@@ -81,18 +92,46 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
         }
         guard let head = buffered else { return }
         let view = head.readableBytesView
-        let complete = view.firstRange(of: [13, 10, 13, 10]) != nil
-        guard complete || view.count > Self.headLimit else { return }
+        let end = view.firstRange(of: [13, 10, 13, 10])
+        guard end != nil || view.count > Self.headLimit else { return }
         decided = true
-        if complete, let refusal = UpgradeRequestHead(head: String(decoding: view, as: UTF8.self)).refusal(authorizer: authorizer) {
-            admitted.succeed(false)
-            refuse(refusal, context: context)
-            return
+        buffered = nil
+        if let end {
+            let request = UpgradeRequestHead(head: String(decoding: view[..<end.upperBound], as: UTF8.self))
+            if let refusal = request.refusal(authorizer: authorizer) {
+                admitted.succeed(false)
+                refuse(refusal, context: context)
+                return
+            }
+            if request.upgrades {
+                admitted.succeed(true)
+                frames = ClientFrameScanner()
+                passFrames(head, from: end.upperBound - view.startIndex, context: context)
+                return
+            }
         }
         admitted.succeed(true)
-        buffered = nil
         context.fireChannelRead(wrapInboundOut(head))
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// Passes `bytes` on, its frames from offset `start` on checked: up to an
+    /// unmasked frame, which closes the connection with 1002.
+    private func passFrames(_ bytes: ByteBuffer, from start: Int, context: ChannelHandlerContext) {
+        let view = bytes.readableBytesView
+        guard let offset = frames?.firstUnmaskedFrame(in: view.dropFirst(start)) else {
+            context.fireChannelRead(wrapInboundOut(bytes))
+            return
+        }
+        failed = true
+        if let before = bytes.getSlice(at: bytes.readerIndex, length: start + offset), before.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(before))
+        }
+        let reason = Array("a client frame that is not masked (RFC 6455 §5.1)".utf8)
+        var close = context.channel.allocator.buffer(capacity: 4 + reason.count)
+        close.writeBytes([0x88, UInt8(2 + reason.count), 0x03, 0xEA] + reason)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func refuse(_ refusal: UpgradeRequestHead.Refusal, context: ChannelHandlerContext) {

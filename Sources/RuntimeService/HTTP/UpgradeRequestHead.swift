@@ -5,8 +5,11 @@ import RuntimeProtocol
 /// upgrade, read from the raw head (before NIO's upgrader, which refuses a
 /// malformed handshake by closing the connection without a word).
 struct UpgradeRequestHead {
-    /// The request target (path and query).
+    /// The request's method and target (path and query).
+    var method = ""
     var target = "/"
+    /// `Connection` names `upgrade` (without it NIO serves the request as plain HTTP).
+    var connectionUpgrade = false
     /// `Upgrade: websocket` was asked for (anything else is plain HTTP and passes on).
     var isWebSocketUpgrade = false
     var authorization: String?
@@ -39,6 +42,7 @@ struct UpgradeRequestHead {
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         if let requestLine = lines.first {
             let parts = requestLine.split(separator: " ")
+            method = parts.first.map(String.init) ?? ""
             if parts.count > 1 { target = String(parts[1]) }
         }
         for line in lines.dropFirst() {
@@ -48,12 +52,18 @@ struct UpgradeRequestHead {
             switch name {
             case "upgrade" where value.lowercased().contains("websocket"): isWebSocketUpgrade = true
             case "authorization": authorization = value
+            case "connection": connectionUpgrade = value.lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "upgrade" }
             case "sec-websocket-version": version = value
             case "sec-websocket-key": key = value
             default: break
             }
         }
     }
+
+    /// Whether NIO's upgrader takes this head as a WebSocket upgrade (when
+    /// ``refusal(authorizer:)`` has none): what the client sends after it is
+    /// frames.
+    var upgrades: Bool { isWebSocketUpgrade && connectionUpgrade && method == "GET" }
 
     /// Why this upgrade is refused, or nil to let it through: a handshake
     /// that is not RFC 6455's (426 with the supported version, or 400), then
