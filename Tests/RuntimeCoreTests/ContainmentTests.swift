@@ -157,7 +157,7 @@ struct ContainmentTests {
     }
 
     @Test func childrenEndWithAStop() async throws {
-        let runtime = TestSupport.runtime()
+        let runtime = TestSupport.runtime { $0.stopGracePeriod = interruptingStopGrace }
         let session = try await runtime.run(TestSupport.program(["main.py": Self.fiftyChildren]))
         #expect(await session.waitForOutput(containing: "started"))
         let worker = try #require(await session.workerPID())

@@ -60,7 +60,7 @@ struct RemoteWorkerTests {
 
     @Test func stopInterruptsARemoteRunAndEndsWhatItStarted() async throws {
         let launcher = ProcessLauncher()
-        let runtime = remoteRuntime(launcher)
+        let runtime = remoteRuntime(launcher) { $0.stopGracePeriod = interruptingStopGrace }
         let session = try await runtime.run(TestSupport.program(["main.py": """
             import subprocess, time
             from runtimeBridge import save_placeholder

@@ -1,12 +1,13 @@
+import RuntimeTestSupport
 import Testing
 @testable import RuntimeCore
 
 @Suite(.timeLimit(.minutes(2)))
 struct StopTests {
     /// Runs `body`, which must print `started` once it is in the state to be
-    /// stopped, and stops it then.
-    private func stopAfterStart(_ body: String) async throws -> (any Session, SessionSnapshot, Runtime) {
-        let runtime = TestSupport.runtime()
+    /// stopped, and stops it then, killing it after `grace`.
+    private func stopAfterStart(_ body: String, grace: Duration = interruptingStopGrace) async throws -> (any Session, SessionSnapshot, Runtime) {
+        let runtime = TestSupport.runtime { $0.stopGracePeriod = grace }
         let source = "from runtimeBridge import save_placeholder\nsave_placeholder('before', 'kept')\n" + body
         let session = try await runtime.run(TestSupport.program(["main.py": source]))
         #expect(await session.waitForOutput(containing: "started\n"))
@@ -27,7 +28,7 @@ struct StopTests {
     /// first instruction, still interrupts it (several times over: the
     /// moment the signal lands varies).
     @Test func aStopRightAfterTheStartInterrupts() async throws {
-        let runtime = TestSupport.runtime()
+        let runtime = TestSupport.runtime { $0.stopGracePeriod = interruptingStopGrace }
         for _ in 0..<5 {
             let session = try await runtime.run(TestSupport.program(["main.py": """
                 import time
@@ -63,7 +64,7 @@ struct StopTests {
             print("started", flush=True)
             while True:
                 time.sleep(0.01)
-            """)
+            """, grace: .seconds(1))
         #expect(stopped.status == .stopped)
         #expect(stopped.killed)
         #expect(stopped.valuesLost == "the run was stopped by killing its worker process")
@@ -86,7 +87,7 @@ struct StopTests {
                     time.sleep(10)
                 except KeyboardInterrupt:
                     pass
-            """)
+            """, grace: .seconds(1))
         #expect(stopped.status == .stopped && stopped.killed)
         await runtime.shutdown()
     }
@@ -100,7 +101,10 @@ struct StopTests {
     }
 
     @Test func stoppingAQueuedRun() async throws {
-        let runtime = TestSupport.runtime { $0.maximumParallelRuns = 1 }
+        let runtime = TestSupport.runtime {
+            $0.maximumParallelRuns = 1
+            $0.stopGracePeriod = interruptingStopGrace
+        }
         let busy = try await runtime.run(TestSupport.program(["main.py": "print('go', flush=True)\nwhile True: pass\n"]))
         #expect(await busy.waitForOutput(containing: "go"))
         let queued = try await runtime.run(TestSupport.program(["main.py": "x = 1\n"]))

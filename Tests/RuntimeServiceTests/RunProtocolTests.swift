@@ -86,7 +86,7 @@ struct RunProtocolTests {
     }
 
     @Test func stopRunningAndStopEnded() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start { $0.runtime.stopGracePeriod = interruptingStopGrace }
         let client = try await server.connect()
         let started = try await client.run(["main.py": "import time\nprint('go', flush=True)\ntime.sleep(1000)\n"])
         let id = try #require(started["sessionId"]?.stringValue)

@@ -80,6 +80,13 @@ public final class TestServer: Sendable {
     }
 }
 
+/// The stop grace for tests that expect the interrupt, not the kill, to end a
+/// run: long, so that on a loaded machine (a VM whose host takes half of its
+/// vCPUs' time, eight tests starting workers at once) a worker that is slow to
+/// be scheduled is not killed before its KeyboardInterrupt lands. A run that
+/// honours the interrupt stops within milliseconds whatever the grace.
+public let interruptingStopGrace: Duration = .seconds(30)
+
 extension RuntimeConnection {
     /// The next event that matches (events of other kinds are skipped).
     public func nextEvent(where matches: (JSONValue) -> Bool) async -> JSONValue? {

@@ -21,7 +21,7 @@ struct InterruptAndAttachTests {
     }
 
     @Test func ctrlCDuringFollowStopsTheRun() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start { $0.runtime.stopGracePeriod = interruptingStopGrace }
         let folder = try CLI.folder(Self.programs)
         defer { try? FileManager.default.removeItem(at: folder) }
         let cli = try RunningCLI.start(["run", "--follow", "slow.py", "--server", server.url], in: folder)

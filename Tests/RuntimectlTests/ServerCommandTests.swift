@@ -7,7 +7,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct ServerCommandTests {
     private func withServer(_ body: (TestServer, URL) async throws -> Void) async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start { $0.runtime.stopGracePeriod = interruptingStopGrace }
         let folder = try CLI.folder([
             "app/main.py": "import util, runtimeBridge\nprint('working')\nruntimeBridge.save_placeholder('rows', [{'a': i, 'b': i * i} for i in range(5)])\nruntimeBridge.save_placeholder('n', util.N)\n",
             "app/util.py": "N = 7\n",
