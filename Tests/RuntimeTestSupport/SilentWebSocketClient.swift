@@ -26,23 +26,29 @@ public final class SilentWebSocketClient: @unchecked Sendable {
         try await offPool { try connectBlocking(port: port, path: path, headers: headers, receiveBufferBytes: receiveBufferBytes) }
     }
 
-    private static func connectBlocking(port: Int, path: String, headers: [String], receiveBufferBytes: Int32) throws -> SilentWebSocketClient {
+    /// A client on a new TCP connection to `127.0.0.1:port` (its receive
+    /// buffer set first, when given); closed when the client is released.
+    private static func connected(port: Int, receiveBufferBytes: Int32? = nil) throws -> SilentWebSocketClient {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        var size = receiveBufferBytes
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        let client = SilentWebSocketClient(socket: fd)
+        if var size = receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
+        let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else {
-            close(fd)
-            throw Failure(description: "connect: \(errno)")
-        }
-        let client = SilentWebSocketClient(socket: fd)
+        guard result == 0 else { throw Failure(description: "connect: \(errno)") }
+        return client
+    }
+
+    private static func connectBlocking(port: Int, path: String, headers: [String], receiveBufferBytes: Int32) throws -> SilentWebSocketClient {
+        let client = try connected(port: port, receiveBufferBytes: receiveBufferBytes)
+        let fd = client.socket
         let head = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
             + headers.map { $0 + "\r\n" }.joined() + "\r\n"
@@ -85,22 +91,12 @@ public final class SilentWebSocketClient: @unchecked Sendable {
     /// closes the connection.
     public static func exchange(port: Int, head: String) async throws -> String {
         try await offPool {
-            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-            let client = SilentWebSocketClient(socket: fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
+            let client = try connected(port: port)
             try client.writeAll(Array(head.utf8))
             var answer: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
-                let n = read(fd, &buffer, buffer.count)
+                let n = read(client.socket, &buffer, buffer.count)
                 if n <= 0 { return String(decoding: answer, as: UTF8.self) }
                 answer += buffer[0..<n]
             }
