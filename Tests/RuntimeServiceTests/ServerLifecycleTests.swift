@@ -84,23 +84,38 @@ struct ServerLifecycleTests {
     }
 
     /// A request still being answered keeps its session: a read longer than
-    /// the idle time used to find the worker killed under it.
+    /// the idle time used to find the worker killed under it. The read is
+    /// under way before the run ends (the value's repr prints that it began,
+    /// and the test ends the run only then), so however late the machine
+    /// runs the test, the session ends with a request in flight.
     @Test func aSessionIsNotFreedUnderARequest() async throws {
         let server = try await TestServer.start { $0.idleSessionLifetime = .milliseconds(200) }
         let client = try await server.connect()
+        let end = FileManager.default.temporaryDirectory.appendingPathComponent("reaper-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: end) }
         let id = try #require(try await client.run(["main.py": """
-            import time
+            import os, time
             from runtimeBridge import save_placeholder
+            def wait_for(path):
+                deadline = time.time() + 60
+                while not os.path.exists(path) and time.time() < deadline:
+                    time.sleep(0.01)
             class Slow:
                 def __repr__(self):
+                    print("reading", flush=True)
+                    wait_for(\(JSONValue.string(end.path).jsonString))
                     time.sleep(1.5)
                     return "slow"
             save_placeholder("slow", Slow())
+            wait_for(\(JSONValue.string(end.path).jsonString))
             """])["sessionId"]?.stringValue)
-        _ = await client.eventsUntilEnd(of: id)
-        let reply = try await client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(id), "name": "slow"]])
-        #expect(reply["type"] == "[placeholder]:VALUE", "\(reply)")
-        #expect(reply["value"] == "slow")
+        _ = await client.nextEvent { $0.type == "[placeholder]:READY" || $0["type"]?.stringValue?.hasPrefix("[state]:") == true }
+        async let reply = client.request(["action": "get_placeholder", "placeholder": ["sessionId": .string(id), "name": "slow"]])
+        #expect(await client.nextEvent { $0.type == "[run]:OUTPUT" && $0["text"] == "reading\n" } != nil)
+        _ = FileManager.default.createFile(atPath: end.path, contents: Data())
+        let answered = try await reply
+        #expect(answered["type"] == "[placeholder]:VALUE", "\(answered)")
+        #expect(answered["value"] == "slow")
         await client.close()
         try await server.stop()
     }

@@ -19,6 +19,14 @@ struct WebSocketRulesTests {
             + (key.map { "Sec-WebSocket-Key: \($0)\r\n" } ?? "") + "\r\n"
     }
 
+    /// The fault lost nothing: a proper client is served as before. Then the server stops.
+    private func expectServesAProperClientAndStop(_ server: TestServer) async throws {
+        let client = try await server.connect()
+        #expect(try await client.request(["action": "list_sessions"]).type == "[sessions]:LIST")
+        await client.close()
+        try await server.stop()
+    }
+
     @Test func fragmentsAreJoinedAndTheirOrderIsEnforced() {
         var assembler = MessageAssembler(limit: 100)
         #expect(assembler.feed(Array("{\"a\":".utf8), isContinuation: false, fin: false) == nil)
@@ -81,11 +89,8 @@ struct WebSocketRulesTests {
         #expect(await client.readUntilCloseFrame() == 1002)
         #expect(await client.readUntilClosed() == 0)
 
-        // A masked client is served as before, on the gate's frame check.
-        let other = try await server.connect()
-        #expect(try await other.request(["action": "list_sessions"]).type == "[sessions]:LIST")
-        await other.close()
-        try await server.stop()
+        // A masked client is served as before, through the gate's frame check.
+        try await expectServesAProperClientAndStop(server)
     }
 
     @Test func aBadHandshakeIsAnsweredNotDropped() async throws {
@@ -111,11 +116,7 @@ struct WebSocketRulesTests {
         let body = try #require(shortKey.components(separatedBy: "\r\n\r\n").last)
         #expect(shortKey.contains("Content-Length: \(body.utf8.count)\r\n"))
 
-        // The server serves a proper client as before.
-        let client = try await server.connect()
-        #expect(try await client.request(["action": "list_sessions"]).type == "[sessions]:LIST")
-        await client.close()
-        try await server.stop()
+        try await expectServesAProperClientAndStop(server)
     }
 
     @Test func framesOutOfOrderCloseTheConnectionWith1002() async throws {
@@ -138,9 +139,6 @@ struct WebSocketRulesTests {
         #expect(await silent.readUntilCloseFrame() == 1002)
         _ = await silent.readUntilClosed()
 
-        let client = try await server.connect()
-        #expect(try await client.request(["action": "list_sessions"]).type == "[sessions]:LIST")
-        await client.close()
-        try await server.stop()
+        try await expectServesAProperClientAndStop(server)
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// The machine's CPU time by kind, from `/proc/stat`'s first line, to say how
 /// much of a run's time the hypervisor took from this VM's vCPUs ("steal":
 /// time a vCPU was ready to run but the host ran something else). On the
-/// 2-vCPU VMs these figures come from it rose to 26–30 % under a benchmark's
-/// load while it was 1 % idle, and latencies move with it.
+/// 2-vCPU VMs these figures come from it was 1 % at rest and 26–30 % under a
+/// benchmark's load, and latencies move with it.
 struct CPUTimes {
     /// Ticks (USER_HZ) that were stolen, idle (with iowait), and all ticks.
     var steal: UInt64

@@ -16,9 +16,8 @@ struct ClientFrameScanner {
         var index = bytes.startIndex
         var headerStart = 0
         while index != bytes.endIndex {
-            let remaining = UInt64(bytes.distance(from: index, to: bytes.endIndex))
             if payloadLeft > 0 {
-                let skipped = min(payloadLeft, remaining)
+                let skipped = min(payloadLeft, UInt64(bytes.distance(from: index, to: bytes.endIndex)))
                 payloadLeft -= skipped
                 index = bytes.index(index, offsetBy: Int(skipped))
                 continue

@@ -135,7 +135,6 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func refuse(_ refusal: UpgradeRequestHead.Refusal, context: ChannelHandlerContext) {
-        buffered = nil
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: refusal.response))).whenComplete { _ in
             channel.close(promise: nil)
