@@ -39,10 +39,13 @@ final class PythonObject {
     /// (Found in the C string: a search of the `String` for its last `.`
     /// goes by Characters, and cost 2,800 instructions for the one array a
     /// one-row prediction returns.)
+    /// Cut to ``WorkerMessage/maximumNameBytes`` (the parent refuses longer).
     var shortTypeName: String {
         guard let full = shim_type_name(pointer) else { return "" }
-        guard let dot = strrchr(full, Int32(UInt8(ascii: "."))) else { return String(cString: full) }
-        return String(cString: dot + 1)
+        guard let dot = strrchr(full, Int32(UInt8(ascii: "."))) else {
+            return String(cString: full).cut(toBytes: WorkerMessage.maximumNameBytes)
+        }
+        return String(cString: dot + 1).cut(toBytes: WorkerMessage.maximumNameBytes)
     }
 
     // The names go to C through `withCString`: a `String` passed as a

@@ -1,3 +1,5 @@
+import WorkerFrames
+
 /// Python source installed into every worker at start-up.
 ///
 /// `_runtime_worker` holds the session's placeholders, runs the main file as
@@ -18,14 +20,31 @@ placeholders = {}
 main_globals = None
 workdir = None
 _HELPER = "<_runtime_worker>"
+_NAME_LIMIT = \#(WorkerMessage.maximumNameBytes)
 
 
 def save_placeholder(name, value):
     """Keeps `value` under `name` for clients to read, and announces it."""
     if not isinstance(name, str) or not name:
         raise TypeError("save_placeholder: name must be a non-empty str")
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("save_placeholder: name must be text a client can send back (it holds a lone surrogate)") from None
+    if size > _NAME_LIMIT:
+        raise ValueError("save_placeholder: name is %d bytes of UTF-8, more than the %d allowed" % (size, _NAME_LIMIT))
     placeholders[name] = value
-    _runtime_native.emit("ready", name, type(value).__name__)
+    _runtime_native.emit("ready", name, _type_name(value))
+
+
+def _type_name(value):
+    """`type(value).__name__`, as the runtime sends it: valid UTF-8, cut as
+    the reads cut it when over _NAME_LIMIT bytes."""
+    encoded = type(value).__name__.encode("utf-8", "replace")
+    if len(encoded) <= _NAME_LIMIT:
+        return encoded.decode("utf-8")
+    note = " \u2026 [%d bytes, cut]" % len(encoded)
+    return encoded[:_NAME_LIMIT - len(note.encode("utf-8"))].decode("utf-8", "ignore") + note
 
 
 def lookup(name):

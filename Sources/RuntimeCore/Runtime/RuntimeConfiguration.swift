@@ -53,17 +53,20 @@ public struct RuntimeConfiguration: Sendable {
     /// The largest frame the runtime accepts from a worker; a larger one ends
     /// the worker (`WorkerProtocolViolation`).
     public var maximumWorkerFrameBytes: Int
-    /// Placeholders a session may save; past it the worker is cut off.
+    /// Placeholder names a session may save; past it the worker is cut off.
     public var maximumPlaceholders: Int
-    /// Events a session's log may hold (outputs, placeholders saved again
-    /// and again); past it the worker is cut off, so the log stays bounded.
-    /// Output may take half of them: past that it is cut with a notice, as
-    /// past ``outputCapBytes``, and the run goes on.
+    /// Events a session's log may hold. Output may take half of them, and
+    /// placeholder events the other half (less four, for the run's start and
+    /// end and the two caps' notices): past its half each is cut with a
+    /// notice (as output past ``outputCapBytes``), the values are still kept
+    /// and listed, and the run goes on. A worker whose events pass the whole
+    /// log is cut off.
     public var maximumEvents: Int
-    /// Bytes of placeholder names and type names a session's log may hold
-    /// (each save records both, up to 1 KiB each); past it the worker is cut
-    /// off, so a program saving long names again and again cannot grow the
-    /// server by hundreds of megabytes.
+    /// Bytes of placeholder names and type names the placeholder events of a
+    /// session's log may hold (each save records both, up to 1 KiB each);
+    /// past it later saves have no event, as past their half of
+    /// ``maximumEvents``, so a program saving long names again and again
+    /// cannot grow the server by hundreds of megabytes.
     public var maximumPlaceholderEventBytes: Int
     /// Where sessions' working folders are made (a fresh folder per runtime inside it).
     public var workRoot: URL

@@ -13,8 +13,11 @@ struct SessionState {
     private(set) var error: ProgramError?
     private(set) var killed = false
     private(set) var events: [SessionEvent] = []
-    /// Bytes of the names and type names of the placeholder events recorded.
-    private(set) var placeholderEventBytes = 0
+    /// Placeholder events recorded for this run, the bytes of their names
+    /// and type names, and whether a cap stopped them.
+    private var placeholderEvents = 0
+    private var placeholderEventBytes = 0
+    private var placeholderEventsCut = false
     /// Why the session's values are gone, once its worker ended after the run.
     private(set) var valuesLost: String?
     /// Output bytes and output events recorded for this run, and whether a
@@ -42,19 +45,36 @@ struct SessionState {
         startedAt = date
     }
 
-    /// Lists a saved placeholder; its event, or nil when the session has
-    /// ended: a thread of the program may still save after the run's end
-    /// (the worker lives on to answer reads), and the list shows what can be
-    /// read, but nothing follows the session's end event.
-    mutating func placeholderSaved(name: String, valueType: String) -> SessionEvent? {
+    /// Lists a saved placeholder; its event, or nil when there is none to
+    /// send:
+    /// - the session has ended: a thread of the program may still save after
+    ///   the run's end (the worker lives on to answer reads), and the list
+    ///   shows what can be read, but nothing follows the session's end event;
+    /// - the run's placeholder events passed `eventCap`, or their names and
+    ///   types `byteCap` bytes: a loop that saves the same name on every
+    ///   step would otherwise fill the event log. The value is kept and
+    ///   listed all the same; the first save past a cap records one `stderr`
+    ///   output event that says so.
+    /// The list holds each name once, so it grows only with new names (the
+    /// runtime bounds their number).
+    mutating func placeholderSaved(name: String, valueType: String, eventCap: Int = .max,
+                                   byteCap: Int = .max) -> [SessionEvent] {
         if let index = placeholders.firstIndex(where: { $0.name == name }) {
             placeholders[index].valueType = valueType
         } else {
             placeholders.append((name, valueType))
         }
-        placeholderEventBytes += name.utf8.count + valueType.utf8.count
-        guard !status.hasEnded else { return nil }
-        return record(.placeholderReady(name: name, valueType: valueType))
+        guard !status.hasEnded, !placeholderEventsCut else { return [] }
+        let size = name.utf8.count + valueType.utf8.count
+        guard placeholderEvents < eventCap, placeholderEventBytes + size <= byteCap else {
+            placeholderEventsCut = true
+            let cap = placeholderEvents < eventCap ? "cap of \(byteCap) bytes of names" : "cap of \(eventCap) events"
+            return [record(.output(stream: .stderr, text: "\n[runtime: this run's placeholder events passed their \(cap); "
+                                   + "later saves are kept and listed in status, without an event]\n", truncated: false))]
+        }
+        placeholderEvents += 1
+        placeholderEventBytes += size
+        return [record(.placeholderReady(name: name, valueType: valueType))]
     }
 
     /// Records output, keeping at most `cap` bytes and `eventCap` events per

@@ -119,11 +119,14 @@ actor WorkerSession: Session {
                 protocolViolation("more than \(configuration.maximumPlaceholders) placeholders")
                 return
             }
-            guard state.placeholderEventBytes + name.utf8.count + valueType.utf8.count <= configuration.maximumPlaceholderEventBytes else {
-                protocolViolation("more than \(configuration.maximumPlaceholderEventBytes) bytes of placeholder names in its events")
-                return
+            // Placeholder events get the other half of the event log (less
+            // room for the run's start and end, the output's cut marker and
+            // their own), and a byte budget for their names.
+            for event in state.placeholderSaved(name: name, valueType: valueType,
+                                                eventCap: configuration.maximumEvents / 2 - 4,
+                                                byteCap: configuration.maximumPlaceholderEventBytes) {
+                publish(event)
             }
-            publish(state.placeholderSaved(name: name, valueType: valueType))
         case .output(let stream, let text, let truncated):
             // Output gets half the event log; the rest stays for placeholders
             // and the run's end, so printing never cuts a worker off.
