@@ -263,7 +263,7 @@ struct ContainmentTests {
                     hoard.append(b'x' * (20 << 20))
                     time.sleep(0.01)
             save_placeholder('x', 1)
-            threading.Thread(target=grow, daemon=False).start()
+            threading.Thread(target=grow, daemon=True).start()
             """]))
         #expect(await session.waitUntilEnded().status == .finished)
         await (session as? WorkerSession)?.waitForWorkerEnd()

@@ -93,6 +93,33 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    /// As `python main.py` does, a run ends once the non-daemon threads it
+    /// started have ended: what such a thread prints and saves after the
+    /// main file's last line comes before the end event (it used to come
+    /// after it, and was lost). Executor pools left open are not waited for.
+    @Test func aRunEndsWhenItsThreadsHaveEnded() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import threading, time
+            from concurrent.futures import ThreadPoolExecutor
+            from runtimeBridge import save_placeholder
+            pool = ThreadPoolExecutor(2)
+            pool.submit(int, 1).result()
+            def later():
+                time.sleep(0.3)
+                print("from the thread", flush=True)
+                save_placeholder("late", 7)
+            threading.Thread(target=later).start()
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(snapshot.placeholders == ["late"])
+        let events = await session.allEvents()
+        #expect(events.contains { $0.kind == .output(stream: .stdout, text: "from the thread\n", truncated: false) })
+        #expect(events.contains { $0.kind == .placeholderReady(name: "late", valueType: "int") })
+        #expect(events.last?.kind == .finished(durationMs: snapshot.durationMs ?? -1))
+        await runtime.shutdown()
+    }
+
     @Test func aSaveAfterTheEndIsListedWithoutAnEvent() async throws {
         let runtime = TestSupport.runtime()
         // A thread of the program saves once the test, having seen the end,

@@ -24,6 +24,23 @@ struct StopTests {
         await runtime.shutdown()
     }
 
+    /// A run waiting for a thread that never ends is stopped by the
+    /// interrupt, not killed.
+    @Test func stopsARunWaitingForItsThread() async throws {
+        let (session, stopped, runtime) = try await stopAfterStart("""
+            import threading, time
+            def forever():
+                while True:
+                    time.sleep(0.01)
+            threading.Thread(target=forever).start()
+            print('started', flush=True)
+            """)
+        #expect(stopped.status == .stopped)
+        #expect(!stopped.killed && stopped.valuesLost == nil)
+        #expect(try await session.value("before") == "kept")
+        await runtime.shutdown()
+    }
+
     /// A stop sent as soon as the run has started, before the program's
     /// first instruction, still interrupts it (several times over: the
     /// moment the signal lands varies).

@@ -238,11 +238,16 @@ def run(work, main_name):
     module.__builtins__ = builtins
     sys.modules["__main__"] = module
     main_globals = module.__dict__
+    threads_before = _thread_idents()
     try:
-        with open(main_path, "rb") as f:
-            source = f.read()
-        code = compile(source, main_path, "exec")
-        exec(code, main_globals)
+        try:
+            with open(main_path, "rb") as f:
+                source = f.read()
+            code = compile(source, main_path, "exec")
+            exec(code, main_globals)
+        finally:
+            flush_streams()
+            _wait_for_threads(threads_before)
     except SystemExit as e:
         status = e.code
         if status is None or status == 0:
@@ -255,6 +260,41 @@ def run(work, main_name):
     finally:
         flush_streams()
     return None
+
+
+def _thread_idents():
+    threading = sys.modules.get("threading")
+    return set() if threading is None else {t.ident for t in threading.enumerate()}
+
+
+def _pool_thread(thread):
+    """A thread of an executor's pool or its manager: Python shuts those
+    down at exit (threading._register_atexit) rather than waiting for them,
+    and an idle one never ends by itself."""
+    target = getattr(thread, "_target", None)
+    for owner in (type(thread), target):
+        module = getattr(owner, "__module__", None) or ""
+        if module.startswith(("concurrent.futures", "joblib.externals.loky", "loky")):
+            return True
+    return False
+
+
+def _wait_for_threads(before):
+    """Waits, as `python main.py` does before it exits, for every
+    non-daemon thread the run started (pool threads aside); a stop's
+    KeyboardInterrupt ends the wait."""
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
+    current = threading.current_thread()
+    while True:
+        waiting = [t for t in threading.enumerate()
+                   if t is not current and t.ident not in before and not t.daemon and t.is_alive()
+                   and not _pool_thread(t)]
+        if not waiting:
+            return
+        for thread in waiting:
+            thread.join()
 """#
 
     static let bridge = #"""
