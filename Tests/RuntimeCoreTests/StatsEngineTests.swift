@@ -210,6 +210,35 @@ struct StatsEngineTests {
         await runtime.shutdown()
     }
 
+    /// Datetime statistics are computed on the distances from the column's
+    /// earliest timestamp: as doubles the timestamps themselves kept only
+    /// 256 ns, so quartiles of microsecond data lay outside the column's min
+    /// and max, and a mean of whole hours came out 256 ns short (found by
+    /// this session's adversarial tester). Pandas truncates to the column's
+    /// unit (µs here); these are exact to the nanosecond.
+    @Test func datetimeStatisticsAreExact() async throws {
+        let (session, runtime) = try await run("""
+            import pandas as pd
+            micro = pd.DataFrame({"t": pd.to_datetime(["2024-05-01 00:00:00.000001", "2024-05-01 00:00:00.000002",
+                                                       "2024-05-01 00:00:00.000004"])})
+            hours = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=101, freq="17h")})
+            hours_tz = hours.assign(t=hours["t"].dt.tz_localize("UTC"))
+            """)
+        let micro = try #require(try await NativeStatsEngine().statistics(of: "micro", in: session).decoded()["columns"]?[0])
+        #expect(micro["min"] == "2024-05-01T00:00:00.000001" && micro["max"] == "2024-05-01T00:00:00.000004")
+        #expect(micro["quartiles"] == ["2024-05-01T00:00:00.000001", "2024-05-01T00:00:00.000001500", "2024-05-01T00:00:00.000002",
+                                       "2024-05-01T00:00:00.000003", "2024-05-01T00:00:00.000004"], "\(micro)")
+        #expect(micro["median"] == "2024-05-01T00:00:00.000002" && micro["mean"] == "2024-05-01T00:00:00.000002333")
+        #expect(micro["histogram"]?[0]?["min"] == micro["min"] && micro["histogram"]?.arrayValue?.last?["max"] == micro["max"])
+        for (name, zone) in [("hours", ""), ("hours_tz", "+00:00")] {
+            let hours = try #require(try await NativeStatsEngine().statistics(of: name, in: session).decoded()["columns"]?[0])
+            #expect(hours["mean"] == .string("2020-02-05T10:00:00" + zone) && hours["median"] == hours["mean"], "\(hours)")
+            #expect(hours["quartiles"] == .array(["2020-01-01T00:00:00", "2020-01-18T17:00:00", "2020-02-05T10:00:00",
+                                                  "2020-02-23T03:00:00", "2020-03-11T20:00:00"].map { .string($0 + zone) }))
+        }
+        await runtime.shutdown()
+    }
+
     /// A tz-aware column's datetime statistics are in its own zone, with the
     /// offset, as its values read (they were UTC without an offset).
     @Test func timeZoneAwareColumnsKeepTheirOffset() async throws {

@@ -87,21 +87,27 @@ enum ColumnReader {
                        integerMin: any ? low : nil, integerMax: any ? high : nil, exactKeys: keys)
     }
 
-    /// Reads an int64 column of nanosecond timestamps, `Int64.min` (NaT) as missing.
-    static func datetimes(_ array: PythonObject) -> (values: [Double], exact: [Int64], missing: Int)? {
+    /// Reads an int64 column of nanosecond timestamps, `Int64.min` (NaT) as
+    /// missing. `values` are each timestamp's distance from the earliest
+    /// (`origin`), so that they are exact as doubles over any range shorter
+    /// than 2⁵³ ns (104 days) and close beyond it: as doubles the timestamps
+    /// themselves (about 1.6 × 10¹⁸ ns today) are only kept to 256 ns, which
+    /// put quantiles of microsecond data outside the column's own min and max.
+    static func datetimes(_ array: PythonObject) -> (values: [Double], exact: [Int64], origin: Int64, missing: Int)? {
         PythonBuffer.withColumn(of: array) { base, count, stride, itemSize in
             guard itemSize == 8 else { return nil }
-            var values = [Double](), exact = [Int64]()
-            values.reserveCapacity(count)
+            var exact = [Int64]()
             exact.reserveCapacity(count)
             var missing = 0
             if let base {
                 for i in 0..<count {
                     let x = base.loadUnaligned(fromByteOffset: i * stride, as: Int64.self)
-                    if x == Int64.min { missing += 1 } else { values.append(Double(x)); exact.append(x) }
+                    if x == Int64.min { missing += 1 } else { exact.append(x) }
                 }
             }
-            return (values, exact, missing)
+            // Timestamps lie within ±2⁶³ ns, NaT aside, so no distance overflows.
+            let origin = exact.min() ?? 0
+            return (exact.map { Double($0 &- origin) }, exact, origin, missing)
         }
     }
 

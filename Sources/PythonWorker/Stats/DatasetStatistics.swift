@@ -12,7 +12,7 @@ struct DatasetStatistics {
 
     private enum Column {
         case numeric(ColumnReader.Numeric)
-        case datetime(values: [Double], exact: [Int64], missing: Int)
+        case datetime(values: [Double], exact: [Int64], origin: Int64, missing: Int)
         case boolean(trues: Int, falses: Int, missing: Int, trueFirst: Bool)
         case string(StringColumnSummary)
         case other(count: Int, missing: Int, distinct: Int)
@@ -59,7 +59,7 @@ struct DatasetStatistics {
             DispatchQueue.concurrentPerform(iterations: work.count) { i in
                 switch work[i] {
                 case .numeric(let numeric): out[i] = NumericSummarizer.summarize(numeric.values, exactKeys: numeric.exactKeys)
-                case .datetime(let values, _, _): out[i] = NumericSummarizer.summarize(values)
+                case .datetime(let values, _, _, _): out[i] = NumericSummarizer.summarize(values)
                 default: break
                 }
             }
@@ -72,9 +72,9 @@ struct DatasetStatistics {
             switch column {
             case .numeric(let numeric):
                 fields += numericFields(numeric, summaries[i], dtype: headers[i].dtype)
-            case .datetime(_, let exact, let missing):
+            case .datetime(_, let exact, let origin, let missing):
                 do {
-                    fields += try datetimeFields(exact: exact, missing: missing, summaries[i], dtype: headers[i].dtype)
+                    fields += try datetimeFields(exact: exact, origin: origin, missing: missing, summaries[i], dtype: headers[i].dtype)
                 } catch {
                     throw RuntimeError(.internalError, "cannot format a datetime column: \(error)")
                 }
@@ -113,7 +113,7 @@ struct DatasetStatistics {
             guard let read = ColumnReader.datetimes(data) else {
                 throw RuntimeError(.internalError, "cannot read a datetime column")
             }
-            return .datetime(values: read.values, exact: read.exact, missing: read.missing)
+            return .datetime(values: read.values, exact: read.exact, origin: read.origin, missing: read.missing)
         case "boolean":
             guard let read = ColumnReader.booleans(data) else {
                 throw RuntimeError(.internalError, "cannot read a boolean column")
@@ -148,10 +148,17 @@ struct DatasetStatistics {
         ]
     }
 
-    private func datetimeFields(exact: [Int64], missing: Int, _ summary: NumericSummary?, dtype: String) throws -> [(String, JSONValue)] {
+    /// `summary` is of the timestamps' distances from `origin` (see
+    /// ``ColumnReader/datetimes(_:)``).
+    private func datetimeFields(exact: [Int64], origin: Int64, missing: Int, _ summary: NumericSummary?,
+                                dtype: String) throws -> [(String, JSONValue)] {
         guard let s = summary else { return [] }
         let low = exact.min(), high = exact.max()
-        func ns(_ x: Double) -> Int64? { x.isFinite && abs(x) < 9.2e18 ? Int64(x.rounded()) : nil }
+        func ns(_ x: Double) -> Int64? {
+            guard x.isFinite, abs(x) < 9.2e18 else { return nil }
+            let (stamp, overflow) = origin.addingReportingOverflow(Int64(x.rounded()))
+            return overflow ? nil : stamp
+        }
         // Every timestamp of the reply, formatted in one Python call.
         var stamps: [Int64?] = [low, high, ns(s.mean), ns(s.median)]
         stamps += s.quartiles.map(ns) + s.deciles.map(ns)
