@@ -42,6 +42,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
+        let given = runtime.given
+        if !local, !given.isEmpty {
+            throw ValidationError("\(given.joined(separator: ", ")) shape\(given.count == 1 ? "s" : "") a run with --local only; "
+                                  + "a server runs programs with its own settings")
+        }
     }
 
     func run() async throws {

@@ -58,6 +58,10 @@ struct LocalRunTests {
         ["run", "--local", "does-not-exist.py"],
         ["no-such-command"],
         ["run", "--local", "main.py", "--bogus"],
+        // Options of a local runtime, without --local: refused, not ignored
+        // (a server's memory limit is its own).
+        ["run", "main.py", "--memory-limit-mb", "100", "--wait"],
+        ["run", "main.py", "--stop-grace", "5"],
     ])
     func usageErrorsExitTwo(_ arguments: [String]) async throws {
         let folder = try CLI.folder(["main.py": "x = 1\n"])
