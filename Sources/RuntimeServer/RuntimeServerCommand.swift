@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import RuntimeCore
 import RuntimeService
 
@@ -17,6 +18,10 @@ struct RuntimeServerCommand: AsyncParsableCommand {
             visible to every local user in /proc/PID/cmdline and ps. For several users, --users-file PATH \
             (or $RUNTIME_USERS_FILE) lists one name:hash per line, the hash made by `runtimectl hash-token`; \
             each user then sees only their own sessions. Tokens never appear in the log.
+
+            Workers: sessions run in the runtime-worker executable named by $RUNTIME_WORKER, else the one \
+            beside this executable, embedding --python. With the local backend the server refuses to start \
+            when either cannot be run.
             """
     )
 
@@ -73,13 +78,19 @@ struct RuntimeServerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        if backendOptions.backend == "local" { try WorkerExecutables.check(configuration.runtime) }
         configuration.runtime.placement = try backendOptions.placement(
             runtime: configuration.runtime, server: "\(ProcessInfo.processInfo.hostName):\(port)",
             environment: ProcessInfo.processInfo.environment, logger: logger)
         let server = RuntimeServerService(configuration: configuration, logger: logger) { port in
             logger.info("listening", metadata: ["url": "ws://\(host):\(port)/", "demo": "http://\(host):\(port)/"])
         }
-        try await server.runUntilSignalled()
+        do {
+            try await server.runUntilSignalled()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            FileHandle.standardError.write(Data("RuntimeServer: cannot listen on \(host):\(port): the address is already in use (another server?); --port picks another\n".utf8))
+            throw ExitCode.failure
+        }
     }
 
     func validate() throws {
