@@ -289,7 +289,11 @@ struct DocumentationSampleTests {
         try await runtime.adopt(StaticSession(id: "fixtures", values: ["answer": 42, "primes": [2, 3, 5, 7]]))
 
         // added: the adopted session, found like the runtime's own.
+        // Found again by its id (`session(id:)` throws `SESSION_NOT_FOUND`
+        // for an id it does not know; it returns no optional).
         let fixtures = try runtime.session(id: "fixtures")
+        let answer = try await fixtures.readPlaceholder(named: "answer", window: nil).value   // 42
+        #expect(answer == 42)
         #expect(await fixtures.snapshot().placeholders == ["answer", "primes"])
         #expect(try await fixtures.placeholders().last?.read(window: nil).value == [2, 3, 5, 7])
         let mean = try await fixtures.statistics(of: "primes", using: MeanStatsEngine()).decoded()
