@@ -41,7 +41,7 @@ struct PythonJSONConverter {
     /// Series), or nil for values that are not paged.
     func rowCount(of object: PythonObject) -> Int? {
         let p = object.pointer
-        if shim_is_list(p) != 0 || shim_is_tuple(p) != 0 { return object.length }
+        if shim_is_list(p) != 0 || shim_is_tuple(p) != 0 || shim_is_anyset(p) != 0 { return object.length }
         if isInstance(object, types.ndarrayType) {
             guard let ndim = try? object.attribute("ndim"), PyLong_AsLong(ndim.pointer) >= 1 else { PyErr_Clear(); return nil }
             return object.length
@@ -54,6 +54,10 @@ struct PythonJSONConverter {
     func rows(of object: PythonObject, _ start: Int, _ end: Int) throws(PythonError) -> PythonObject {
         if isInstance(object, types.dataFrameType) || isInstance(object, types.seriesType) {
             return try object.attribute("iloc").slice(start, end)
+        }
+        if shim_is_anyset(object.pointer) != 0 {
+            // In the set's own iteration order, which is the order a read of it all sends.
+            return try PythonObject.check(PySequence_List(object.pointer)).slice(start, end)
         }
         return try object.slice(start, end)
     }

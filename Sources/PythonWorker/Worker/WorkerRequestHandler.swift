@@ -162,7 +162,8 @@ struct WorkerRequestHandler: @unchecked Sendable {
         if request.window != nil {
             let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
             reply.value = try converter.encodeTopLevel(page)
-            reply.window = EncodedValue.Window(begin: rows.lowerBound, size: rows.count, max: total)
+            // The begin asked for, also past the end (no row sent then).
+            reply.window = EncodedValue.Window(begin: request.window?.begin ?? rows.lowerBound, size: rows.count, max: total)
         } else if rows.count < total {
             let page = try converter.rows(of: object, rows.lowerBound, rows.upperBound)
             reply.value = try converter.encodeTopLevel(page)
