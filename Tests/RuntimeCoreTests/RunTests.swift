@@ -120,6 +120,32 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    /// A file of the run named like a module the preloads imported (numpy
+    /// and pandas import `secrets` and `calendar`) is what the program's
+    /// `import` finds, as under `python main.py` (it got the standard
+    /// library's; found by this session's adversarial tester). The preloaded
+    /// libraries keep working, and a `runtimeBridge.py` stub sent with the
+    /// program does not take the runtime's place.
+    @Test func aFileOfTheRunShadowsAPreloadedModule() async throws {
+        let runtime = TestSupport.runtime { $0.preloadModules = ["numpy", "pandas"] }
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, [
+            "main.py": """
+                import secrets, calendar
+                import pandas as pd
+                from runtimeBridge import save_placeholder
+                save_placeholder("who", [secrets.WHO, calendar.WHO])
+                save_placeholder("rows", len(pd.DataFrame({"a": [1, 2]})))
+                """,
+            "secrets.py": "WHO = 'mine'\n",
+            "calendar/__init__.py": "WHO = 'my package'\n",
+            "runtimeBridge.py": "def save_placeholder(name, value):\n    pass\n",
+        ])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(try await session.value("who") == ["mine", "my package"])
+        #expect(try await session.value("rows") == 2)
+        await runtime.shutdown()
+    }
+
     @Test func aSaveAfterTheEndIsListedWithoutAnEvent() async throws {
         let runtime = TestSupport.runtime()
         // A thread of the program saves once the test, having seen the end,

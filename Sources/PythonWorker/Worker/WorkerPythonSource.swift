@@ -13,7 +13,12 @@ enum WorkerPythonSource {
 
     /// Placeholders, their lookup, output streams, DataFrame/datetime helpers for encoding.
     static let core = #"""
-import _thread, builtins, io, os, signal, sys, traceback, types
+import sys
+# What a bare interpreter has imported (taken before this module's own
+# imports and the preloads): the modules a program's own file of the same
+# name cannot shadow under `python main.py` either.
+_STARTUP_MODULES = frozenset(sys.modules)
+import _thread, builtins, io, os, signal, traceback, types
 import _runtime_native
 
 placeholders = {}
@@ -231,6 +236,7 @@ def run(work, main_name):
     workdir = os.path.realpath(work)
     os.chdir(workdir)
     sys.path.insert(0, workdir)
+    _unshadow(workdir)
     main_path = os.path.join(workdir, main_name)
     sys.argv = [main_name]
     module = types.ModuleType("__main__")
@@ -260,6 +266,26 @@ def run(work, main_name):
     finally:
         flush_streams()
     return None
+
+
+def _unshadow(folder):
+    """A file or package of the run named like a module this worker imported
+    before the run (a preload: numpy, pandas and the standard modules they
+    use, or one of this helper's) is what the program's `import` finds, as
+    under `python main.py`, where those were not imported yet: the module is
+    taken out of sys.modules (what imported it keeps its reference)."""
+    for entry in os.listdir(folder):
+        if entry.endswith(".py"):
+            name = entry[:-3]
+        elif os.path.isdir(os.path.join(folder, entry)):
+            name = entry
+        else:
+            continue
+        # The runtime's own modules stay: a generated program may come with
+        # a runtimeBridge.py stub, and its saves must still reach the runtime.
+        if name.isidentifier() and name in sys.modules and name not in _STARTUP_MODULES \
+                and name not in sys.builtin_module_names and name not in ("runtimeBridge", "_runtime_worker", "_runtime_native"):
+            del sys.modules[name]
 
 
 def _thread_idents():
