@@ -71,6 +71,16 @@ struct ModelInvokerTests {
             // A plain callable receives the converted input.
             #expect(try await predict("double", [[1, 2], [3, 4]]) == [6.0, 14.0])
             #expect(try await predict("double", [1, 2, 3]) == [12.0])
+            #expect(try await predict("double", [1, 2, 3], method: "__call__") == [12.0])
+
+            // A method name with an underscore reaches nothing private or
+            // special (found by this session's adversarial tester: a read
+            // could call __reduce_ex__ or __class__).
+            for method in ["__class__", "__reduce_ex__", "_private"] {
+                await #expect { try await predict("logistic", [1.0, 2.0], method: method) } throws: {
+                    ($0 as? RuntimeError)?.code == .notAModel && ($0 as? RuntimeError)?.message.contains("not a public method") == true
+                }
+            }
         }
     }
 

@@ -12,6 +12,10 @@ class BadModelInput(Exception):
 
 def _model_function(model, method):
     if method:
+        # A model call, not a way into the object: its private and special
+        # attributes (__class__, __reduce_ex__, _fit) are not called.
+        if method.startswith("_") and method != "__call__":
+            raise NotAModel("method %r is not a public method (it starts with an underscore)" % method)
         fn = getattr(model, method, None)
         if fn is None or not callable(fn):
             raise NotAModel("a value of type %s has no method %r" % (type(model).__name__, method))
