@@ -51,10 +51,15 @@ struct WorkerVersionTests {
             $0.python = PythonEnvironment(executable: missing, source: .configured)
             $0.forkServer = forkServer
         }
-        let (_, end) = try await TestSupport.runToEnd(runtime, ["main.py": "x = 1\n"])
+        let (session, end) = try await TestSupport.runToEnd(runtime, ["main.py": "x = 1\n"])
         #expect(end.status == .failed)
         #expect(end.error?.type == "RuntimeUnavailable")
         #expect(end.error?.message.contains("no Python interpreter at \(missing)") == true, "\(end.error?.message ?? "")")
+        // A read then says why there is nothing (it said the run had not started).
+        await #expect { try await session.value("x") } throws: {
+            let message = ($0 as? RuntimeError)?.message ?? ""
+            return message.contains("the run failed before it started (RuntimeUnavailable: ") && message.contains(missing)
+        }
         await runtime.shutdown()
     }
 

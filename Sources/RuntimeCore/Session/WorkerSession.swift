@@ -279,6 +279,14 @@ actor WorkerSession: Session {
         }
     }
 
+    /// Why a read finds no worker: the run is still queued, or it ended
+    /// before one took it (no worker could start, or it was stopped).
+    private func whyNoWorker() -> String {
+        guard state.status.hasEnded else { return "the run has not started" }
+        if let error = state.error { return "the run \(state.status.rawValue) before it started (\(error.type): \(error.message))" }
+        return "the run was \(state.status.rawValue) before it started"
+    }
+
     private func killIfRunning() {
         if state.status == .running { worker?.kill() }
     }
@@ -294,7 +302,7 @@ actor WorkerSession: Session {
     nonisolated func readPlaceholder(named name: String, window: RowWindow?,
                                      options: ValueReadOptions) async throws(RuntimeError) -> PlaceholderValue {
         guard let worker = assignedWorker.withLock({ $0 }) else {
-            throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': the run has not started")
+            throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': \(await whyNoWorker())")
         }
         try await checkValuesKept(worker)
         var read = WorkerReadRequest(name: name, window: window.map { .init(begin: $0.begin, size: $0.size) },
@@ -328,7 +336,7 @@ actor WorkerSession: Session {
     /// Sends a request to the session's worker and returns its encoded result.
     nonisolated func workerResult(_ request: WorkerRequest) async throws(RuntimeError) -> JSONFragment {
         guard let worker = assignedWorker.withLock({ $0 }) else {
-            throw RuntimeError(.placeholderNotFound, "the run has not started: nothing is saved yet")
+            throw RuntimeError(.placeholderNotFound, "\(await whyNoWorker()): nothing is saved")
         }
         try await checkValuesKept(worker)
         // A model, statistics or a function of the client's choice may run
