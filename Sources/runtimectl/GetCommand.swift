@@ -8,8 +8,9 @@ struct GetCommand: AsyncParsableCommand {
 
     @Argument(help: "The session id.") var sessionId: String
     @Argument(help: "The placeholder (or global) name.") var name: String
-    @Option(help: "First row of a table or array.") var begin: Int?
-    @Option(help: "Rows to fetch from --begin.") var size: Int?
+    // Unconditional: `--begin -5` reaches the checks below (it was read as an option: "missing value").
+    @Option(parsing: .unconditional, help: "First row of a table or array.") var begin: Int?
+    @Option(parsing: .unconditional, help: "Rows to fetch from --begin.") var size: Int?
     @Option(help: "Save the value's display form (a figure's PNG, its HTML…) to this file; the extension picks the type.")
     var save: String?
     @OptionGroup var client: ClientOptions

@@ -62,6 +62,9 @@ struct LocalRunTests {
         // (a server's memory limit is its own).
         ["run", "main.py", "--memory-limit-mb", "100", "--wait"],
         ["run", "main.py", "--stop-grace", "5"],
+        // A negative row is said as such (it was "missing value for --begin").
+        ["get", "some-id", "df", "--begin", "-5"],
+        ["get", "some-id", "df", "--size", "-1"],
     ])
     func usageErrorsExitTwo(_ arguments: [String]) async throws {
         let folder = try CLI.folder(["main.py": "x = 1\n"])
@@ -69,6 +72,9 @@ struct LocalRunTests {
         let result = try await CLI.run(arguments, in: folder)
         #expect(result.status == 2, "\(arguments): \(result.stdout) \(result.stderr)")
         #expect(!result.stderr.isEmpty)
+        if arguments.contains("-5") || arguments.contains("-1") {
+            #expect(result.stderr.contains("must not be negative"), "\(result.stderr)")
+        }
     }
 
     @Test func helpExitsZero() async throws {
