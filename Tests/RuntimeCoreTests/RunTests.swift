@@ -226,6 +226,28 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    /// `sys.stdout.reconfigure(...)` (common in generated code) and
+    /// `sys.stdout.buffer` work as on a console (both raised
+    /// AttributeError; found by this session's adversarial tester).
+    @Test func standardStreamsHaveABufferAndReconfigure() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import sys
+            sys.stdout.reconfigure(encoding="utf-8")
+            sys.stdout.buffer.write("é".encode()[:1])
+            sys.stdout.buffer.write("é\\n".encode()[1:])
+            sys.stderr.buffer.write(b"bad \\xff\\n")
+            sys.stdout.flush()
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        let outputs = await session.allEvents().compactMap { event -> String? in
+            guard case .output(let stream, let text, _) = event.kind else { return nil }
+            return "\(stream.rawValue):\(text)"
+        }
+        #expect(outputs == ["stdout:é\n", "stderr:bad \u{FFFD}\n"], "\(outputs)")
+        await runtime.shutdown()
+    }
+
     @Test func exitZeroFinishesAndNonZeroFails() async throws {
         let runtime = TestSupport.runtime()
         let (_, ok) = try await TestSupport.runToEnd(runtime, ["main.py": "import sys\nsys.exit(0)\n"])

@@ -239,6 +239,20 @@ struct StatsEngineTests {
         await runtime.shutdown()
     }
 
+    /// A list of datetimes is a dataset of one datetime column (it was
+    /// NOT_A_DATASET, though a list of other scalars is one).
+    @Test func aListOfDatetimesIsADataset() async throws {
+        let (session, runtime) = try await run("""
+            import datetime
+            when = [datetime.datetime(2024, 1, 1), None, datetime.datetime(2024, 1, 3)]
+            """)
+        let stats = try await NativeStatsEngine().statistics(of: "when", in: session).decoded()
+        let column = try #require(stats["columns"]?[0])
+        #expect(stats["rowCount"] == 3 && column["name"] == "when" && column["kind"] == "datetime", "\(stats)")
+        #expect(column["count"] == 2 && column["missing"] == 1 && column["median"] == "2024-01-02T00:00:00")
+        await runtime.shutdown()
+    }
+
     /// A tz-aware column's datetime statistics are in its own zone, with the
     /// offset, as its values read (they were UTC without an offset).
     @Test func timeZoneAwareColumnsKeepTheirOffset() async throws {

@@ -120,7 +120,11 @@ def stats_columns(obj, name):
             if kind == "numeric" and obj and all(isinstance(v, int) and not isinstance(v, bool) for v in obj):
                 values, dtype = _int_column(obj, values)
             return len(obj), [(n, dtype, kind, values)]
-        raise NotADataset("a list is a dataset when it holds numbers or records (objects)")
+        import datetime
+        if any(v is not None for v in obj) and all(v is None or isinstance(v, datetime.datetime) for v in obj):
+            import pandas as pd
+            return len(obj), [_series_column(name, pd.Series(list(obj)))]
+        raise NotADataset("a list is a dataset when it holds numbers, datetimes or records (objects)")
     if isinstance(obj, dict) and obj:
         columns, length = [], None
         for k, v in obj.items():

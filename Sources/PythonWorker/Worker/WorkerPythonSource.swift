@@ -108,6 +108,19 @@ class OutputStream(io.TextIOBase):
     def isatty(self):
         return False
 
+    @property
+    def buffer(self):
+        """A binary view, as a console stream has: bytes written to it are
+        decoded as UTF-8 (an invalid sequence as U+FFFD) and sent as text."""
+        if self.__dict__.get("_buffer") is None:
+            self._buffer = _OutputBuffer(self)
+        return self._buffer
+
+    def reconfigure(self, *, encoding=None, errors=None, newline=None, line_buffering=None, write_through=None):
+        """Accepted, as on a console stream, and flushes: output is always
+        sent as Unicode text, a line at a time, whatever the settings."""
+        self.flush()
+
     def write(self, s):
         if not isinstance(s, str):
             raise TypeError("write() argument must be str, not " + type(s).__name__)
@@ -124,6 +137,26 @@ class OutputStream(io.TextIOBase):
             self._pending = []
             self._size = 0
             _runtime_native.emit("output", self._name, text)
+
+
+class _OutputBuffer(io.RawIOBase):
+    """The `buffer` of an ``OutputStream``."""
+
+    def __init__(self, text):
+        import codecs
+        self._text = text
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        data = bytes(b)
+        self._text.write(self._decoder.decode(data))
+        return len(data)
+
+    def flush(self):
+        self._text.flush()
 
 
 def install_streams():
