@@ -65,6 +65,15 @@ import WorkerFrames
         let tiny = Double.leastNormalMagnitude / 1000
         #expect(Histogram.buckets([0, tiny, 2 * tiny], min: 0, max: 2 * tiny, bins: 3).map(\.count) == [1, 1, 1])
         #expect(Histogram.buckets([0, tiny, 2 * tiny, 3 * tiny], min: 0, max: 3 * tiny, bins: 4).map(\.count) == [1, 1, 1, 1])
+        // A range of one representable step (16 at 1e17): the edges round
+        // together, and buckets [1e17, 1e17] are merged into the next (one
+        // of them held count 0 beside the two values equal to 1e17; found
+        // by this session's adversarial tester).
+        let steps = Histogram.buckets([1e17, 1e17, 1e17 + 16], min: 1e17, max: 1e17 + 16, bins: 10)
+        #expect(steps.allSatisfy { $0.lower < $0.upper }, "\(steps)")
+        #expect(steps.reduce(0) { $0 + $1.count } == 3)
+        #expect(steps.first?.lower == 1e17 && steps.last?.upper == 1e17 + 16)
+        for (bucket, next) in zip(steps, steps.dropFirst()) { #expect(bucket.upper == next.lower) }
     }
 
     @Test func distinctTreatsNegativeZeroAsZero() {

@@ -154,7 +154,33 @@ enum Histogram {
             }
             counts[index] += 1
         }
-        return (0..<bins).map { HistogramBucket(lower: edges[$0], upper: edges[$0 + 1], count: counts[$0]) }
+        let buckets = (0..<bins).map { HistogramBucket(lower: edges[$0], upper: edges[$0 + 1], count: counts[$0]) }
+        return mergingEmptyWidths(buckets)
+    }
+
+    /// A range of a few representable steps (1e17 to 1e17 + 16, where one
+    /// step is 16) gives edges that round to the same double: buckets
+    /// [v, v] beside [v, w], the values equal to v counted in either. Each
+    /// such bucket is merged into the next (the last into the one before),
+    /// so no two buckets share an edge value and counts still add up.
+    private static func mergingEmptyWidths(_ buckets: [HistogramBucket]) -> [HistogramBucket] {
+        guard buckets.count > 1, buckets.contains(where: { $0.lower == $0.upper }) else { return buckets }
+        var merged: [HistogramBucket] = []
+        var carried = 0
+        for bucket in buckets {
+            if bucket.lower == bucket.upper {
+                carried += bucket.count
+            } else {
+                merged.append(HistogramBucket(lower: bucket.lower, upper: bucket.upper, count: bucket.count + carried))
+                carried = 0
+            }
+        }
+        if let last = merged.last {
+            merged[merged.count - 1] = HistogramBucket(lower: last.lower, upper: last.upper, count: last.count + carried)
+        } else if let first = buckets.first, let end = buckets.last {
+            merged = [HistogramBucket(lower: first.lower, upper: end.upper, count: carried)]
+        }
+        return merged
     }
 }
 
