@@ -146,6 +146,49 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    /// While its threads are waited for, the main thread counts as ended,
+    /// as in Python's own shutdown: a thread that watches it, or joins it,
+    /// ends (such runs hung; found by this session's second adversarial
+    /// tester). A main file that raised ends the run at once, failed,
+    /// whatever its threads do (its error was hidden behind them).
+    @Test func threadsWatchingTheMainThreadEndAndAFailureDoesNotWait() async throws {
+        let runtime = TestSupport.runtime()
+        let (_, watched) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import threading, time
+            def watch():
+                while threading.main_thread().is_alive():
+                    time.sleep(0.01)
+                print("main ended", flush=True)
+            threading.Thread(target=watch).start()
+            threading.Thread(target=threading.main_thread().join).start()
+            """])
+        #expect(watched.status == .finished, "\(String(describing: watched.error))")
+        let (_, failed) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import threading
+            threading.Thread(target=threading.Event().wait).start()
+            raise ValueError("boom")
+            """])
+        #expect(failed.status == .failed && failed.error?.type == "ValueError", "\(String(describing: failed.error))")
+        await runtime.shutdown()
+    }
+
+    /// A file of the run named like a module the runtime itself uses to
+    /// answer reads (json here) is not imported: a program's json.py broke
+    /// every model call of its session (found by this session's second
+    /// adversarial tester).
+    @Test func theRuntimesOwnModulesCannotBeShadowed() async throws {
+        let runtime = TestSupport.runtime { $0.preloadModules = ["numpy", "pandas"] }
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, [
+            "main.py": "import json\nfrom runtimeBridge import save_placeholder\nsave_placeholder('double', lambda x: x * 2)\nloads = hasattr(json, 'loads')\n",
+            "json.py": "X = 1\n",
+        ])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(try await session.value("loads") == true)
+        let predictions = try await session.predict(model: "double", input: .inline([[1.0, 2.0]])).decoded()
+        #expect(predictions == [[2.0, 4.0]])
+        await runtime.shutdown()
+    }
+
     @Test func aSaveAfterTheEndIsListedWithoutAnEvent() async throws {
         let runtime = TestSupport.runtime()
         // A thread of the program saves once the test, having seen the end,

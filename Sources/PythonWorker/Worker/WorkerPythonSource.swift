@@ -284,16 +284,17 @@ def run(work, main_name):
                 source = f.read()
             code = compile(source, main_path, "exec")
             exec(code, main_globals)
-        finally:
-            flush_streams()
-            _wait_for_threads(threads_before)
-    except SystemExit as e:
-        status = e.code
-        if status is None or status == 0:
-            return None
-        described = describe(e)
-        described["message"] = ("exit code %d" % status) if isinstance(status, int) else _exception_str(status)
-        return described
+        except SystemExit as e:
+            status = e.code
+            if status is not None and status != 0:
+                described = describe(e)
+                described["message"] = ("exit code %d" % status) if isinstance(status, int) else _exception_str(status)
+                return described
+        # Ended well: its threads are waited for. A run that failed ends at
+        # once (python prints the traceback, then waits; here the failure
+        # is the run's end, and is not hidden behind a thread that runs on).
+        flush_streams()
+        _wait_for_threads(threads_before)
     except BaseException as e:
         return describe(e)
     finally:
@@ -314,11 +315,21 @@ def _unshadow(folder):
             name = entry
         else:
             continue
-        # The runtime's own modules stay: a generated program may come with
-        # a runtimeBridge.py stub, and its saves must still reach the runtime.
         if name.isidentifier() and name in sys.modules and name not in _STARTUP_MODULES \
-                and name not in sys.builtin_module_names and name not in ("runtimeBridge", "_runtime_worker", "_runtime_native"):
+                and name not in sys.builtin_module_names and name not in _RUNTIME_MODULES:
             del sys.modules[name]
+
+
+# Modules the runtime itself imports to serve reads, models and statistics
+# (here and in the worker's Swift code), and its own: they stay, or a
+# program's json.py would break every read of the session (and a
+# runtimeBridge.py stub sent with a generated program must not take the
+# runtime's place). A file of the run with such a name is not imported.
+_RUNTIME_MODULES = frozenset({
+    "runtimeBridge", "_runtime_worker", "_runtime_native", "_runtime_sandbox",
+    "base64", "codecs", "concurrent", "datetime", "decimal", "gc", "json", "jsonpickle", "numpy", "pandas",
+    "tempfile", "threading",
+})
 
 
 def _thread_idents():
@@ -346,14 +357,33 @@ def _wait_for_threads(before):
     if threading is None:
         return
     current = threading.current_thread()
-    while True:
-        waiting = [t for t in threading.enumerate()
-                   if t is not current and t.ident not in before and not t.daemon and t.is_alive()
-                   and not _pool_thread(t)]
-        if not waiting:
-            return
-        for thread in waiting:
-            thread.join()
+
+    def wait():
+        while True:
+            waiting = [t for t in threading.enumerate()
+                       if t is not current and t.ident not in before and not t.daemon and t.is_alive()
+                       and not _pool_thread(t)]
+            if not waiting:
+                return
+            for thread in waiting:
+                thread.join()
+
+    # As Python's own shutdown does, the main thread counts as ended while
+    # the others are waited for (a thread watching main_thread().is_alive(),
+    # or joining it, ends then); it is alive again afterwards, as the worker
+    # goes on serving.
+    main = threading.main_thread()
+    lock = getattr(main, "_tstate_lock", None)
+    if current is not main or getattr(main, "_is_stopped", True) or lock is None or not lock.locked():
+        return wait()
+    lock.release()
+    main._is_stopped = True
+    try:
+        wait()
+    finally:
+        lock.acquire()
+        main._tstate_lock = lock
+        main._is_stopped = False
 """#
 
     static let bridge = #"""
