@@ -223,6 +223,9 @@ struct StatsEngineTests {
                                                        "2024-05-01 00:00:00.000004"])})
             hours = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=101, freq="17h")})
             hours_tz = hours.assign(t=hours["t"].dt.tz_localize("UTC"))
+            import numpy as np, datetime
+            centuries = pd.Series(np.array(["1700-01-01", "2200-12-31", "1950-06-15"], dtype="datetime64[s]"))
+            beyond = [datetime.datetime(1, 1, 1), datetime.datetime(9999, 12, 31)]
             """)
         let micro = try #require(try await NativeStatsEngine().statistics(of: "micro", in: session).decoded()["columns"]?[0])
         #expect(micro["min"] == "2024-05-01T00:00:00.000001" && micro["max"] == "2024-05-01T00:00:00.000004")
@@ -236,6 +239,16 @@ struct StatsEngineTests {
             #expect(hours["quartiles"] == .array(["2020-01-01T00:00:00", "2020-01-18T17:00:00", "2020-02-05T10:00:00",
                                                   "2020-02-23T03:00:00", "2020-03-11T20:00:00"].map { .string($0 + zone) }))
         }
+        // A range of five centuries (its distances from the earliest
+        // overflowed 64 bits; found by this session's second adversarial
+        // tester): as pandas.
+        let centuries = try #require(try await NativeStatsEngine().statistics(of: "centuries", in: session).decoded()["columns"]?[0])
+        #expect(centuries["mean"] == "1950-06-26T16:00:00" && centuries["median"] == "1950-06-15T00:00:00", "\(centuries)")
+        #expect(centuries["quartiles"] == ["1700-01-01T00:00:00", "1825-03-24T12:00:00", "1950-06-15T00:00:00",
+                                           "2075-09-22T00:00:00", "2200-12-31T00:00:00"])
+        // Dates nanoseconds cannot hold are counted, not wrapped around.
+        let beyond = try #require(try await NativeStatsEngine().statistics(of: "beyond", in: session).decoded()["columns"]?[0])
+        #expect(beyond["kind"] == "other" && beyond["count"] == 2 && beyond["min"] == nil, "\(beyond)")
         await runtime.shutdown()
     }
 

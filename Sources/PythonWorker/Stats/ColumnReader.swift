@@ -88,11 +88,13 @@ enum ColumnReader {
     }
 
     /// Reads an int64 column of nanosecond timestamps, `Int64.min` (NaT) as
-    /// missing. `values` are each timestamp's distance from the earliest
-    /// (`origin`), so that they are exact as doubles over any range shorter
-    /// than 2⁵³ ns (104 days) and close beyond it: as doubles the timestamps
-    /// themselves (about 1.6 × 10¹⁸ ns today) are only kept to 256 ns, which
-    /// put quantiles of microsecond data outside the column's own min and max.
+    /// missing. `values` are each timestamp's distance from the middle of
+    /// the column's range (`origin`), so that they are exact as doubles over
+    /// any range shorter than 2⁵⁴ ns (208 days) and close beyond it: as
+    /// doubles the timestamps themselves (about 1.6 × 10¹⁸ ns today) are only
+    /// kept to 256 ns, which put quantiles of microsecond data outside the
+    /// column's own min and max. (From the middle, not the earliest: a range
+    /// of more than 292 years would overflow 64 bits from its start.)
     static func datetimes(_ array: PythonObject) -> (values: [Double], exact: [Int64], origin: Int64, missing: Int)? {
         PythonBuffer.withColumn(of: array) { base, count, stride, itemSize in
             guard itemSize == 8 else { return nil }
@@ -105,9 +107,13 @@ enum ColumnReader {
                     if x == Int64.min { missing += 1 } else { exact.append(x) }
                 }
             }
-            // Timestamps lie within ±2⁶³ ns, NaT aside, so no distance overflows.
-            let origin = exact.min() ?? 0
-            return (exact.map { Double($0 &- origin) }, exact, origin, missing)
+            let low = exact.min() ?? 0, high = exact.max() ?? 0
+            let origin = (low >> 1) + (high >> 1) + (low & high & 1)
+            let values = exact.map { x -> Double in
+                let (distance, overflow) = x.subtractingReportingOverflow(origin)
+                return overflow ? Double(x) - Double(origin) : Double(distance)
+            }
+            return (values, exact, origin, missing)
         }
     }
 

@@ -22,7 +22,8 @@ def _kind_of_array(array):
     if k == "b":
         return "boolean", array.astype(np.int8)
     if k == "M":
-        return "datetime", array.astype("datetime64[ns]").view(np.int64)
+        nanoseconds = _nanoseconds(array)
+        return ("datetime", nanoseconds) if nanoseconds is not None else ("other", array.astype(object))
     if k in "US":
         return "string", array.astype(object)
     if k != "O":
@@ -43,8 +44,37 @@ def _kind_of_array(array):
     if inferred == "string":
         return "string", array
     if inferred in ("datetime", "datetime64", "date") and pd is not None:
-        return "datetime", pd.to_datetime(pd.Series(array), utc=False).to_numpy(dtype="datetime64[ns]").view(np.int64)
+        try:
+            nanoseconds = _nanoseconds(pd.to_datetime(pd.Series(array), utc=False).to_numpy())
+        except (ValueError, TypeError, OverflowError):
+            nanoseconds = None
+        if nanoseconds is not None:
+            return "datetime", nanoseconds
     return "other", array
+
+
+def _nanoseconds(array):
+    """A datetime64 array as int64 nanoseconds (NaT as the int64 minimum),
+    or None when a value lies outside what nanoseconds hold (about 1678 to
+    2261): numpy's conversion would wrap it around silently."""
+    import numpy as np
+    if array.dtype.kind != "M":
+        return None
+    unit, count = np.datetime_data(array.dtype)
+    if unit in ("Y", "M"):
+        # Calendar units have no fixed length: in days first.
+        array = array.astype("datetime64[D]")
+        unit, count = np.datetime_data(array.dtype)
+    if unit != "ns":
+        ticks = array[~np.isnat(array)].view(np.int64)
+        if ticks.size:
+            # The bounds in the array's own ticks, as Python ints: numpy's
+            # own conversions and comparisons would wrap around too.
+            per_tick = int(np.timedelta64(count, unit) // np.timedelta64(1, "ns"))
+            limit = (2 ** 63 - 1) // per_tick
+            if int(ticks.min()) < -limit or int(ticks.max()) > limit:
+                return None
+    return array.astype("datetime64[ns]").view(np.int64)
 
 
 # The time zone of each tz-aware dtype seen (by its name, as the column's
