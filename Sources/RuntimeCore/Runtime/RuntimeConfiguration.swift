@@ -53,11 +53,13 @@ public struct RuntimeConfiguration: Sendable {
     /// The largest frame the runtime accepts from a worker; a larger one ends
     /// the worker (`WorkerProtocolViolation`).
     public var maximumWorkerFrameBytes: Int
-    /// Placeholder names a session may save; past it the worker is cut off.
+    /// Placeholder names a session lists; a value saved under a new name past
+    /// it is kept by the worker and readable by name, but not listed and
+    /// without an event (one `stderr` notice says so).
     public var maximumPlaceholders: Int
     /// Events a session's log may hold. Output may take half of them, and
-    /// placeholder events the other half (less four, for the run's start and
-    /// end and the two caps' notices): past its half each is cut with a
+    /// placeholder events the other half (less five, for the run's start and
+    /// end and the caps' notices): past its half each is cut with a
     /// notice (as output past ``outputCapBytes``), the values are still kept
     /// and listed, and the run goes on. A worker whose events pass the whole
     /// log is cut off.

@@ -18,6 +18,8 @@ struct SessionState {
     private var placeholderEvents = 0
     private var placeholderEventBytes = 0
     private var placeholderEventsCut = false
+    /// A new name was saved past the cap of listed names.
+    private var placeholdersUnlisted = false
     /// Why the session's values are gone, once its worker ended after the run.
     private(set) var valuesLost: String?
     /// Output bytes and output events recorded for this run, and whether a
@@ -75,6 +77,19 @@ struct SessionState {
         placeholderEvents += 1
         placeholderEventBytes += size
         return [record(.placeholderReady(name: name, valueType: valueType))]
+    }
+
+    /// A save of a new name past the session's `cap` of listed names: the
+    /// value is kept by the worker and readable, but not listed; the first
+    /// such save records one `stderr` output event that says so (none once
+    /// the session has ended).
+    mutating func placeholderNotListed(cap: Int) -> SessionEvent? {
+        guard !placeholdersUnlisted else { return nil }
+        placeholdersUnlisted = true
+        guard !status.hasEnded else { return nil }
+        return record(.output(stream: .stderr, text: "\n[runtime: this session passed its cap of \(cap) placeholder names; "
+                              + "values saved under new names are kept and readable by name, but not listed, without an event]\n",
+                              truncated: false))
     }
 
     /// Records output, keeping at most `cap` bytes and `eventCap` events per

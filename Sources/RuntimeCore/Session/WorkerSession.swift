@@ -116,14 +116,16 @@ actor WorkerSession: Session {
             guard state.placeholders.count < configuration.maximumPlaceholders
                 || state.placeholders.contains(where: { $0.name == name })
             else {
-                protocolViolation("more than \(configuration.maximumPlaceholders) placeholders")
+                // The worker keeps the value (its memory is the session's);
+                // the list here stays bounded.
+                publish(state.placeholderNotListed(cap: configuration.maximumPlaceholders))
                 return
             }
             // Placeholder events get the other half of the event log (less
             // room for the run's start and end, the output's cut marker and
-            // their own), and a byte budget for their names.
+            // the two placeholder notices), and a byte budget for their names.
             for event in state.placeholderSaved(name: name, valueType: valueType,
-                                                eventCap: configuration.maximumEvents / 2 - 4,
+                                                eventCap: configuration.maximumEvents / 2 - 5,
                                                 byteCap: configuration.maximumPlaceholderEventBytes) {
                 publish(event)
             }
