@@ -338,9 +338,10 @@ def _thread_idents():
 
 
 def _pool_thread(thread):
-    """A thread of an executor's pool or its manager: Python shuts those
-    down at exit (threading._register_atexit) rather than waiting for them,
-    and an idle one never ends by itself."""
+    """A thread of an executor's pool or its manager. An idle one never
+    ends by itself: Python's shutdown first tells the pools to finish their
+    queued tasks and end (threading._register_atexit), which here would stop
+    them for the calls that come after the run; so they are not waited for."""
     target = getattr(thread, "_target", None)
     for owner in (type(thread), target):
         module = getattr(owner, "__module__", None) or ""
