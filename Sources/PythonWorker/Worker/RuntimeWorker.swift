@@ -106,7 +106,7 @@ let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, UnsafeMutable
     let saved = PyEval_SaveThread()
     switch kind {
     case "output": context.channel.sendOutput(stream: a == "stderr" ? .stderr : .stdout, text: b)
-    case "ready": context.channel.send(.ready(name: a, valueType: b))
+    case "ready": context.channel.send(.ready(name: a, valueType: b.cut(toBytes: WorkerMessage.maximumNameBytes)))
     default: break
     }
     PyEval_RestoreThread(saved)

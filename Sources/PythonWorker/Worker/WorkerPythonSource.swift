@@ -39,17 +39,8 @@ def save_placeholder(name, value):
     if size > _NAME_LIMIT:
         raise ValueError("save_placeholder: name is %d bytes of UTF-8, more than the %d allowed" % (size, _NAME_LIMIT))
     placeholders[name] = value
-    _runtime_native.emit("ready", name, _type_name(value))
-
-
-def _type_name(value):
-    """`type(value).__name__`, as the runtime sends it: valid UTF-8, cut as
-    the reads cut it when over _NAME_LIMIT bytes."""
-    encoded = type(value).__name__.encode("utf-8", "replace")
-    if len(encoded) <= _NAME_LIMIT:
-        return encoded.decode("utf-8")
-    note = " \u2026 [%d bytes, cut]" % len(encoded)
-    return encoded[:_NAME_LIMIT - len(note.encode("utf-8"))].decode("utf-8", "ignore") + note
+    # The type name is cut in Swift, as a read's is (PythonObject.shortTypeName).
+    _runtime_native.emit("ready", name, type(value).__name__)
 
 
 def lookup(name):
