@@ -175,10 +175,10 @@ enum Histogram {
                 carried = 0
             }
         }
+        // Not every bucket is [v, v]: equal edges over several bins mean a
+        // zero step, which `buckets` answers with one bucket before this.
         if let last = merged.last {
             merged[merged.count - 1] = HistogramBucket(lower: last.lower, upper: last.upper, count: last.count + carried)
-        } else if let first = buckets.first, let end = buckets.last {
-            merged = [HistogramBucket(lower: first.lower, upper: end.upper, count: carried)]
         }
         return merged
     }

@@ -60,23 +60,23 @@ struct SessionState {
     /// The list holds each name once, so it grows only with new names (the
     /// runtime bounds their number).
     mutating func placeholderSaved(name: String, valueType: String, eventCap: Int = .max,
-                                   byteCap: Int = .max) -> [SessionEvent] {
+                                   byteCap: Int = .max) -> SessionEvent? {
         if let index = placeholders.firstIndex(where: { $0.name == name }) {
             placeholders[index].valueType = valueType
         } else {
             placeholders.append((name, valueType))
         }
-        guard !status.hasEnded, !placeholderEventsCut else { return [] }
+        guard !status.hasEnded, !placeholderEventsCut else { return nil }
         let size = name.utf8.count + valueType.utf8.count
         guard placeholderEvents < eventCap, placeholderEventBytes + size <= byteCap else {
             placeholderEventsCut = true
             let cap = placeholderEvents < eventCap ? "cap of \(byteCap) bytes of names" : "cap of \(eventCap) events"
-            return [record(.output(stream: .stderr, text: "\n[runtime: this run's placeholder events passed their \(cap); "
-                                   + "later saves are kept and listed in status, without an event]\n", truncated: false))]
+            return record(.output(stream: .stderr, text: "\n[runtime: this run's placeholder events passed their \(cap); "
+                                  + "later saves are kept and listed in status, without an event]\n", truncated: false))
         }
         placeholderEvents += 1
         placeholderEventBytes += size
-        return [record(.placeholderReady(name: name, valueType: valueType))]
+        return record(.placeholderReady(name: name, valueType: valueType))
     }
 
     /// A save of a new name past the session's `cap` of listed names: the

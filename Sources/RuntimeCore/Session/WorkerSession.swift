@@ -124,11 +124,8 @@ actor WorkerSession: Session {
             // Placeholder events get the other half of the event log (less
             // room for the run's start and end, the output's cut marker and
             // the two placeholder notices), and a byte budget for their names.
-            for event in state.placeholderSaved(name: name, valueType: valueType,
-                                                eventCap: configuration.maximumEvents / 2 - 5,
-                                                byteCap: configuration.maximumPlaceholderEventBytes) {
-                publish(event)
-            }
+            publish(state.placeholderSaved(name: name, valueType: valueType, eventCap: configuration.maximumEvents / 2 - 5,
+                                           byteCap: configuration.maximumPlaceholderEventBytes))
         case .output(let stream, let text, let truncated):
             // Output gets half the event log; the rest stays for placeholders
             // and the run's end, so printing never cuts a worker off.
