@@ -37,6 +37,7 @@ static inline PyObject *shim_call_method0(PyObject *o, const char *name) {
 static inline int shim_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 static inline void shim_raise_type_error(const char *message) { PyErr_SetString(PyExc_TypeError, message); }
+static inline void shim_raise_runtime_error(const char *message) { PyErr_SetString(PyExc_RuntimeError, message); }
 
 /// A new exception class `name` ("module.Class") deriving from BaseException,
 /// so that a program's `except Exception` does not catch it; NULL on failure.

@@ -83,10 +83,21 @@ public enum RuntimeWorker {
 /// The state of the running worker, reachable from Python's C callbacks.
 final class WorkerContext: Sendable {
     let channel: WorkerChannel
+    /// The worker's own process: made in it, before the program runs.
+    let pid = getpid()
     init(channel: WorkerChannel) { self.channel = channel }
 
     /// Set once, before the interpreter starts; read by the C callback.
     nonisolated(unsafe) static var current: WorkerContext?
+
+    /// Whether this is a copy of the worker that the program forked
+    /// (`os.fork`, multiprocessing): only the worker's own process may
+    /// write frames, or the copies' frames would interleave with its own
+    /// and the runtime would cut the session off.
+    static var inForkedChild: Bool {
+        guard let current else { return false }
+        return getpid() != current.pid
+    }
 }
 
 /// `_runtime_native.emit(kind, a, b)`: how Python code reaches the frame channel.
@@ -100,6 +111,12 @@ let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, UnsafeMutable
         let b = PythonObject.string(from: shim_tuple_get(args, 2))
     else {
         shim_raise_type_error("emit(kind, a, b) takes three str arguments")
+        return nil
+    }
+    // The Python side sends a forked process's output to the raw streams
+    // and refuses its saves; this is the last guard of the frame channel.
+    guard getpid() == context.pid else {
+        shim_raise_runtime_error("the runtime's channel belongs to the session's own process, not to one the program forked")
         return nil
     }
     // Writing may block on a full pipe: let other Python threads run meanwhile.
@@ -228,6 +245,9 @@ struct WorkerProcessMain {
             SessionFolder.current = current.directory
             enterSession(current.directory)
             let result = handler.runProgram(directory: current.directory, mainFile: current.mainFile)
+            // The helper ends a forked copy that comes back from the main
+            // file; one that got here anyway ends without a word.
+            if WorkerContext.inForkedChild { _exit(1) }
             RawOutputForwarder.current?.flush()
             channel.send(result)
         }

@@ -26,6 +26,16 @@ main_globals = None
 workdir = None
 _HELPER = "<_runtime_worker>"
 _NAME_LIMIT = \#(WorkerMessage.maximumNameBytes)
+# The session's own process (its worker), set when a run starts. A process
+# the program forks (os.fork, multiprocessing's "fork") is a copy of it, but
+# only this one speaks to the runtime: a copy's output goes to the raw
+# stdout and stderr, which the runtime reads apart from the frames.
+_worker_pid = None
+
+
+def _in_forked_child():
+    """Whether this is a process the program forked, not the session's own."""
+    return _worker_pid is not None and os.getpid() != _worker_pid
 
 
 def save_placeholder(name, value):
@@ -38,6 +48,10 @@ def save_placeholder(name, value):
         raise ValueError("save_placeholder: name must be text a client can send back (it holds a lone surrogate)") from None
     if size > _NAME_LIMIT:
         raise ValueError("save_placeholder: name is %d bytes of UTF-8, more than the %d allowed" % (size, _NAME_LIMIT))
+    if _in_forked_child():
+        # Its value would live and die in this copy: no client could read it.
+        raise RuntimeError("save_placeholder: called in a process the program forked (pid %d); "
+                           "values are kept by the session's own process only: save it there" % os.getpid())
     placeholders[name] = value
     # The type name is cut in Swift, as a read's is (PythonObject.shortTypeName).
     _runtime_native.emit("ready", name, type(value).__name__)
@@ -127,7 +141,23 @@ class OutputStream(io.TextIOBase):
             text = "".join(self._pending)
             self._pending = []
             self._size = 0
-            _runtime_native.emit("output", self._name, text)
+            if _in_forked_child():
+                _write_raw(1 if self._name == "stdout" else 2, text)
+            else:
+                _runtime_native.emit("output", self._name, text)
+
+
+def _write_raw(fd, text):
+    """Writes text to a raw output descriptor (in a forked process): whole,
+    unless the runtime is gone."""
+    data = memoryview(text.encode("utf-8", "replace"))
+    while data:
+        try:
+            data = data[os.write(fd, data):]
+        except InterruptedError:
+            continue
+        except OSError:
+            return
 
 
 class _OutputBuffer(io.RawIOBase):
@@ -256,7 +286,8 @@ def describe(exc):
 
 def run(work, main_name):
     """Runs `main_name` inside `work` as __main__. Returns None or an error object."""
-    global main_globals, workdir
+    global main_globals, workdir, _worker_pid
+    _worker_pid = os.getpid()
     workdir = os.path.realpath(work)
     os.chdir(workdir)
     sys.path.insert(0, workdir)
@@ -277,6 +308,7 @@ def run(work, main_name):
             exec(code, main_globals)
         except SystemExit as e:
             status = e.code
+            _end_forked_child(status)
             if status is not None and status != 0:
                 described = describe(e)
                 described["message"] = ("exit code %d" % status) if isinstance(status, int) else _exception_str(status)
@@ -286,11 +318,39 @@ def run(work, main_name):
         # is the run's end, and is not hidden behind a thread that runs on).
         flush_streams()
         _wait_for_threads(threads_before)
+        _end_forked_child(0)
     except BaseException as e:
+        if _in_forked_child():
+            # As python prints it, in the client's file names.
+            sys.stderr.write(describe(e)["text"])
+            _end_forked_child(1)
         return describe(e)
     finally:
         flush_streams()
     return None
+
+
+def _end_forked_child(status):
+    """Ends a process the program forked that came back here, from the end
+    of the main file (its code did not call os._exit), as `python main.py`
+    ends it: exit handlers, output flushed, exit status. It must not go on
+    into the worker, whose channel belongs to the session's own process."""
+    if not _in_forked_child():
+        return
+    if status is None:
+        code = 0
+    elif isinstance(status, int):
+        code = status & 0xFF
+    else:
+        print(status, file=sys.stderr)
+        code = 1
+    try:
+        import atexit
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    flush_streams()
+    os._exit(code)
 
 
 def _unshadow(folder):

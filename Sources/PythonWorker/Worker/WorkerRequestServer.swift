@@ -252,6 +252,9 @@ final class WorkerRequestServer: Sendable {
 
     private func serve(_ job: Job) {
         let reply = handler.handle(job.request, cancellation: job.cancellation, receivedAt: job.receivedAt)
+        // A model or function that forked (os.fork) returns here in the
+        // copy too: only the worker's own process answers.
+        if WorkerContext.inForkedChild { _exit(0) }
         state.withLock { state in
             guard !job.rid.isNull, var waiting = state.inFlight[job.rid] else { return }
             waiting.removeAll { $0 === job.cancellation }

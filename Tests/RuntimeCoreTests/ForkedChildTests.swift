@@ -1,0 +1,117 @@
+import Testing
+import RuntimeCore
+import RuntimeJSON
+
+/// A program that forks (`os.fork`, multiprocessing's default "fork" start
+/// method) makes copies of the worker's process. Only the worker's own
+/// process speaks to the runtime: a copy's output goes to the raw streams,
+/// its saves are refused, and a copy that comes back from the main file or
+/// from a function the runtime called ends there, as under `python main.py`.
+@Suite(.timeLimit(.minutes(2)))
+struct ForkedChildTests {
+    private static func stdout(of events: [SessionEvent]) -> String {
+        events.compactMap { event -> String? in
+            if case .output(.stdout, let text, _) = event.kind { return text }
+            return nil
+        }.joined()
+    }
+
+    private static func stderr(of events: [SessionEvent]) -> String {
+        events.compactMap { event -> String? in
+            if case .output(.stderr, let text, _) = event.kind { return text }
+            return nil
+        }.joined()
+    }
+
+    /// Pool workers and the main process print long lines at once. Their
+    /// frames used to interleave on the one frame pipe, and the runtime cut
+    /// the session off ("a frame that is not a JSON object").
+    @Test func poolWorkersThatPrintDoNotBreakTheSession() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import multiprocessing as mp
+            from runtimeBridge import save_placeholder
+            def work(letter):
+                for _ in range(6):
+                    print(letter * 20000, flush=True)
+                return letter
+            if __name__ == "__main__":
+                with mp.get_context("fork").Pool(2) as pool:
+                    pending = pool.map_async(work, ["a", "b", "c", "d"])
+                    for _ in range(6):
+                        print("P" * 20000, flush=True)
+                    save_placeholder("letters", pending.get())
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(snapshot.placeholders == ["letters"])
+        let letters = try await session.readPlaceholder(named: "letters", window: nil).value
+        #expect(letters == ["a", "b", "c", "d"])
+        // Raw writes of several processes may mix within a line, as on a
+        // terminal; none is lost.
+        let output = Self.stdout(of: await session.allEvents())
+        for letter in ["a", "b", "c", "d", "P"] {
+            #expect(output.filter { String($0) == letter }.count == 6 * 20000, "\(letter)")
+        }
+        await runtime.shutdown()
+    }
+
+    /// A child that does not call `os._exit` runs on to the end of the main
+    /// file and ends there with its exit status; its save is refused with a
+    /// clear error. It used to go back into the worker, report the run's
+    /// end before the parent had ended, and hang the parent's `waitpid`.
+    @Test func aChildThatReachesTheEndOfTheMainFileEndsThere() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import os, sys
+            from runtimeBridge import save_placeholder
+            statuses = []
+            for how in ("save", "exit", "end"):
+                pid = os.fork()
+                if pid == 0:
+                    print("child", how)
+                    if how == "save":
+                        save_placeholder("from_child", 1)
+                    elif how == "exit":
+                        sys.exit(3)
+                    break
+                statuses.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+            else:
+                save_placeholder("statuses", statuses)
+                print("parent done")
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error))")
+        #expect(snapshot.placeholders == ["statuses"])
+        #expect(try await session.readPlaceholder(named: "statuses", window: nil).value == [1, 3, 0])
+        let events = await session.allEvents()
+        let output = Self.stdout(of: events)
+        #expect(output.contains("child save\n") && output.contains("child exit\n") && output.contains("child end\n"))
+        #expect(output.hasSuffix("parent done\n"))
+        let errors = Self.stderr(of: events)
+        #expect(errors.contains("RuntimeError: save_placeholder: called in a process the program forked"))
+        // The traceback names the client's file, as the run's own errors do.
+        #expect(errors.contains("File \"main.py\", line 9"))
+        #expect(!errors.contains("_runtime_worker"))
+        #expect(!events.contains { $0.kind == .placeholderReady(name: "from_child", valueType: "int") })
+        await runtime.shutdown()
+    }
+
+    /// A function the runtime calls that forks returns in the copy too: the
+    /// copy ends without answering, and every later request is answered by
+    /// the worker's own process.
+    @Test func aForkInAFunctionCallIsAnsweredByTheWorkerOnly() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            x = 1
+            """])
+        #expect(snapshot.status == .finished)
+        let worker = try #require(session.pythonWorker)
+        let own = try #require(try await worker.apply(function: "lambda v: __import__('os').getpid()", to: "x").decoded().intValue)
+        let forked = try await worker.apply(function: "lambda v: __import__('os').fork()", to: "x").decoded()
+        // The parent's answer: the child's pid (the child's would be 0).
+        #expect((forked.intValue ?? 0) > 0, "\(forked)")
+        for _ in 0..<20 {
+            #expect(try await worker.apply(function: "lambda v: __import__('os').getpid()", to: "x").decoded().intValue == own)
+        }
+        await runtime.shutdown()
+    }
+}
