@@ -291,6 +291,29 @@ struct RunTests {
         await runtime.shutdown()
     }
 
+    /// `sys.stdout.fileno()` is the raw stdout's descriptor (it raised
+    /// `io.UnsupportedOperation`): a subprocess given `stdout=sys.stdout`
+    /// and `faulthandler.enable()` work, and their output arrives in order.
+    @Test func standardStreamsHaveTheRawDescriptors() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import faulthandler, subprocess, sys
+            sys.stdout.write("pending, ")
+            subprocess.run(["sh", "-c", "echo from the subprocess; echo to stderr >&2"],
+                           stdout=sys.stdout, stderr=sys.stderr, check=True)
+            faulthandler.enable()
+            print(sys.stdout.fileno(), sys.stderr.fileno(), sys.stdout.buffer.fileno(), faulthandler.is_enabled())
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        var streams: [String: String] = [:]
+        for event in await session.allEvents() {
+            if case .output(let stream, let text, _) = event.kind { streams[stream.rawValue, default: ""] += text }
+        }
+        #expect(streams["stdout"] == "pending, from the subprocess\n1 2 1 True\n", "\(streams)")
+        #expect(streams["stderr"] == "to stderr\n", "\(streams)")
+        await runtime.shutdown()
+    }
+
     @Test func exitZeroFinishesAndNonZeroFails() async throws {
         let runtime = TestSupport.runtime()
         let (_, ok) = try await TestSupport.runToEnd(runtime, ["main.py": "import sys\nsys.exit(0)\n"])

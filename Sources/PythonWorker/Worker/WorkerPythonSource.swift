@@ -113,6 +113,14 @@ class OutputStream(io.TextIOBase):
     def isatty(self):
         return False
 
+    def fileno(self):
+        """The raw stream's descriptor (1 or 2), for code that needs one: a
+        subprocess given `stdout=sys.stdout`, `faulthandler`. What is written
+        there arrives as this stream's output, as a subprocess's does; what
+        is pending here is sent first."""
+        self.flush()
+        return 1 if self._name == "stdout" else 2
+
     @property
     def buffer(self):
         """A binary view, as a console stream has: bytes written to it are
@@ -178,6 +186,9 @@ class _OutputBuffer(io.RawIOBase):
 
     def flush(self):
         self._text.flush()
+
+    def fileno(self):
+        return self._text.fileno()
 
 
 def install_streams():
