@@ -95,6 +95,41 @@ struct ForkedChildTests {
         await runtime.shutdown()
     }
 
+    /// A Python the program starts (multiprocessing's "spawn", joblib's
+    /// loky workers, `python other.py`) can import `runtimeBridge`: the
+    /// spawned ones import the main file again, and its
+    /// `import runtimeBridge` failed there, so a spawn Pool started new
+    /// workers without end. A save there is refused.
+    @Test func processesTheProgramStartsCanImportTheBridge() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import multiprocessing as mp, subprocess, sys
+            import runtimeBridge
+            from joblib import Parallel, delayed
+            def square(x):
+                return x * x
+            if __name__ == "__main__":
+                with mp.get_context("spawn").Pool(2) as pool:
+                    spawned = pool.map(square, range(4))
+                loky = Parallel(n_jobs=2)(delayed(square)(i) for i in range(4))
+                child = subprocess.run([sys.executable, "other.py"], capture_output=True, text=True)
+                runtimeBridge.save_placeholder("results", [spawned, loky, child.returncode, child.stdout])
+            """, "other.py": """
+            import runtimeBridge
+            try:
+                runtimeBridge.save_placeholder("x", 1)
+            except RuntimeError as e:
+                print(e)
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        let results = try await session.readPlaceholder(named: "results", window: nil).value
+        #expect(results[0] == [0, 1, 4, 9])
+        #expect(results[1] == [0, 1, 4, 9])
+        #expect(results[2] == 0)
+        #expect(results[3]?.stringValue?.hasPrefix("save_placeholder: called in a process the program started") == true, "\(results)")
+        await runtime.shutdown()
+    }
+
     /// A function the runtime calls that forks returns in the copy too: the
     /// copy ends without answering, and every later request is answered by
     /// the worker's own process.

@@ -28,5 +28,42 @@ def enter_session(workdir):
     os.environ["HOME"] = workdir
     os.environ["TMPDIR"] = tmp
     tempfile.tempdir = None
+    _install_bridge_stub(workdir)
+
+
+# runtimeBridge as a Python the program starts sees it: multiprocessing's
+# "spawn" and "forkserver" children, joblib's loky workers (which import the
+# main file again) and `python other.py` subprocesses import it; a save
+# there is refused, as in a forked copy of the worker.
+_BRIDGE_STUB = """\
+# runtimeBridge in a process the program started: values are kept by the
+# session's own process only.
+import os as _os
+
+__all__ = ["save_placeholder"]
+
+
+def save_placeholder(name, value):
+    raise RuntimeError("save_placeholder: called in a process the program started (pid %d); "
+                       "values are kept by the session's own process only: save it there" % _os.getpid())
+"""
+
+
+def _install_bridge_stub(workdir):
+    """Writes the stub into <workdir>/.runtime, and puts that folder last on
+    sys.path (multiprocessing and loky give their children the parent's
+    sys.path: the worker's interpreter is isolated, `-I`, and so are they)
+    and first on the PYTHONPATH a plain `python` subprocess reads."""
+    folder = os.path.join(workdir, ".runtime")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "runtimeBridge.py"), "w", encoding="utf-8") as f:
+            f.write(_BRIDGE_STUB)
+    except OSError:
+        return
+    if folder not in sys.path:
+        sys.path.append(folder)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != folder]
+    os.environ["PYTHONPATH"] = os.pathsep.join([folder] + paths)
 """#
 }
