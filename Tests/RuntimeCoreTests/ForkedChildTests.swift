@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RuntimeCore
 import RuntimeJSON
@@ -127,6 +128,35 @@ struct ForkedChildTests {
         #expect(results[1] == [0, 1, 4, 9])
         #expect(results[2] == 0)
         #expect(results[3]?.stringValue?.hasPrefix("save_placeholder: called in a process the program started") == true, "\(results)")
+        await runtime.shutdown()
+    }
+
+    /// multiprocessing's sockets (a `Manager()`, the forkserver) live in a
+    /// folder under the temporary folder, and an AF_UNIX address holds 107
+    /// bytes at most: under a long work root (or a server pid of five
+    /// digits under /tmp) they failed with "AF_UNIX path too long".
+    @Test func managersAndTheForkserverWorkUnderALongWorkRoot() async throws {
+        let root = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("runtime-tests-a-work-root-long-enough-to-pass-the-socket-limit-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let runtime = TestSupport.runtime { $0.workRoot = root }
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import multiprocessing as mp, tempfile
+            from runtimeBridge import save_placeholder
+            def square(x):
+                return x * x
+            if __name__ == "__main__":
+                with mp.Manager() as manager:
+                    shared = manager.dict(a=1)
+                    shared["b"] = 2
+                    kept = dict(shared)
+                with mp.get_context("forkserver").Pool(2) as pool:
+                    squares = pool.map(square, range(4))
+                save_placeholder("results", [kept, squares, len(tempfile.gettempdir()) > 75])
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        let results = try await session.readPlaceholder(named: "results", window: nil).value
+        #expect(results == [["a": 1, "b": 2], [0, 1, 4, 9], true], "\(results)")
         await runtime.shutdown()
     }
 

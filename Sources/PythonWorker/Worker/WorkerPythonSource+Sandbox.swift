@@ -4,6 +4,10 @@ extension WorkerPythonSource {
 import os
 import sys
 import tempfile
+# Imported here, once per interpreter (in the fork server, shared by every
+# worker), so that a run's start can point its socket folder elsewhere
+# without importing it (3.5 ms) on each run's path.
+import multiprocessing.process
 
 
 def python_folders():
@@ -29,6 +33,28 @@ def enter_session(workdir):
     os.environ["TMPDIR"] = tmp
     tempfile.tempdir = None
     _install_bridge_stub(workdir)
+    _shorten_socket_folder(tmp)
+
+
+# The longest temporary folder under which multiprocessing's sockets fit:
+# it makes them as <folder>/pymp-XXXXXXXX/listener-XXXXXXXX, and an AF_UNIX
+# address holds at most 107 bytes.
+_SOCKET_FOLDER_BYTES = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def _shorten_socket_folder(tmp):
+    """A session's temporary folder is often too long for that (it depends on
+    the work root and on the digits of the server's pid): a Manager() or the
+    forkserver start method failed with "AF_UNIX path too long". Then
+    multiprocessing's own folder (sockets, nothing large) is one in the
+    session's private /dev/shm; everything else stays in TMPDIR."""
+    if len(os.fsencode(tmp)) <= _SOCKET_FOLDER_BYTES:
+        return
+    try:
+        folder = tempfile.mkdtemp(prefix="pymp-", dir="/dev/shm")
+    except OSError:
+        return
+    multiprocessing.process.current_process()._config["tempdir"] = folder
 
 
 # runtimeBridge as a Python the program starts sees it: multiprocessing's
