@@ -160,6 +160,65 @@ struct ForkedChildTests {
         await runtime.shutdown()
     }
 
+    /// A copy that ends at the end of the main file ends as python ends: its
+    /// threads waited for, its open files flushed, its exit status; what it
+    /// wrote to stderr without a newline is not lost to an `os._exit`. And
+    /// a program that patches `os.getpid` is still the session's own
+    /// process. (Found by this session's adversarial tester.)
+    @Test func aCopyEndsAsPythonWould() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import os, sys, threading, time
+            from unittest import mock
+            from runtimeBridge import save_placeholder
+            pid = os.fork()
+            if pid == 0:
+                f = open("out.txt", "w")
+                f.write("x" * 100)
+                def later():
+                    time.sleep(0.2)
+                    print("the copy's thread ended")
+                threading.Thread(target=later).start()
+                sys.exit(4)
+            status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            pid = os.fork()
+            if pid == 0:
+                sys.stderr.write("partial")
+                os._exit(0)
+            os.waitpid(pid, 0)
+            with mock.patch("os.getpid", return_value=4242):
+                save_placeholder("result", [status, os.path.getsize("out.txt")])
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        #expect(try await session.readPlaceholder(named: "result", window: nil).value == [4, 100])
+        let events = await session.allEvents()
+        #expect(Self.stdout(of: events).contains("the copy's thread ended\n"))
+        #expect(Self.stderr(of: events).contains("partial"))
+        await runtime.shutdown()
+    }
+
+    /// As `python main.py` does at its exit, a run waits for the non-daemon
+    /// processes it started with multiprocessing (their output came after
+    /// the end event, and was dropped); daemonic ones are not waited for.
+    @Test func aRunWaitsForTheProcessesItStarted() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import multiprocessing as mp, time
+            def job(n):
+                time.sleep(0.3)
+                print("job", n, "done", flush=True)
+            if __name__ == "__main__":
+                mp.get_context("fork").Process(target=time.sleep, args=(600,), daemon=True).start()
+                for n in range(2):
+                    mp.get_context("fork").Process(target=job, args=(n,)).start()
+                print("main file done")
+            """])
+        #expect(snapshot.status == .finished, "\(String(describing: snapshot.error?.text))")
+        let output = Self.stdout(of: await session.allEvents())
+        #expect(output.contains("main file done\n") && output.contains("job 0 done\n") && output.contains("job 1 done\n"), "\(output)")
+        await runtime.shutdown()
+    }
+
     /// A function the runtime calls that forks returns in the copy too: the
     /// copy ends without answering, and every later request is answered by
     /// the worker's own process.
@@ -174,6 +233,11 @@ struct ForkedChildTests {
         let forked = try await worker.apply(function: "lambda v: __import__('os').fork()", to: "x").decoded()
         // The parent's answer: the child's pid (the child's would be 0).
         #expect((forked.intValue ?? 0) > 0, "\(forked)")
+        // A copy that raises ends with the status python would give it.
+        let status = try await worker.apply(function: """
+            lambda v: (lambda os, pid: os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) if pid else __import__('sys').exit(5))(__import__('os'), __import__('os').fork())
+            """, to: "x").decoded()
+        #expect(status == 5)
         for _ in 0..<20 {
             #expect(try await worker.apply(function: "lambda v: __import__('os').getpid()", to: "x").decoded().intValue == own)
         }

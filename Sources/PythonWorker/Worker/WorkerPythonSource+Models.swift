@@ -175,8 +175,10 @@ def invoke_model(model, data_text, path, method):
     instances = _checked(instances)
     try:
         result = fn(instances)
-    except Exception as e:
+    except (Exception, SystemExit) as e:
+        _end_forked_child(e.code if isinstance(e, SystemExit) else 1, e)
         return "model_error", describe(e)
+    _end_forked_child(0)
     pd = sys.modules.get("pandas")
     np = sys.modules.get("numpy")
     if pd is not None and isinstance(result, (pd.DataFrame, pd.Series)):
@@ -196,9 +198,12 @@ def apply_function(source, value):
         fn = eval(compile(source, "<function>", "eval"), {"__builtins__": __builtins__})
         if not callable(fn):
             raise TypeError("the function's source must evaluate to a callable, not %s" % type(fn).__name__)
-        return "ok", fn(value)
-    except Exception as e:
+        result = fn(value)
+    except (Exception, SystemExit) as e:
+        _end_forked_child(e.code if isinstance(e, SystemExit) else 1, e)
         return "error", describe(e)
+    _end_forked_child(0)
+    return "ok", result
 
 
 """#

@@ -31,11 +31,14 @@ _NAME_LIMIT = \#(WorkerMessage.maximumNameBytes)
 # only this one speaks to the runtime: a copy's output goes to the raw
 # stdout and stderr, which the runtime reads apart from the frames.
 _worker_pid = None
+# os.getpid as the worker found it: a program that patches os.getpid (a
+# mock) must not make the session's own process look like a copy.
+_getpid = os.getpid
 
 
 def _in_forked_child():
     """Whether this is a process the program forked, not the session's own."""
-    return _worker_pid is not None and os.getpid() != _worker_pid
+    return _worker_pid is not None and _getpid() != _worker_pid
 
 
 def save_placeholder(name, value):
@@ -51,7 +54,7 @@ def save_placeholder(name, value):
     if _in_forked_child():
         # Its value would live and die in this copy: no client could read it.
         raise RuntimeError("save_placeholder: called in a process the program forked (pid %d); "
-                           "values are kept by the session's own process only: save it there" % os.getpid())
+                           "values are kept by the session's own process only: save it there" % _getpid())
     placeholders[name] = value
     # The type name is cut in Swift, as a read's is (PythonObject.shortTypeName).
     _runtime_native.emit("ready", name, type(value).__name__)
@@ -140,7 +143,9 @@ class OutputStream(io.TextIOBase):
         if s:
             self._pending.append(s)
             self._size += len(s)
-            if "\n" in s or self._size >= 8192:
+            # In a copy, stderr is written through: what it wrote before an
+            # os._exit or a kill is not lost.
+            if "\n" in s or self._size >= 8192 or (self._name == "stderr" and _in_forked_child()):
                 self.flush()
         return len(s)
 
@@ -298,7 +303,7 @@ def describe(exc):
 def run(work, main_name):
     """Runs `main_name` inside `work` as __main__. Returns None or an error object."""
     global main_globals, workdir, _worker_pid
-    _worker_pid = os.getpid()
+    _worker_pid = _getpid()
     workdir = os.path.realpath(work)
     os.chdir(workdir)
     sys.path.insert(0, workdir)
@@ -330,24 +335,27 @@ def run(work, main_name):
         flush_streams()
         _wait_for_threads(threads_before)
         _end_forked_child(0)
+        _wait_for_processes()
     except BaseException as e:
-        if _in_forked_child():
-            # As python prints it, in the client's file names.
-            sys.stderr.write(describe(e)["text"])
-            _end_forked_child(1)
+        _end_forked_child(1, e)
         return describe(e)
     finally:
         flush_streams()
     return None
 
 
-def _end_forked_child(status):
+def _end_forked_child(status, error=None):
     """Ends a process the program forked that came back here, from the end
-    of the main file (its code did not call os._exit), as `python main.py`
-    ends it: exit handlers, output flushed, exit status. It must not go on
-    into the worker, whose channel belongs to the session's own process."""
+    of the main file or of a function the runtime called (its code did not
+    call os._exit), as `python main.py` ends it: its threads waited for,
+    exit handlers, the main module's values let go (open files flushed),
+    the traceback of `error` on stderr, and its exit status. It must not go
+    on into the worker, whose channel belongs to the session's own process."""
     if not _in_forked_child():
         return
+    if error is not None and not isinstance(error, SystemExit):
+        # As python prints it, in the client's file names.
+        sys.stderr.write(describe(error)["text"])
     if status is None:
         code = 0
     elif isinstance(status, int):
@@ -355,13 +363,41 @@ def _end_forked_child(status):
     else:
         print(status, file=sys.stderr)
         code = 1
-    try:
-        import atexit
-        atexit._run_exitfuncs()
-    except BaseException:
-        pass
+    threading = sys.modules.get("threading")
+    for step in (getattr(threading, "_shutdown", None), _run_exit_functions, flush_streams, _release_main_values):
+        try:
+            if step is not None:
+                step()
+        except BaseException:
+            pass
     flush_streams()
     os._exit(code)
+
+
+def _run_exit_functions():
+    import atexit
+    atexit._run_exitfuncs()
+
+
+def _release_main_values():
+    if main_globals is not None:
+        main_globals.clear()
+    import gc
+    gc.collect()
+
+
+def _wait_for_processes():
+    """Waits, as `python main.py`'s exit does, for the non-daemon processes
+    the run started with multiprocessing (`Process(...).start()` without a
+    join); a stop's KeyboardInterrupt ends the wait. Daemonic ones (a Pool's
+    workers), which python's exit would end, stay for the calls that come
+    after the run, and so do an executor's (see _pool_thread)."""
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return
+    for process in multiprocessing.active_children():
+        if not process.daemon and not _pool_thread(process):
+            process.join()
 
 
 def _unshadow(folder):
@@ -400,10 +436,11 @@ def _thread_idents():
 
 
 def _pool_thread(thread):
-    """A thread of an executor's pool or its manager. An idle one never
-    ends by itself: Python's shutdown first tells the pools to finish their
-    queued tasks and end (threading._register_atexit), which here would stop
-    them for the calls that come after the run; so they are not waited for."""
+    """A thread or process of an executor's pool or its manager
+    (concurrent.futures, joblib's loky). An idle one never ends by itself:
+    Python's shutdown first tells the pools to finish their queued tasks
+    and end (threading._register_atexit), which here would stop them for
+    the calls that come after the run; so they are not waited for."""
     target = getattr(thread, "_target", None)
     for owner in (type(thread), target):
         module = getattr(owner, "__module__", None) or ""
