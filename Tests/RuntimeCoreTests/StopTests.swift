@@ -117,6 +117,27 @@ struct StopTests {
         await runtime.shutdown()
     }
 
+    /// A stop after the end ends what the run left running (here a
+    /// subprocess it never waited for), and keeps the values: it did
+    /// nothing, and leftovers lived until the session was deleted
+    /// (found by this session's adversarial tester).
+    @Test func stoppingAnEndedRunEndsWhatItLeftRunning() async throws {
+        let runtime = TestSupport.runtime()
+        let (session, ended) = try await TestSupport.runToEnd(runtime, ["main.py": """
+            import subprocess
+            from runtimeBridge import save_placeholder
+            save_placeholder("sleeper", subprocess.Popen(["sleep", "600"]))
+            """])
+        #expect(ended.status == .finished)
+        let worker = try #require(session.pythonWorker)
+        #expect(try await worker.apply(function: "lambda p: p.poll()", to: "sleeper").decoded() == .null)
+        let again = await session.stop()
+        #expect(again.status == .finished && again == ended)
+        // Killed (SIGKILL), and the values are still served.
+        #expect(try await worker.apply(function: "lambda p: p.wait(timeout=60)", to: "sleeper").decoded() == -9)
+        await runtime.shutdown()
+    }
+
     @Test func stoppingAQueuedRun() async throws {
         let runtime = TestSupport.runtime {
             $0.maximumParallelRuns = 1

@@ -274,6 +274,11 @@ actor WorkerSession: Session {
             worker.killChildren()
             return snapshot
         default:
+            // The run has ended, but what it started may live on (a
+            // subprocess nobody waited for, a pool's workers, a copy still
+            // printing): a stop ends those too, and keeps the worker and
+            // the values it serves. The reply is the session's status, as before.
+            worker?.killChildren()
             return state.snapshot()
         }
     }
