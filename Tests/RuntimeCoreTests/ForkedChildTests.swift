@@ -100,7 +100,8 @@ struct ForkedChildTests {
     /// loky workers, `python other.py`) can import `runtimeBridge`: the
     /// spawned ones import the main file again, and its
     /// `import runtimeBridge` failed there, so a spawn Pool started new
-    /// workers without end. A save there is refused.
+    /// workers without end. A save there is refused, and a Python child's
+    /// output is unbuffered (`PYTHONUNBUFFERED`).
     @Test func processesTheProgramStartsCanImportTheBridge() async throws {
         let runtime = TestSupport.runtime()
         let (session, snapshot) = try await TestSupport.runToEnd(runtime, ["main.py": """
@@ -109,10 +110,13 @@ struct ForkedChildTests {
             from joblib import Parallel, delayed
             def square(x):
                 return x * x
+            def loud_square(x):
+                print("loky task", x, flush=False)
+                return x * x
             if __name__ == "__main__":
                 with mp.get_context("spawn").Pool(2) as pool:
                     spawned = pool.map(square, range(4))
-                loky = Parallel(n_jobs=2)(delayed(square)(i) for i in range(4))
+                loky = Parallel(n_jobs=2)(delayed(loud_square)(i) for i in range(4))
                 child = subprocess.run([sys.executable, "other.py"], capture_output=True, text=True)
                 runtimeBridge.save_placeholder("results", [spawned, loky, child.returncode, child.stdout])
             """, "other.py": """
@@ -128,6 +132,10 @@ struct ForkedChildTests {
         #expect(results[1] == [0, 1, 4, 9])
         #expect(results[2] == 0)
         #expect(results[3]?.stringValue?.hasPrefix("save_placeholder: called in a process the program started") == true, "\(results)")
+        // The loky workers live on after the run; unbuffered, what they
+        // printed came before its end (it came when they ended, and was dropped).
+        let output = Self.stdout(of: await session.allEvents())
+        for x in 0..<4 { #expect(output.contains("loky task \(x)\n"), "\(output)") }
         await runtime.shutdown()
     }
 

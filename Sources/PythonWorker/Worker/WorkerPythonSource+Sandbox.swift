@@ -32,6 +32,12 @@ def enter_session(workdir):
     os.environ["HOME"] = workdir
     os.environ["TMPDIR"] = tmp
     tempfile.tempdir = None
+    # A Python the program starts (joblib's loky workers, a script run with
+    # subprocess) writes to the session's raw output pipe, where its stdout
+    # would be block-buffered: what a long-lived loky worker printed arrived
+    # only when it ended, after the run. Unbuffered, it arrives as written,
+    # as on a terminal. A value the program's environment sets is kept.
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     _install_bridge_stub(workdir)
     _shorten_socket_folder(tmp)
 
