@@ -227,6 +227,34 @@ struct ForkedChildTests {
         await runtime.shutdown()
     }
 
+    /// An executor or a Manager left open is not waited for (python's exit
+    /// would shut them down first; here they stay for later calls): their
+    /// processes are not daemonic, and the run never ended. Each session
+    /// draws its own multiprocessing key, which lets a process talk to its
+    /// Manager (the fork server's was shared). From this session's review.
+    @Test func openExecutorsAndManagersDoNotHoldTheRunAndKeysDiffer() async throws {
+        let runtime = TestSupport.runtime()
+        let program: KeyValuePairs<String, String> = ["main.py": """
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+            from runtimeBridge import save_placeholder
+            if __name__ == "__main__":
+                executor = ProcessPoolExecutor(2, mp_context=mp.get_context("fork"))
+                manager = mp.Manager()
+                shared = manager.dict(a=executor.submit(abs, -3).result())
+                save_placeholder("kept", dict(shared))
+                save_placeholder("key", mp.current_process().authkey.hex())
+            """]
+        let (first, one) = try await TestSupport.runToEnd(runtime, program)
+        let (second, two) = try await TestSupport.runToEnd(runtime, program)
+        #expect(one.status == .finished && two.status == .finished, "\(String(describing: one.error?.text))")
+        #expect(try await first.readPlaceholder(named: "kept", window: nil).value == ["a": 3])
+        let keys = [try await first.readPlaceholder(named: "key", window: nil).value,
+                    try await second.readPlaceholder(named: "key", window: nil).value]
+        #expect(keys[0] != keys[1], "\(keys)")
+        await runtime.shutdown()
+    }
+
     /// A function the runtime calls that forks returns in the copy too: the
     /// copy ends without answering, and every later request is answered by
     /// the worker's own process.

@@ -115,7 +115,7 @@ let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, UnsafeMutable
     }
     // The Python side sends a forked process's output to the raw streams
     // and refuses its saves; this is the last guard of the frame channel.
-    guard getpid() == context.pid else {
+    guard !WorkerContext.inForkedChild else {
         shim_raise_runtime_error("the runtime's channel belongs to the session's own process, not to one the program forked")
         return nil
     }

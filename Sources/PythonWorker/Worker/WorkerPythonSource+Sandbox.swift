@@ -10,6 +10,20 @@ import tempfile
 import multiprocessing.process
 
 
+def _recording_start(start):
+    def recorded(self):
+        # multiprocessing drops _target once started: the run's end needs
+        # its module to tell an executor's or a Manager's process apart.
+        target = getattr(self, "_target", None)
+        self._runtime_target_module = getattr(target, "__module__", None)
+        return start(self)
+    return recorded
+
+
+multiprocessing.process.BaseProcess.start = _recording_start(multiprocessing.process.BaseProcess.start)
+_socket_folder = None
+
+
 def python_folders():
     """The folders this interpreter reads modules from, one per line: the
     environment's prefixes and every existing entry of sys.path."""
@@ -32,6 +46,10 @@ def enter_session(workdir):
     os.environ["HOME"] = workdir
     os.environ["TMPDIR"] = tmp
     tempfile.tempdir = None
+    # The key that lets a process talk to this session's Manager or
+    # forkserver: the fork server drew one when it imported multiprocessing,
+    # and every session would share it. Each session draws its own.
+    multiprocessing.process.current_process().authkey = os.urandom(32)
     # A Python the program starts (joblib's loky workers, a script run with
     # subprocess) writes to the session's raw output pipe, where its stdout
     # would be block-buffered: what a long-lived loky worker printed arrived
@@ -54,13 +72,15 @@ def _shorten_socket_folder(tmp):
     forkserver start method failed with "AF_UNIX path too long". Then
     multiprocessing's own folder (sockets, nothing large) is one in the
     session's private /dev/shm; everything else stays in TMPDIR."""
+    global _socket_folder
     if len(os.fsencode(tmp)) <= _SOCKET_FOLDER_BYTES:
         return
-    try:
-        folder = tempfile.mkdtemp(prefix="pymp-", dir="/dev/shm")
-    except OSError:
-        return
-    multiprocessing.process.current_process()._config["tempdir"] = folder
+    if _socket_folder is None or not os.path.isdir(_socket_folder):
+        try:
+            _socket_folder = tempfile.mkdtemp(prefix="pymp-", dir="/dev/shm")
+        except OSError:
+            return
+    multiprocessing.process.current_process()._config["tempdir"] = _socket_folder
 
 
 # runtimeBridge as a Python the program starts sees it: multiprocessing's
@@ -89,7 +109,9 @@ def _install_bridge_stub(workdir):
     folder = os.path.join(workdir, ".runtime")
     try:
         os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, "runtimeBridge.py"), "w", encoding="utf-8") as f:
+        # Not through a link an earlier run may have left in its place.
+        fd = os.open(os.path.join(folder, "runtimeBridge.py"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with open(fd, "w", encoding="utf-8") as f:
             f.write(_BRIDGE_STUB)
     except OSError:
         return

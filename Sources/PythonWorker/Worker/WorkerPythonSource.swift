@@ -116,13 +116,22 @@ class OutputStream(io.TextIOBase):
     def isatty(self):
         return False
 
+    @property
+    def _fd(self):
+        return 1 if self._name == "stdout" else 2
+
     def fileno(self):
         """The raw stream's descriptor (1 or 2), for code that needs one: a
         subprocess given `stdout=sys.stdout`, `faulthandler`. What is written
-        there arrives as this stream's output, as a subprocess's does; what
-        is pending here is sent first."""
-        self.flush()
-        return 1 if self._name == "stdout" else 2
+        there arrives as this stream's output, as a subprocess's does. What
+        is pending here goes there first, so that it keeps its place before
+        what the caller writes there."""
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending = []
+            self._size = 0
+            _write_raw(self._fd, text)
+        return self._fd
 
     @property
     def buffer(self):
@@ -155,7 +164,7 @@ class OutputStream(io.TextIOBase):
             self._pending = []
             self._size = 0
             if _in_forked_child():
-                _write_raw(1 if self._name == "stdout" else 2, text)
+                _write_raw(self._fd, text)
             else:
                 _runtime_native.emit("output", self._name, text)
 
@@ -238,6 +247,14 @@ def prepare_interpreter():
     os.environ.setdefault("MPLBACKEND", "Agg")
     install_streams()
     reset_sigint()
+    _claim_process()
+
+
+def _claim_process():
+    """This process is the session's worker (set again in a forked worker,
+    and when a run starts)."""
+    global _worker_pid
+    _worker_pid = _getpid()
 
 
 def freeze_for_fork():
@@ -249,6 +266,7 @@ def freeze_for_fork():
 
 
 def after_fork():
+    _claim_process()
     # In a forked worker. random re-seeded itself (os.register_at_fork);
     # numpy's global generator has no such hook: siblings would draw the
     # same numbers.
@@ -363,15 +381,34 @@ def _end_forked_child(status, error=None):
     else:
         print(status, file=sys.stderr)
         code = 1
-    threading = sys.modules.get("threading")
-    for step in (getattr(threading, "_shutdown", None), _run_exit_functions, flush_streams, _release_main_values):
+    for step in (_join_copy_threads, _run_exit_functions, flush_streams, _release_main_values):
         try:
-            if step is not None:
-                step()
+            step()
         except BaseException:
             pass
     flush_streams()
     os._exit(code)
+
+
+def _join_copy_threads():
+    """Python's own shutdown wait (threading._shutdown), or, where it
+    refuses (a copy forked on a thread that is not the main one), a join of
+    every non-daemon thread."""
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
+    try:
+        threading._shutdown()
+        return
+    except AssertionError:
+        pass
+    current = threading.current_thread()
+    while True:
+        waiting = [t for t in threading.enumerate() if t is not current and not t.daemon and t.is_alive()]
+        if not waiting:
+            return
+        for thread in waiting:
+            thread.join()
 
 
 def _run_exit_functions():
@@ -392,10 +429,12 @@ def _wait_for_processes():
     join); a stop's KeyboardInterrupt ends the wait. Daemonic ones (a Pool's
     workers), which python's exit would end, stay for the calls that come
     after the run, and so do an executor's (see _pool_thread)."""
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is None:
+    # The submodule, not the package: a program's own multiprocessing.py
+    # takes the package's place in sys.modules, not this one's.
+    processes = sys.modules.get("multiprocessing.process")
+    if processes is None:
         return
-    for process in multiprocessing.active_children():
+    for process in processes.active_children():
         if not process.daemon and not _pool_thread(process):
             process.join()
 
@@ -437,16 +476,20 @@ def _thread_idents():
 
 def _pool_thread(thread):
     """A thread or process of an executor's pool or its manager
-    (concurrent.futures, joblib's loky). An idle one never ends by itself:
-    Python's shutdown first tells the pools to finish their queued tasks
-    and end (threading._register_atexit), which here would stop them for
-    the calls that come after the run; so they are not waited for."""
+    (concurrent.futures, joblib's loky), or a multiprocessing Manager's
+    server. An idle one never ends by itself: Python's shutdown first tells
+    them to finish their queued tasks and end (threading._register_atexit,
+    multiprocessing's finalizers), which here would stop them for the calls
+    that come after the run; so they are not waited for. A process's
+    target is gone once it started: its module is recorded at its start
+    (_runtime_sandbox)."""
     target = getattr(thread, "_target", None)
-    for owner in (type(thread), target):
-        module = getattr(owner, "__module__", None) or ""
-        if module.startswith(("concurrent.futures", "joblib.externals.loky", "loky")):
-            return True
-    return False
+    modules = (getattr(type(thread), "__module__", None), getattr(target, "__module__", None),
+               getattr(thread, "_runtime_target_module", None))
+    return any((module or "").startswith(_POOL_MODULES) for module in modules)
+
+
+_POOL_MODULES = ("concurrent.futures", "joblib.externals.loky", "loky", "multiprocessing.managers")
 
 
 def _wait_for_threads(before):
