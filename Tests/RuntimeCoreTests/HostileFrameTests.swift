@@ -16,16 +16,23 @@ struct HostileFrameTests {
         import fcntl, json, os, stat, struct
         from runtimeBridge import save_placeholder
         def find_channels():
-            found = []
+            found, read_ends = [], set()
             for name in os.listdir('/proc/self/fd'):
                 fd = int(name)
                 if fd in (0, 1, 2):
                     continue
                 try:
-                    if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
-                        found.append(fd)
+                    info = os.fstat(fd)
+                    if stat.S_ISFIFO(info.st_mode):
+                        mode = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+                        if mode == os.O_WRONLY:
+                            found.append((fd, info.st_ino))
+                        elif mode == os.O_RDONLY:
+                            read_ends.add(info.st_ino)
                 except OSError:
                     pass
+            # Pipes the worker reads itself (its copies' output) lead nowhere.
+            found = [fd for fd, inode in found if inode not in read_ends]
             assert len(found) == 2, found
             return sorted(found)
         REPLIES, CHANNEL = find_channels()

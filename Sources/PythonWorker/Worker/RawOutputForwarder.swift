@@ -3,10 +3,12 @@ import Glibc
 import Synchronization
 import WorkerFrames
 
-/// A remote worker's raw output (what the program and its subprocesses
-/// write to fds 1 and 2) sent to the runtime as output frames, within the
-/// run's output cap. A local worker's raw output goes to the runtime on pipes
-/// of its own instead.
+/// Output that reaches the worker on pipes, sent to the runtime as output
+/// frames within the run's output cap: a remote worker's raw output (what
+/// the program, its copies and its subprocesses write to fds 1 and 2), or a
+/// local worker's copies' output (``CopyOutput``; its raw output goes to the
+/// runtime on pipes of its own). Flushed before each output or event frame
+/// of the worker's own, so that what a copy wrote first comes first.
 final class RawOutputForwarder: Sendable {
     /// The running forwarder, when this worker is remote.
     nonisolated(unsafe) static var current: RawOutputForwarder?
@@ -32,6 +34,10 @@ final class RawOutputForwarder: Sendable {
     /// Sends what is already written, before the run's end is reported: its
     /// output comes before its end, as from a local worker.
     func flush() {
+        // One system call when nothing is waiting (before each print of the
+        // program's own, usually so).
+        var polled = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        guard poll(&polled, nfds_t(polled.count), 0) > 0 else { return }
         for index in 0..<2 { while forward(index, waiting: false) {} }
     }
 
@@ -51,10 +57,15 @@ final class RawOutputForwarder: Sendable {
 
     /// Reads one chunk of stream `index` and sends its whole characters.
     /// Returns false at its end, or (not `waiting`) when nothing is there.
+    ///
+    /// Probed again under the lock even when `waiting`: a `flush` from the
+    /// worker's own output may have taken what the forwarding thread's poll
+    /// saw, and a blocking read under the lock would then hold every later
+    /// `flush`, and so the program's next print, until a copy wrote again.
     private func forward(_ index: Int, waiting: Bool) -> Bool {
         pending.withLock { pending in
             var probe = pollfd(fd: descriptors[index], events: Int16(POLLIN), revents: 0)
-            guard waiting || poll(&probe, 1, 0) > 0 else { return false }
+            guard poll(&probe, 1, 0) > 0 else { return waiting }
             var buffer = [UInt8](repeating: 0, count: 64 << 10)
             var got = -1
             while got < 0 {

@@ -121,6 +121,9 @@ let emitCallback: @convention(c) (UnsafeMutablePointer<PyObject>?, UnsafeMutable
     }
     // Writing may block on a full pipe: let other Python threads run meanwhile.
     let saved = PyEval_SaveThread()
+    // What the program's copies wrote before comes first: a Pool worker's
+    // line does not overtake the header the parent printed before it.
+    RawOutputForwarder.current?.flush()
     switch kind {
     case "output": context.channel.sendOutput(stream: a == "stderr" ? .stderr : .stdout, text: b)
     case "ready": context.channel.send(.ready(name: a, valueType: b.cut(toBytes: WorkerMessage.maximumNameBytes)))
@@ -231,7 +234,11 @@ struct WorkerProcessMain {
         // Reads requests until the runtime closes the channel, then ends the process.
         WorkerRequestServer(reader: requests, handler: handler, channel: channel, runs: runs).start()
         if let raw = RemoteConnection.rawOutput {
+            // A remote worker's fds 1 and 2, which its copies write to too.
             RawOutputForwarder(stdout: raw.stdout, stderr: raw.stderr, channel: channel).start()
+        } else if let copies = CopyOutput.make() {
+            RawOutputForwarder(stdout: copies.stdout.read, stderr: copies.stderr.read, channel: channel).start()
+            handler.setCopyOutput(stdout: copies.stdout.write, stderr: copies.stderr.write)
         }
         if let memoryLimit { MemoryWatch(limit: memoryLimit, channel: channel).start() }
 

@@ -34,6 +34,14 @@ _worker_pid = None
 # os.getpid as the worker found it: a program that patches os.getpid (a
 # mock) must not make the session's own process look like a copy.
 _getpid = os.getpid
+# Where a copy writes its stdout and stderr: pipes the worker forwards in
+# order with its own output (set_copy_output), else fds 1 and 2.
+_copy_fds = (1, 2)
+
+
+def set_copy_output(stdout_fd, stderr_fd):
+    global _copy_fds
+    _copy_fds = (stdout_fd, stderr_fd)
 
 
 def _in_forked_child():
@@ -164,7 +172,7 @@ class OutputStream(io.TextIOBase):
             self._pending = []
             self._size = 0
             if _in_forked_child():
-                _write_raw(self._fd, text)
+                _write_raw(_copy_fds[0] if self._name == "stdout" else _copy_fds[1], text)
             else:
                 _runtime_native.emit("output", self._name, text)
 

@@ -12,6 +12,23 @@ struct WorkerRequestHandler: @unchecked Sendable {
 
     init(helper: PythonObject) { self.helper = helper }
 
+    /// Where the program's forked copies write their output: pipes the
+    /// worker forwards as output frames (see ``CopyOutput``).
+    func setCopyOutput(stdout: Int32, stderr: Int32) {
+        PythonInterpreter.withGIL {
+            do {
+                _ = try helper.attribute("set_copy_output").call([try .int(Int(stdout)), try .int(Int(stderr))])
+            } catch let error as PythonError where error.typeName == "KeyboardInterrupt" {
+                // A stop that came with the run: kept for the program (see
+                // runProgram), not dropped here.
+                PyErr_Clear()
+                PyErr_SetInterrupt()
+            } catch {
+                PyErr_Clear()
+            }
+        }
+    }
+
     /// Runs the main file and answers with the outcome frame.
     func runProgram(directory: String, mainFile: String) -> WorkerMessage {
         PythonInterpreter.withGIL {
