@@ -11,9 +11,9 @@ actor WorkerSession: Session {
     nonisolated let directory: URL
 
     private let program: Program
-    private let configuration: RuntimeConfiguration
+    let configuration: RuntimeConfiguration
     private let logger: Logger
-    private var state: SessionState
+    private(set) var state: SessionState
     private var worker: WorkerProcess? {
         didSet { assignedWorker.withLock { [worker] in $0 = worker } }
     }
@@ -24,7 +24,7 @@ actor WorkerSession: Session {
     private var endWaiters: [CheckedContinuation<SessionSnapshot, Never>] = []
     private var stopRequested = false
     /// Why the worker was ended by the runtime (a limit, a protocol violation).
-    private var verdict: String?
+    private(set) var verdict: String?
     private var violated = false
     private let executionEnded = Promise<Void>()
     /// Set while the session is being deleted: its worker's end loses nothing.
@@ -34,9 +34,9 @@ actor WorkerSession: Session {
     /// What the run asked its node to have (remote placement).
     private let resources: WorkerResources?
     /// Values read after the run ended, kept by the runtime (shared by its sessions).
-    private nonisolated let values: EncodedValueCache
+    nonisolated let values: EncodedValueCache
     /// Set once the run has ended: the program's main thread is done.
-    private nonisolated let runEnded = Atomic<Bool>(false)
+    nonisolated let runEnded = Atomic<Bool>(false)
 
     init(id: String, directory: URL, program: Program, configuration: RuntimeConfiguration, logger: Logger,
          resources: WorkerResources? = nil, values: EncodedValueCache) {
@@ -283,109 +283,8 @@ actor WorkerSession: Session {
         }
     }
 
-    /// Why a read finds no worker: the run is still queued, or it ended
-    /// before one took it (no worker could start, or it was stopped).
-    private func whyNoWorker() -> String {
-        guard state.status.hasEnded else { return "the run has not started" }
-        if let error = state.error { return "the run \(state.status.rawValue) before it started (\(error.type): \(error.message))" }
-        return "the run was \(state.status.rawValue) before it started"
-    }
-
     private func killIfRunning() {
         if state.status == .running { worker?.kill() }
-    }
-
-    func placeholders() -> [any Placeholder] {
-        state.placeholders.map { SessionPlaceholder(session: self, name: $0.name, valueType: $0.valueType) }
-    }
-
-    nonisolated func readPlaceholder(named name: String, window: RowWindow?) async throws(RuntimeError) -> PlaceholderValue {
-        try await readPlaceholder(named: name, window: window, options: ValueReadOptions())
-    }
-
-    nonisolated func readPlaceholder(named name: String, window: RowWindow?,
-                                     options: ValueReadOptions) async throws(RuntimeError) -> PlaceholderValue {
-        guard let worker = assignedWorker.withLock({ $0 }) else {
-            throw RuntimeError(.placeholderNotFound, "No placeholder or global named '\(name)': \(await whyNoWorker())")
-        }
-        try await checkValuesKept(worker)
-        var read = WorkerReadRequest(name: name, window: window.map { .init(begin: $0.begin, size: $0.size) },
-                                     maxRows: configuration.defaultRowCap,
-                                     deadlineMilliseconds: configuration.readTimeLimit.map(WorkerReadRequest.milliseconds))
-        read.exact = options.exact
-        read.format = options.format.rawValue
-        read.displayBytes = configuration.displayByteLimit
-        let key = EncodedValueCache.Key(session: id, read: read)
-        if let kept = values.value(for: key) { return PlaceholderValue(name: name, encoded: kept) }
-        // Once the run has ended the worker says whether the value may be
-        // kept, and whether the read ran code of the program.
-        read.keep = values.capacity > 0 && runEnded.load(ordering: .acquiring)
-        let ticket = values.begin(in: id)
-        let reply: WorkerReply
-        do throws(RuntimeError) {
-            reply = try await call(worker, .read(read))
-        } catch {
-            values.end(ticket, ranProgramCode: true)
-            throw error
-        }
-        guard case .value(let encoded) = reply else {
-            values.end(ticket, ranProgramCode: true)
-            throw RuntimeError(.internalError, "the worker answered a read with something else than a value")
-        }
-        if read.keep { values.store(encoded, for: key, ticket: ticket) }
-        values.end(ticket, ranProgramCode: !read.keep || encoded.ranProgramCode)
-        return PlaceholderValue(name: name, encoded: encoded)
-    }
-
-    /// Sends a request to the session's worker and returns its encoded result.
-    nonisolated func workerResult(_ request: WorkerRequest) async throws(RuntimeError) -> JSONFragment {
-        guard let worker = assignedWorker.withLock({ $0 }) else {
-            throw RuntimeError(.placeholderNotFound, "\(await whyNoWorker()): nothing is saved")
-        }
-        try await checkValuesKept(worker)
-        // A model, statistics or a function of the client's choice may run
-        // code of the program, which may change any value.
-        let ticket = values.begin(in: id)
-        defer { values.end(ticket, ranProgramCode: true) }
-        guard case .result(let result) = try await call(worker, request) else {
-            throw RuntimeError(.internalError, "the worker answered with something else than a result")
-        }
-        return result
-    }
-
-    /// Throws, naming the reason, when the worker holding the values is gone.
-    private nonisolated func checkValuesKept(_ worker: WorkerProcess) async throws(RuntimeError) {
-        guard worker.isUnreachable else { return }
-        let lost = await lostReason(default: "the session's worker process has ended")
-        throw RuntimeError(.placeholderNotFound, "the session's values were lost: \(lost)")
-    }
-
-    private func lostReason(default fallback: String) -> String {
-        state.valuesLost ?? verdict ?? fallback
-    }
-
-    /// Sends a request to the worker and unwraps its reply.
-    private nonisolated func call(_ worker: WorkerProcess, _ request: WorkerRequest) async throws(RuntimeError) -> WorkerReply {
-        let reply: WorkerReply
-        do {
-            reply = try await worker.request(request)
-        } catch {
-            throw RuntimeError(.internalError, "the session's worker is not available: \(error)", cause: error)
-        }
-        if case .failure(var error) = reply {
-            // "Not found" after a failed run: the failure is why, more often than not.
-            if error.code == .placeholderNotFound, let failure = await runFailure() {
-                error.message += " (the run failed: \(failure))"
-            }
-            throw error
-        }
-        return reply
-    }
-
-    /// `Type: message` of the run's failure, when it failed.
-    private func runFailure() -> String? {
-        guard state.status == .failed, let error = state.error else { return nil }
-        return "\(error.type): \(error.message.cut(toBytes: 300))"
     }
 
     // MARK: Ending
