@@ -27,14 +27,16 @@ public enum RequestParser {
         guard case .object = json else {
             return .failure(ProtocolError(.invalidJSON, "the message must be a JSON object, not \(json.kindName)"))
         }
-        let id = json["id"]
         let actionValue = json["action"]
         let action = actionValue?.stringValue
+        if let id = json["id"], !id.isScalar {
+            // Not echoed: a reply's id is always a scalar (the schemas say so).
+            return .failure(ProtocolError(.invalidRequest, "id must be a string, number, boolean or null, not \(id.kindName)",
+                                          action: action, id: nil))
+        }
+        let id = json["id"]
         let fields = Fields(json: json, bytes: bytes, action: action, id: id)
         do {
-            if let id, !id.isScalar {
-                throw fields.invalid("id must be a string, number, boolean or null")
-            }
             guard let actionValue else {
                 throw ProtocolError(.unknownAction, "action is missing", action: nil, id: id)
             }

@@ -75,6 +75,22 @@ struct ErrorReplyTests {
         try await server.stop()
     }
 
+    /// A reply's `id` is a scalar: an array or object sent as `id` is refused
+    /// and not copied into the error.
+    @Test func nonScalarIdIsNotEchoed() async throws {
+        let server = try await TestServer.start()
+        let client = try await server.connect()
+        for id in [#"[1]"#, #"{"a": 1}"#] {
+            client.send(text: #"{"action": "list_sessions", "id": \#(id)}"#)
+            let reply = await client.nextEvent { $0.type?.hasPrefix("[error]:") == true }
+            #expect(reply?.errorCode == "INVALID_REQUEST", "\(String(describing: reply))")
+            #expect(reply?["id"] == nil, "\(String(describing: reply))")
+            #expect(reply?["action"]?.stringValue == "list_sessions")
+        }
+        await client.close()
+        try await server.stop()
+    }
+
     @Test func shapeIsCheckedBeforeTheSessionIsLookedUp() async throws {
         let server = try await TestServer.start()
         let client = try await server.connect()
