@@ -222,6 +222,9 @@ struct PythonJSONConverter {
                 name = key == shim_true() ? "true" : "false"
             } else if keyObject.isNone {
                 name = "null"
+            } else if shim_is_float(key) != 0, case let d = PyFloat_AsDouble(key), !d.isFinite {
+                // As Python's json writes a float key: NaN, Infinity, -Infinity.
+                name = d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity")
             } else {
                 name = keyObject.str ?? keyObject.repr
             }
