@@ -19,6 +19,8 @@ save("minf", -math.inf)
 save("arr", np.array([1.0, np.nan, np.inf, -np.inf]))
 save("nested", {"x": float("nan"), "y": [float("inf")]})
 save("df", pd.DataFrame({"v": [np.nan, np.inf, -np.inf, 1.0]}))
+save("dflabels", pd.DataFrame({np.nan: [1.0, 2.0]}, index=[np.nan, -np.inf]))
+save("catnf", pd.Series(pd.Categorical([1.5, np.inf]), name="c"))
 save("ints", pd.DataFrame({"n": pd.array([1, None, 3], dtype="Int64"), "b": pd.array([True, None, False], dtype="boolean")}))
 save("nser", pd.Series(pd.array([5, None], dtype="Int64"), name="n"))
 save("td", datetime.timedelta(days=1, hours=2))
@@ -63,6 +65,12 @@ save("surrogates", ["a\ud800b\x00c", "\udfff"])
         try await check("df", #"{"columns":["v"],"index":[0,1,2,3],"data":[[null],[null],[null],[1.0]]}"#, dtypes: #"{"v":"float64"}"#)
         try await check("df", exact: true, #"{"columns":["v"],"index":[0,1,2,3],"data":[["NaN"],["Infinity"],["-Infinity"],[1.0]]}"#,
                         dtypes: #"{"v":"float64"}"#)
+        // Labels and categories too (a numeric frame's header is written apart from its rows).
+        try await check("dflabels", #"{"columns":[null],"index":[null,null],"data":[[1.0],[2.0]]}"#, dtypes: #"{"nan":"float64"}"#)
+        try await check("dflabels", exact: true, #"{"columns":["NaN"],"index":["NaN","-Infinity"],"data":[[1.0],[2.0]]}"#,
+                        dtypes: #"{"nan":"float64"}"#)
+        try await check("catnf", exact: true, #"{"name":"c","index":[0,1],"data":[1.5,"Infinity"]}"#, dtypes: #""category""#,
+                        categories: #"[1.5,"Infinity"]"#)
         // Nullable integers stay integers; missing is null.
         try await check("ints", #"{"columns":["n","b"],"index":[0,1,2],"data":[[1,true],[null,null],[3,false]]}"#,
                         dtypes: #"{"n":"Int64","b":"boolean"}"#)

@@ -88,7 +88,9 @@ struct PythonJSONConverter {
             PyErr_Clear()
             let writer = NumericFrameWriter(exact: exact, budget: budget)
             let fragment = try writer.write(arrays: arrays) { () throws(ReadInterruption) in
-                (try encode(try tolist(object, "columns"), depth: 1), try encode(try tolist(object, "index"), depth: 1))
+                let columns = try encode(try tolist(object, "columns"), depth: 1)
+                let index = try encode(try tolist(object, "index"), depth: 1)
+                return exact ? (columns.spellingNonFiniteFloats(), index.spellingNonFiniteFloats()) : (columns, index)
             }
             if let fragment { return fragment }
         }
@@ -191,7 +193,8 @@ struct PythonJSONConverter {
         }
         let dtypes = convert(PythonObject(borrowing: shim_tuple_get(info.pointer, 0)), depth: 0)
         let categories = convert(PythonObject(borrowing: shim_tuple_get(info.pointer, 1)), depth: 0)
-        return (dtypes, categories.isNull ? JSONValue?.none : categories)
+        if categories.isNull { return (dtypes, nil) }
+        return (dtypes, exact ? categories.spellingNonFiniteFloats() : categories)
     }
 
     private func convertInt(_ object: PythonObject) throws -> JSONValue {
