@@ -89,8 +89,16 @@ struct StatsEngineTests {
             missing = pd.Series([np.nan] * 5, name="m")
             rb.save_placeholder("missing", missing)
             rb.save_placeholder("missing_expected", {"rowCount": 5, "columns": [dict(pe.numeric(missing), name="m")]})
+            # Labels that are not strings are named with str(), as in dtypes.
+            labels = pd.DataFrame(np.arange(6.0).reshape(3, 2))
+            labels[("a", "x")] = ["p", "q", "p"]
+            rb.save_placeholder("labels", labels)
+            rb.save_placeholder("labels_expected", pe.frame(labels))
+            numbered = pd.Series([1.5, 2.5], name=5)
+            rb.save_placeholder("numbered", numbered)
+            rb.save_placeholder("numbered_expected", {"rowCount": 2, "columns": [dict(pe.numeric(numbered), name="5")]})
             """)
-        for name in ["series", "unnamed", "a1", "a2", "numbers", "records", "columns", "empty", "one", "missing"] {
+        for name in ["series", "unnamed", "a1", "a2", "numbers", "records", "columns", "empty", "one", "missing", "labels", "numbered"] {
             try await check(session, name, against: name + "_expected")
         }
         await runtime.shutdown()

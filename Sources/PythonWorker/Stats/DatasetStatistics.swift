@@ -26,14 +26,15 @@ struct DatasetStatistics {
         } catch {
             throw RuntimeError(.notADataset, error.typeName == "NotADataset" ? error.message : "\(name) is not a dataset (\(error))")
         }
-        let converter = PythonJSONConverter(helper: helper)
         guard PyTuple_Size(prepared.pointer) == 2 else { throw RuntimeError(.internalError, "bad column preparation") }
         let rowCount = Int(PyLong_AsLongLong(shim_tuple_get(prepared.pointer, 0)))
         var headers: [(name: JSONValue, dtype: String)] = []
         var columns: [Column] = []
         do {
             try PythonObject(borrowing: shim_tuple_get(prepared.pointer, 1)).forEach { entry in
-                let name = converter.convert(PythonObject(borrowing: shim_tuple_get(entry.pointer, 0)), depth: 1)
+                // A label that is not a string is written with str(), as the dtypes' keys are.
+                let label = PythonObject(borrowing: shim_tuple_get(entry.pointer, 0))
+                let name = JSONValue.string(label.stringValue ?? label.str ?? label.repr)
                 let dtype = PythonObject.string(from: shim_tuple_get(entry.pointer, 1)) ?? "object"
                 let kind = PythonObject.string(from: shim_tuple_get(entry.pointer, 2)) ?? "other"
                 let data = PythonObject(borrowing: shim_tuple_get(entry.pointer, 3))

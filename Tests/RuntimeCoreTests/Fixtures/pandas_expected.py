@@ -85,13 +85,14 @@ def frame(df, precise=()):
     """Expected stats per column of a DataFrame, by the column's kind; the
     columns named in `precise` take their moments from precise_moments."""
     out = []
-    for name in df.columns:
-        s = df[name]
+    for label in df.columns:
+        s = df[label]
+        name = str(label)  # column names are strings on the wire
         if pd.api.types.is_bool_dtype(s.dtype):
             out.append(dict(booleans(s), name=name))
         elif pd.api.types.is_numeric_dtype(s.dtype):
             column = dict(numeric(s), name=name)
-            if name in precise:
+            if label in precise:
                 column.update(precise_moments(s.dropna().to_numpy(dtype=np.float64)))
             out.append(column)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
