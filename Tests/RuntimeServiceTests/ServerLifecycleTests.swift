@@ -83,6 +83,27 @@ struct ServerLifecycleTests {
         await client.close()
     }
 
+    /// A run still queued at shutdown ends stopped, like the running one
+    /// (it used to fail: the pool was closed before the runs were stopped).
+    @Test func aQueuedRunIsStoppedAtShutdown() async throws {
+        let server = try await TestServer.start { $0.runtime.maximumParallelRuns = 1 }
+        let client = try await server.connect()
+        let program: KeyValuePairs<String, String> = ["main.py": "import runtimeBridge\nruntimeBridge.save_placeholder('up', 1)\nwhile True: pass\n"]
+        let running = try #require(try await client.run(program)["sessionId"]?.stringValue)
+        #expect(await client.nextEvent { $0.type == "[placeholder]:READY" && $0["sessionId"]?.stringValue == running } != nil)
+        let queued = try #require(try await client.run(program)["sessionId"]?.stringValue)
+        let status = try await client.request(["action": "status", "sessionId": .string(queued)])
+        #expect(status["status"]?.stringValue == "queued")
+        try await server.stop()
+        var ends: [String: String] = [:]
+        for await event in client.events where event.type?.hasPrefix("[state]:") == true {
+            if let id = event["sessionId"]?.stringValue { ends[id] = event.type }
+        }
+        #expect(ends[running] == "[state]:EXECUTION_STOPPED")
+        #expect(ends[queued] == "[state]:EXECUTION_STOPPED")
+        await client.close()
+    }
+
     /// A request still being answered keeps its session: a read longer than
     /// the idle time used to find the worker killed under it. The read is
     /// under way before the run ends (the value's repr prints that it began,

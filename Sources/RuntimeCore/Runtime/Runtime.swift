@@ -161,6 +161,17 @@ public actor Runtime {
     /// Stops every run, ends every worker process and removes the work folder.
     public func shutdown() async {
         isShutDown = true
+        // Every run that has not ended is stopped first, all at once: queued
+        // runs too end as stopped (not failed for want of a worker), and
+        // their clients hear it before the workers go.
+        let live = sessions.withLock { Array($0.values) }
+        await withTaskGroup(of: Void.self) { group in
+            for session in live {
+                group.addTask {
+                    if await !session.snapshot().status.hasEnded { _ = await session.stop() }
+                }
+            }
+        }
         await pool.shutdown()
         for id in order { try? await deleteSession(id: id) }
         if case .success? = pool.remote, let launcher = configuration.placement.remote?.launcher {
