@@ -160,6 +160,7 @@ save("fig", fig)
             ["action": "run_model", "model": ["sessionId": "nope", "name": "m"]],
             ["action": "run_model", "model": ["sessionId": "nope", "name": "m", "data": [1], "method": 5]],
             ["action": "run", "python": ["mainfile": "m.py", "files": "m.py"]],
+            ["action": "run", "python": ["mainfile": "m.py", "files": []]],
             ["action": "run", "python": ["mainfile": "m.py", "files": [["filename": "m.py", "content": 1]]]],
             ["action": "subscribe", "sessionId": "nope", "since": -1],
         ]
