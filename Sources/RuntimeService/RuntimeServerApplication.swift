@@ -129,6 +129,10 @@ struct RuntimeLifecycle: Service, CustomStringConvertible {
     func run() async throws {
         logger.info("python environment", metadata: ["python": "\(configuration.runtime.python)",
                                                       "worker": "\(configuration.runtime.worker.executable)"])
+        if configuration.sessionLimit < configuration.maximumSessions {
+            logger.warning("fewer sessions than --max-sessions: each takes a uid of --worker-uids",
+                           metadata: ["sessions": "\(configuration.sessionLimit)", "max-sessions": "\(configuration.maximumSessions)"])
+        }
         await runtime.warmUp()
         let period = min(configuration.idleSessionLifetime / 4, .seconds(30))
         await cancelWhenGracefulShutdown {

@@ -63,6 +63,18 @@ public struct ServerConfiguration: Sendable {
         self.runtime = runtime
     }
 
+    /// Sessions alive at once as enforced: ``maximumSessions``, or fewer when
+    /// each session's worker needs a uid of its own from a smaller
+    /// `Containment.Identity.uidRange` (less the warm workers, which hold
+    /// uids too). A run past it is `LIMIT_EXCEEDED` at once, not a run that
+    /// fails later for want of a uid.
+    public var sessionLimit: Int {
+        guard runtime.placement.remote == nil, runtime.containment.isolateProcesses, geteuid() == 0,
+              case .uidRange(let range) = runtime.containment.identity
+        else { return maximumSessions }
+        return max(1, min(maximumSessions, range.count - runtime.warmWorkers))
+    }
+
     /// The single shared token, when ``authentication`` is `.token`; setting
     /// it replaces the authentication (`nil`: open).
     public var token: Secret? {

@@ -1,6 +1,7 @@
 import Foundation
 import RuntimeClient
 import RuntimeCore
+import RuntimeService
 import RuntimeTestSupport
 import Testing
 
@@ -174,6 +175,29 @@ struct ErrorReplyTests {
         #expect(first.type == "[status]:EXECUTION_STARTED")
         let second = try await client.run(["main.py": "x = 1\n"])
         #expect(second.type == "[error]:LIMIT_EXCEEDED")
+        await client.close()
+        try await server.stop()
+    }
+    /// With a uid per session (a root server), a range smaller than
+    /// `maximumSessions` bounds the sessions: the run past it is refused at
+    /// once, where it used to be accepted and then fail for want of a uid.
+    @Test(.enabled(if: geteuid() == 0 && !TestBackend.isRay, "uids are switched only by a root server, for local workers"))
+    func aSmallUidRangeBoundsTheSessions() async throws {
+        let server = try await TestServer.start {
+            $0.runtime.containment.identity = .uidRange(299_101...299_103)
+            $0.runtime.warmWorkers = 1
+        }
+        var configuration = ServerConfiguration(runtime: RuntimeConfiguration(warmWorkers: 1))
+        configuration.runtime.containment.identity = .uidRange(299_101...299_103)
+        #expect(configuration.sessionLimit == 2)
+        let client = try await server.connect()
+        for _ in 0..<2 {
+            let started = try await client.run(["main.py": "x = 1\n"])
+            #expect(started.type == "[status]:EXECUTION_STARTED")
+        }
+        let refused = try await client.run(["main.py": "x = 1\n"])
+        #expect(refused.errorCode == "LIMIT_EXCEEDED")
+        #expect(refused["error"]?["message"]?.stringValue?.contains("--worker-uids") == true, "\(refused)")
         await client.close()
         try await server.stop()
     }

@@ -226,8 +226,10 @@ public final class ProtocolHandler: Sendable {
             let program = try Program(files: files, mainFile: mainFile, declaredCount: number,
                                       limits: configuration.runtime.programLimits)
             let live = await runtime.allSessions().count
-            guard live < configuration.maximumSessions else {
-                throw RuntimeError(.limitExceeded, "the server holds its maximum of \(configuration.maximumSessions) sessions; delete some first")
+            let limit = configuration.sessionLimit
+            guard live < limit else {
+                let why = limit < configuration.maximumSessions ? " (one uid of --worker-uids each, less the warm workers)" : ""
+                throw RuntimeError(.limitExceeded, "the server holds its maximum of \(limit) sessions\(why); delete some first")
             }
             let session = try await runtime.run(program, resources: resources)
             owners.record(session.id, owner: connection.user)
