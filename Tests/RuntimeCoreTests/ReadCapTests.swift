@@ -26,6 +26,30 @@ struct ReadCapTests {
         await runtime.shutdown()
     }
 
+    /// While the program holds the interpreter in a call in C (here libc's
+    /// `system` through `ctypes.PyDLL`, which keeps the GIL), the worker
+    /// cannot start on a read: the server answers at the cap (plus a
+    /// second) all the same, where it used to wait for the call to return.
+    @Test func aReadIsAnsweredAtTheCapWhileTheProgramKeepsTheInterpreter() async throws {
+        let runtime = TestSupport.runtime { $0.readTimeLimit = .milliseconds(300) }
+        let session = try await runtime.run(TestSupport.program(["main.py": """
+            import ctypes, runtimeBridge
+            runtimeBridge.save_placeholder('x', 1)
+            ctypes.PyDLL(None).system(b"echo inside; sleep 600")
+            """]))
+        // The shell's line arrives while `system` runs, so the GIL is held.
+        #expect(await session.waitForOutput(containing: "inside"))
+        let asked = ContinuousClock.now
+        await #expect { try await session.readPlaceholder(named: "x", window: nil) } throws: { error in
+            let error = error as? RuntimeError
+            return error?.code == .limitExceeded && error?.message.contains("300 ms") == true
+        }
+        #expect(ContinuousClock.now - asked < .seconds(30), "the read waited for the call in C")
+        let stopped = await session.stop()
+        #expect(stopped.status == .stopped)
+        await runtime.shutdown()
+    }
+
     /// A program whose `__repr__` never returns (and catches what it can).
     private static let endless = """
         from runtimeBridge import save_placeholder

@@ -119,6 +119,7 @@ extension WorkerProcess {
             state.exit = exit
             let waiting = Array(state.pending.values)
             state.pending = [:]
+            state.abandoned = []
             return waiting
         }
         for waiter in pending { waiter.resume(throwing: Failure(description: "the worker process \(exit)")) }

@@ -15,6 +15,9 @@ package final class WorkerProcess: Sendable {
     struct State {
         var nextRequest: Int64 = 1
         var pending: [Int64: CheckedContinuation<WorkerReply, any Error>] = [:]
+        /// Requests given up on (``request(_:giveUpAfter:)``) whose one reply
+        /// has not come yet: it is dropped when it does.
+        var abandoned: Set<Int64> = []
         var exit: WorkerExit?
         /// Set once the process has ended but before it is reaped, so that no
         /// signal is ever sent to a reused pid.
@@ -177,15 +180,23 @@ package final class WorkerProcess: Sendable {
     /// the calling task is cancelled (its client went away), the worker is
     /// told to stop the request (`cancel`); it then answers `LIMIT_EXCEEDED`.
     func request(_ request: WorkerRequest) async throws -> WorkerReply {
-        let rid = state.withLock { state -> Int64 in
+        try await send(request, rid: nextRequestID())
+    }
+
+    func nextRequestID() -> Int64 {
+        state.withLock { state -> Int64 in
             defer { state.nextRequest += 1 }
             return state.nextRequest
         }
-        return try await withTaskCancellationHandler {
+    }
+
+    /// ``request(_:)`` with the request's number chosen by the caller.
+    func send(_ request: WorkerRequest, rid: Int64) async throws -> WorkerReply {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let registered = state.withLock { state -> (idle: Bool, replies: ReplyChannel)? in
                     if state.ended { return nil }
-                    let idle = state.pending.isEmpty
+                    let idle = state.pending.isEmpty && state.abandoned.isEmpty
                     state.pending[rid] = continuation
                     let replies = state.replies
                     if case .waiting = replies { state.replies = .starting }
@@ -248,11 +259,14 @@ package final class WorkerProcess: Sendable {
     /// (a second reply, or one to a request never made), and what is wrong
     /// is returned: so a worker sends no more replies than it is asked for.
     func deliver(_ reply: WorkerReply, rid: Int64) -> String? {
-        guard let waiter = state.withLock({ $0.pending.removeValue(forKey: rid) }) else {
-            return "a reply to request \(rid), which nothing waits for"
+        let (waiter, wasAbandoned) = state.withLock { state in
+            (state.pending.removeValue(forKey: rid), state.abandoned.remove(rid) != nil)
         }
-        waiter.resume(returning: reply)
-        return nil
+        if let waiter {
+            waiter.resume(returning: reply)
+            return nil
+        }
+        return wasAbandoned ? nil : "a reply to request \(rid), which nothing waits for"
     }
 
     /// Ends a worker that broke the protocol (nothing it sends is trusted):
@@ -263,7 +277,7 @@ package final class WorkerProcess: Sendable {
     }
 
     /// Asks the worker to stop request `rid`, if it is still waited for.
-    private func cancelRequest(_ rid: Int64) {
+    func cancelRequest(_ rid: Int64) {
         guard state.withLock({ $0.pending[rid] != nil }) else { return }
         try? writer.enqueue(.cancel(rid: rid))
     }

@@ -40,7 +40,7 @@ extension WorkerSession {
         let ticket = values.begin(in: id)
         let reply: WorkerReply
         do throws(RuntimeError) {
-            reply = try await call(worker, .read(read))
+            reply = try await call(worker, .read(read), giveUpAfter: configuration.readTimeLimit)
         } catch {
             values.end(ticket, ranProgramCode: true)
             throw error
@@ -82,10 +82,22 @@ extension WorkerSession {
     }
 
     /// Sends a request to the worker and unwraps its reply.
-    nonisolated func call(_ worker: WorkerProcess, _ request: WorkerRequest) async throws(RuntimeError) -> WorkerReply {
+    nonisolated func call(_ worker: WorkerProcess, _ request: WorkerRequest,
+                          giveUpAfter limit: Duration? = nil) async throws(RuntimeError) -> WorkerReply {
         let reply: WorkerReply
         do {
-            reply = try await worker.request(request)
+            if let limit {
+                // The worker stops a read at the limit itself, when it can run
+                // at all; a second later the server answers without it.
+                reply = try await worker.request(request, giveUpAfter: limit + .seconds(1)) {
+                    RuntimeError(.limitExceeded, "the read ran past its time cap of \(WorkerReadRequest.milliseconds(limit)) ms: "
+                                 + "the program holds the interpreter (a call in C that keeps the GIL), so the value could not be read")
+                }
+            } else {
+                reply = try await worker.request(request)
+            }
+        } catch let error as RuntimeError {
+            throw error
         } catch {
             throw RuntimeError(.internalError, "the session's worker is not available: \(error)", cause: error)
         }
