@@ -30,7 +30,8 @@ struct ReadCapTests {
     /// `system` through `ctypes.PyDLL`, which keeps the GIL), the worker
     /// cannot start on a read: the server answers at the cap (plus a
     /// second) all the same, where it used to wait for the call to return.
-    @Test func aReadIsAnsweredAtTheCapWhileTheProgramKeepsTheInterpreter() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func aReadIsAnsweredAtTheCapWhileTheProgramKeepsTheInterpreter() async throws {
         let runtime = TestSupport.runtime { $0.readTimeLimit = .milliseconds(300) }
         let session = try await runtime.run(TestSupport.program(["main.py": """
             import ctypes, runtimeBridge
@@ -47,6 +48,40 @@ struct ReadCapTests {
         #expect(ContinuousClock.now - asked < .seconds(30), "the read waited for the call in C")
         let stopped = await session.stop()
         #expect(stopped.status == .stopped)
+        await runtime.shutdown()
+    }
+
+    /// The worker answers a read given up on once it can (after the call in
+    /// C): that late reply is dropped, not taken for a forged one (which
+    /// would end the worker), and the session serves the next read.
+    @Test(.timeLimit(.minutes(1)))
+    func theLateReplyToAReadGivenUpOnIsDropped() async throws {
+        let runtime = TestSupport.runtime { $0.readTimeLimit = .milliseconds(200) }
+        let session = try await runtime.run(TestSupport.program(["main.py": """
+            import ctypes, os, time, runtimeBridge
+            runtimeBridge.save_placeholder('x', 1)
+            ctypes.PyDLL(None).system(b"echo inside; sleep 2")
+            print("after", flush=True)
+            while not os.path.exists("done"):
+                time.sleep(0.01)
+            """]))
+        #expect(await session.waitForOutput(containing: "inside"))
+        await #expect { try await session.readPlaceholder(named: "x", window: nil) } throws: { error in
+            (error as? RuntimeError)?.code == .limitExceeded
+        }
+        let worker = try #require((session as? WorkerSession)?.assignedWorker.withLock { $0 })
+        #expect(worker.state.withLock { $0.abandoned.count } == 1)
+        #expect(await session.waitForOutput(containing: "after"))
+        // The worker's late reply comes once it gets the interpreter back.
+        let clock = ContinuousClock(), patience = clock.now + .seconds(30)
+        while worker.state.withLock({ !$0.abandoned.isEmpty }), clock.now < patience {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(worker.state.withLock { $0.abandoned.isEmpty }, "the late reply never came")
+        #expect(try await session.value("x") == 1)
+        #expect(await session.snapshot().status == .running)
+        try Data().write(to: (session as? WorkerSession)?.directory.appendingPathComponent("done") ?? URL(fileURLWithPath: "/nonexistent"))
+        #expect(await session.waitUntilEnded().status == .finished)
         await runtime.shutdown()
     }
 

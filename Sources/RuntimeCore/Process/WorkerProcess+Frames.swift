@@ -120,6 +120,7 @@ extension WorkerProcess {
             let waiting = Array(state.pending.values)
             state.pending = [:]
             state.abandoned = []
+            stopDeadlines(&state)
             return waiting
         }
         for waiter in pending { waiter.resume(throwing: Failure(description: "the worker process \(exit)")) }

@@ -18,6 +18,11 @@ package final class WorkerProcess: Sendable {
         /// Requests given up on (``request(_:giveUpAfter:)``) whose one reply
         /// has not come yet: it is dropped when it does.
         var abandoned: Set<Int64> = []
+        /// When requests that must be answered in time are given up on.
+        var deadlines: [Int64: RequestDeadline] = [:]
+        /// One timer for all of them, made at the first; when it fires next.
+        var deadlineTimer: (any DispatchSourceTimer)?
+        var deadlineTimerFires: DispatchTime?
         var exit: WorkerExit?
         /// Set once the process has ended but before it is reaped, so that no
         /// signal is ever sent to a reused pid.
@@ -260,7 +265,8 @@ package final class WorkerProcess: Sendable {
     /// is returned: so a worker sends no more replies than it is asked for.
     func deliver(_ reply: WorkerReply, rid: Int64) -> String? {
         let (waiter, wasAbandoned) = state.withLock { state in
-            (state.pending.removeValue(forKey: rid), state.abandoned.remove(rid) != nil)
+            state.deadlines[rid] = nil
+            return (state.pending.removeValue(forKey: rid), state.abandoned.remove(rid) != nil)
         }
         if let waiter {
             waiter.resume(returning: reply)
@@ -277,8 +283,13 @@ package final class WorkerProcess: Sendable {
     }
 
     /// Asks the worker to stop request `rid`, if it is still waited for.
-    func cancelRequest(_ rid: Int64) {
+    private func cancelRequest(_ rid: Int64) {
         guard state.withLock({ $0.pending[rid] != nil }) else { return }
+        sendCancel(rid)
+    }
+
+    /// Tells the worker to stop request `rid`.
+    func sendCancel(_ rid: Int64) {
         try? writer.enqueue(.cancel(rid: rid))
     }
 

@@ -91,7 +91,7 @@ extension WorkerSession {
                 // at all; a second later the server answers without it.
                 reply = try await worker.request(request, giveUpAfter: limit + .seconds(1)) {
                     RuntimeError(.limitExceeded, "the read ran past its time cap of \(WorkerReadRequest.milliseconds(limit)) ms: "
-                                 + "the program holds the interpreter (a call in C that keeps the GIL), so the value could not be read")
+                                 + "the worker did not answer in time (the program may be holding the interpreter in a call in C that keeps the GIL)")
                 }
             } else {
                 reply = try await worker.request(request)
