@@ -5,11 +5,13 @@ actor RunSlots {
     private let limit: Int
     private var inUse = 0
     private var waiting: [(id: String, continuation: CheckedContinuation<Bool, Never>)] = []
+    private var closed = false
 
     init(limit: Int) { self.limit = max(1, limit) }
 
     /// Waits for a slot; false when the wait was cancelled with ``cancel(_:)``.
     func acquire(_ id: String) async -> Bool {
+        if closed { return false }
         if inUse < limit {
             inUse += 1
             return true
@@ -22,6 +24,14 @@ actor RunSlots {
         if let index = waiting.firstIndex(where: { $0.id == id }) {
             waiting.remove(at: index).continuation.resume(returning: false)
         }
+    }
+
+    /// Refuses every wait from now on (the runtime is shutting down): the
+    /// runs waiting for a slot get false, as if each had been stopped.
+    func close() {
+        closed = true
+        for waiter in waiting { waiter.continuation.resume(returning: false) }
+        waiting = []
     }
 
     func release() {

@@ -161,19 +161,26 @@ public actor Runtime {
     /// Stops every run, ends every worker process and removes the work folder.
     public func shutdown() async {
         isShutDown = true
-        // Every run that has not ended is stopped first, all at once: queued
-        // runs too end as stopped (not failed for want of a worker), and
-        // their clients hear it before the workers go.
-        let live = sessions.withLock { Array($0.values) }
+        // No run starts any more: queued runs, and runs still waiting for a
+        // worker, end stopped (not failed for want of a worker, and without
+        // waiting for a remote node to answer).
+        await slots.close()
+        let own = sessions.withLock { $0.values.compactMap { $0 as? WorkerSession } }
+        for session in own { await session.prepareForShutdown() }
+        await pool.shutdown()
+        // Then the running ones, all at once, so that their clients hear it
+        // before the workers go; then every session is closed, all at once.
         await withTaskGroup(of: Void.self) { group in
-            for session in live {
+            for session in own {
                 group.addTask {
                     if await !session.snapshot().status.hasEnded { _ = await session.stop() }
                 }
             }
         }
-        await pool.shutdown()
-        for id in order { try? await deleteSession(id: id) }
+        let ids = order
+        await withTaskGroup(of: Void.self) { group in
+            for id in ids { group.addTask { try? await self.deleteSession(id: id) } }
+        }
         if case .success? = pool.remote, let launcher = configuration.placement.remote?.launcher {
             await launcher.shutdown()
         }

@@ -61,7 +61,11 @@ actor WorkerSession: Session {
     func execute(pool: WorkerPool, slots: RunSlots) async {
         defer { executionEnded.fulfil(()) }
         self.slots = slots
-        guard await slots.acquire(id) else { return }
+        guard await slots.acquire(id) else {
+            // Stopped while queued (already ended), or the runtime is shutting down.
+            if state.status == .queued { finish(.stopped) }
+            return
+        }
         holdsSlot = true
         guard state.status == .queued else { releaseSlot(); return }
         state.began()
@@ -69,7 +73,13 @@ actor WorkerSession: Session {
         do {
             worker = try await pool.take(resources: resources)
         } catch {
-            finish(.failed, error: ProgramError(type: "RuntimeUnavailable", message: "no worker could be started: \(error.message)"))
+            // A stop (or the runtime's shutdown) while waiting for a worker
+            // ends the run stopped; anything else is a failure to start.
+            if stopRequested {
+                finish(.stopped)
+            } else {
+                finish(.failed, error: ProgramError(type: "RuntimeUnavailable", message: "no worker could be started: \(error.message)"))
+            }
             return
         }
         if stopRequested {
@@ -281,6 +291,12 @@ actor WorkerSession: Session {
             worker?.killChildren()
             return state.snapshot()
         }
+    }
+
+    /// The runtime is shutting down: a run that has not ended is to end
+    /// stopped, also when its wait for a worker is cut short.
+    func prepareForShutdown() {
+        if !state.status.hasEnded { stopRequested = true }
     }
 
     private func killIfRunning() {
