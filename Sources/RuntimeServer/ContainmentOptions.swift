@@ -4,7 +4,7 @@ import RuntimeCore
 
 /// How sessions are contained (see Docs/Security.md).
 struct ContainmentOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Uids for sessions, one per live session (server running as root).", valueName: "first-last"))
+    @Option(help: ArgumentHelp("Uids for sessions, one per live session and per warm worker (server running as root); a range smaller than --max-sessions lowers it.", valueName: "first-last"))
     var workerUids: String?
 
     @Flag(help: "Let a server running as root run sessions as root (not recommended).")

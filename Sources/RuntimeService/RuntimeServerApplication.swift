@@ -130,7 +130,7 @@ struct RuntimeLifecycle: Service, CustomStringConvertible {
         logger.info("python environment", metadata: ["python": "\(configuration.runtime.python)",
                                                       "worker": "\(configuration.runtime.worker.executable)"])
         if configuration.sessionLimit < configuration.maximumSessions {
-            logger.warning("fewer sessions than --max-sessions: each takes a uid of --worker-uids",
+            logger.warning("fewer sessions than --max-sessions: each session and each warm worker holds a uid of --worker-uids",
                            metadata: ["sessions": "\(configuration.sessionLimit)", "max-sessions": "\(configuration.maximumSessions)"])
         }
         await runtime.warmUp()

@@ -197,7 +197,7 @@ struct ErrorReplyTests {
         }
         let refused = try await client.run(["main.py": "x = 1\n"])
         #expect(refused.errorCode == "LIMIT_EXCEEDED")
-        #expect(refused["error"]?["message"]?.stringValue?.contains("--worker-uids") == true, "\(refused)")
+        #expect(refused["error"]?["message"]?.stringValue?.contains("maximum of 2 sessions") == true, "\(refused)")
         await client.close()
         try await server.stop()
     }

@@ -93,8 +93,15 @@ public actor Runtime {
     ///   - resources: what the run's worker needs from its node. Only a
     ///     remote ``RuntimeConfiguration/placement`` can honour them; with
     ///     local workers a run that names any is refused (`INVALID_REQUEST`).
-    public func run(_ program: Program, resources: WorkerResources? = nil) throws(RuntimeError) -> any Session {
+    ///   - sessionLimit: when given, the run is refused (`LIMIT_EXCEEDED`)
+    ///     while the runtime holds that many sessions (checked and counted
+    ///     in one step, so concurrent runs cannot pass it together).
+    public func run(_ program: Program, resources: WorkerResources? = nil,
+                    sessionLimit: Int? = nil) throws(RuntimeError) -> any Session {
         guard !isShutDown else { throw RuntimeError(.internalError, "the runtime is shutting down") }
+        if let sessionLimit, sessions.withLock({ $0.count }) >= sessionLimit {
+            throw RuntimeError(.limitExceeded, "the server holds its maximum of \(sessionLimit) sessions; delete some first")
+        }
         if let resources, !resources.isEmpty, configuration.placement.remote == nil {
             throw RuntimeError(.invalidRequest, "resources: this server runs every session on its own machine and cannot place a run by resources (start it with a remote backend, e.g. --backend ray)")
         }

@@ -225,13 +225,7 @@ public final class ProtocolHandler: Sendable {
         case .run(let files, let mainFile, let number, let resources):
             let program = try Program(files: files, mainFile: mainFile, declaredCount: number,
                                       limits: configuration.runtime.programLimits)
-            let live = await runtime.allSessions().count
-            let limit = configuration.sessionLimit
-            guard live < limit else {
-                let why = limit < configuration.maximumSessions ? " (one uid of --worker-uids each, less the warm workers)" : ""
-                throw RuntimeError(.limitExceeded, "the server holds its maximum of \(limit) sessions\(why); delete some first")
-            }
-            let session = try await runtime.run(program, resources: resources)
+            let session = try await runtime.run(program, resources: resources, sessionLimit: configuration.sessionLimit)
             owners.record(session.id, owner: connection.user)
             activity.touch(session.id)
             metrics.runStarted(user: connection.user)
