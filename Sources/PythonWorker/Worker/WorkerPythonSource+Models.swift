@@ -91,6 +91,10 @@ def _matrix(rows, model):
     import numpy as np
     try:
         matrix = np.asarray(rows)
+        if matrix.dtype.kind in "US" and not _all_strings(rows):
+            # Numbers beside strings ([[1.5, "a"]]) stay numbers: an object
+            # array, not numpy's common type (which is text).
+            matrix = np.array(rows, dtype=object)
     except Exception as e:
         raise BadModelInput("cannot make an array of the data: %s" % e)
     if matrix.ndim == 1:
@@ -100,8 +104,19 @@ def _matrix(rows, model):
     names = _feature_names(model)
     if names is not None and matrix.shape[1] == len(names):
         import pandas as pd
-        return pd.DataFrame(matrix, columns=names)
+        frame = pd.DataFrame(matrix, columns=names)
+        # Mixed rows: each column takes the type of its values (numbers float64).
+        return frame.infer_objects() if matrix.dtype == object else frame
     return matrix
+
+
+def _all_strings(rows):
+    """Whether every value of a flat or nested list of rows is a string."""
+    for row in rows:
+        for value in (row if isinstance(row, (list, tuple)) else (row,)):
+            if not isinstance(value, str):
+                return False
+    return True
 
 
 def _instances(data, model):
