@@ -26,26 +26,37 @@ struct ReadCapTests {
         await runtime.shutdown()
     }
 
+    /// Runs a program that saves `x`, then keeps the GIL in a call in C
+    /// (libc's `system` through `ctypes.PyDLL`) running `shell`, then runs
+    /// `then`; reads `x` while the call runs and expects `LIMIT_EXCEEDED`
+    /// naming the cap, well before the call ends.
+    private func readGivenUpOn(cap: Duration, shell: String, then: String = "") async throws -> (Runtime, any Session) {
+        let runtime = TestSupport.runtime { $0.readTimeLimit = cap }
+        let session = try await runtime.run(TestSupport.program(["main.py": """
+            import ctypes, os, time, runtimeBridge
+            runtimeBridge.save_placeholder('x', 1)
+            ctypes.PyDLL(None).system(b"echo inside; \(shell)")
+            \(then)
+            """]))
+        // The shell's line arrives while `system` runs, so the GIL is held.
+        #expect(await session.waitForOutput(containing: "inside"))
+        let asked = ContinuousClock.now
+        let milliseconds = "\(cap.components.seconds * 1000 + cap.components.attoseconds / 1_000_000_000_000_000) ms"
+        await #expect { try await session.readPlaceholder(named: "x", window: nil) } throws: { error in
+            let error = error as? RuntimeError
+            return error?.code == .limitExceeded && error?.message.contains(milliseconds) == true
+        }
+        #expect(ContinuousClock.now - asked < .seconds(30), "the read waited for the call in C")
+        return (runtime, session)
+    }
+
     /// While the program holds the interpreter in a call in C (here libc's
     /// `system` through `ctypes.PyDLL`, which keeps the GIL), the worker
     /// cannot start on a read: the server answers at the cap (plus a
     /// second) all the same, where it used to wait for the call to return.
     @Test(.timeLimit(.minutes(1)))
     func aReadIsAnsweredAtTheCapWhileTheProgramKeepsTheInterpreter() async throws {
-        let runtime = TestSupport.runtime { $0.readTimeLimit = .milliseconds(300) }
-        let session = try await runtime.run(TestSupport.program(["main.py": """
-            import ctypes, runtimeBridge
-            runtimeBridge.save_placeholder('x', 1)
-            ctypes.PyDLL(None).system(b"echo inside; sleep 600")
-            """]))
-        // The shell's line arrives while `system` runs, so the GIL is held.
-        #expect(await session.waitForOutput(containing: "inside"))
-        let asked = ContinuousClock.now
-        await #expect { try await session.readPlaceholder(named: "x", window: nil) } throws: { error in
-            let error = error as? RuntimeError
-            return error?.code == .limitExceeded && error?.message.contains("300 ms") == true
-        }
-        #expect(ContinuousClock.now - asked < .seconds(30), "the read waited for the call in C")
+        let (runtime, session) = try await readGivenUpOn(cap: .milliseconds(300), shell: "sleep 600")
         let stopped = await session.stop()
         #expect(stopped.status == .stopped)
         await runtime.shutdown()
@@ -56,19 +67,11 @@ struct ReadCapTests {
     /// would end the worker), and the session serves the next read.
     @Test(.timeLimit(.minutes(1)))
     func theLateReplyToAReadGivenUpOnIsDropped() async throws {
-        let runtime = TestSupport.runtime { $0.readTimeLimit = .milliseconds(200) }
-        let session = try await runtime.run(TestSupport.program(["main.py": """
-            import ctypes, os, time, runtimeBridge
-            runtimeBridge.save_placeholder('x', 1)
-            ctypes.PyDLL(None).system(b"echo inside; sleep 2")
+        let (runtime, session) = try await readGivenUpOn(cap: .milliseconds(200), shell: "sleep 2", then: """
             print("after", flush=True)
             while not os.path.exists("done"):
                 time.sleep(0.01)
-            """]))
-        #expect(await session.waitForOutput(containing: "inside"))
-        await #expect { try await session.readPlaceholder(named: "x", window: nil) } throws: { error in
-            (error as? RuntimeError)?.code == .limitExceeded
-        }
+            """)
         let worker = try #require((session as? WorkerSession)?.assignedWorker.withLock { $0 })
         #expect(worker.state.withLock { $0.abandoned.count } == 1)
         #expect(await session.waitForOutput(containing: "after"))
