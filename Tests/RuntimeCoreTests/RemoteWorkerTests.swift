@@ -226,6 +226,39 @@ struct RemoteWorkerTests {
                 "\(String(describing: snapshot.error))")
         await runtime.shutdown()
     }
+
+    /// Shutdown withdraws the tickets of workers still to connect before it
+    /// waits for the pool's starts: a warm start and a run waiting for a
+    /// worker end at once (the run stopped), not at the connect timeout.
+    @Test func shutdownDoesNotWaitForWorkersStillToConnect() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("never-connects-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let worker = folder.appendingPathComponent("worker").path
+        try "#!/bin/sh\nexec sleep 600\n".write(toFile: worker, atomically: true, encoding: .utf8)
+        chmod(worker, 0o755)
+        let launcher = ProcessLauncher()
+        let runtime = TestSupport.runtime { configuration in
+            configuration.warmWorkers = 1
+            configuration.placement = .remote(RemoteWorkers(
+                launcher: launcher, workerExecutable: worker,
+                pythonExecutable: configuration.python.executable, connectTimeout: .seconds(120)))
+        }
+        // A warm start, then the run's own start, both waiting for a connection.
+        let warming = Task { await runtime.warmUp() }
+        let clock = ContinuousClock(), patience = clock.now + .seconds(30)
+        while launcher.launches.isEmpty, clock.now < patience { try await Task.sleep(for: .milliseconds(10)) }
+        let session = try await runtime.run(TestSupport.program(["main.py": "x = 1\n"]))
+        while launcher.launches.count < 2, clock.now < patience { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(launcher.launches.count == 2)
+        #expect(await session.snapshot().status == .running)
+        let began = clock.now
+        await runtime.shutdown()
+        #expect(clock.now - began < .seconds(60), "shutdown waited for the connect timeout")
+        #expect(await session.snapshot().status == .stopped)
+        warming.cancel()
+        for job in launcher.jobs { kill(job.pid, SIGKILL) }
+    }
 }
 
 /// The worker port's tickets: single use, expiring, nothing else accepted.

@@ -161,9 +161,12 @@ package actor WorkerPool {
     /// Stops every idle worker and every one still starting.
     package func shutdown() async {
         closed = true
+        // Remote workers still to connect are withdrawn first: a start (or
+        // a run's take) waiting for one then ends at once, not at its
+        // connect timeout.
+        if case .success(let starter)? = remote { starter.listener.close() }
         for task in starting.values { await task.value }
         await forkServer?.stop()
-        if case .success(let starter)? = remote { starter.listener.close() }
         let idle = ready
         ready = []
         for worker in idle { await worker.terminate() }

@@ -25,11 +25,17 @@ package final class WorkerListener: Sendable {
         var arrival: Promise<Result<Int32, Refusal>>
     }
 
+    private struct Tickets {
+        var open: [String: Pending] = [:]
+        /// Set by ``close()``: a ticket issued later is refused at once.
+        var closed = false
+    }
+
     /// The address and port bound (the port chosen when 0 was asked).
     package let host: String
     package let port: Int
     private let fd: Int32
-    private let tickets = Mutex<[String: Pending]>([:])
+    private let tickets = Mutex(Tickets())
     private let handshakes = Atomic<Int>(0)
     private let logger: Logger
     private let security: (any WorkerConnectionSecurity)?
@@ -86,14 +92,18 @@ package final class WorkerListener: Sendable {
         var generator = SystemRandomNumberGenerator()
         let ticket = (0..<4).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
         let arrival = Promise<Result<Int32, Refusal>>()
-        tickets.withLock { $0[ticket] = Pending(expiry: .now + lifetime, arrival: arrival) }
+        let closed = tickets.withLock { tickets in
+            if !tickets.closed { tickets.open[ticket] = Pending(expiry: .now + lifetime, arrival: arrival) }
+            return tickets.closed
+        }
+        if closed { arrival.fulfil(.failure(Refusal(description: "the runtime is shutting down"))) }
         return (ticket, arrival)
     }
 
     /// Takes a ticket back (its worker failed or took too long); a later
     /// connection with it is refused.
     package func withdraw(_ ticket: String, reason: String) {
-        guard let pending = tickets.withLock({ $0.removeValue(forKey: ticket) }) else { return }
+        guard let pending = tickets.withLock({ $0.open.removeValue(forKey: ticket) }) else { return }
         pending.arrival.fulfil(.failure(Refusal(description: reason)))
     }
 
@@ -101,8 +111,9 @@ package final class WorkerListener: Sendable {
     package func close() {
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
         let open = tickets.withLock { tickets in
-            defer { tickets = [:] }
-            return Array(tickets.values)
+            defer { tickets.open = [:] }
+            tickets.closed = true
+            return Array(tickets.open.values)
         }
         for pending in open { pending.arrival.fulfil(.failure(Refusal(description: "the runtime is shutting down"))) }
     }
@@ -175,7 +186,7 @@ package final class WorkerListener: Sendable {
 
     private func check(_ header: JSONValue) -> Result<Pending, Refusal> {
         guard let ticket = header["ticket"]?.stringValue else { return .failure(Refusal(description: "no ticket")) }
-        guard let pending = tickets.withLock({ $0.removeValue(forKey: ticket) }) else {
+        guard let pending = tickets.withLock({ $0.open.removeValue(forKey: ticket) }) else {
             return .failure(Refusal(description: "an unknown or used ticket"))
         }
         guard pending.expiry > .now else {
