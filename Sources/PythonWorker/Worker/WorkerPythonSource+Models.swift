@@ -90,11 +90,13 @@ def _checked(instances):
 def _matrix(rows, model):
     import numpy as np
     try:
-        matrix = np.asarray(rows)
-        if matrix.dtype.kind in "US" and not _all_strings(rows):
+        if not isinstance(rows, np.ndarray) and _mixes_text(rows):
             # Numbers beside strings ([[1.5, "a"]]) stay numbers: an object
-            # array, not numpy's common type (which is text).
+            # array, not numpy's common type (text as wide as the longest
+            # string, for every value).
             matrix = np.array(rows, dtype=object)
+        else:
+            matrix = np.asarray(rows)
     except Exception as e:
         raise BadModelInput("cannot make an array of the data: %s" % e)
     if matrix.ndim == 1:
@@ -110,13 +112,18 @@ def _matrix(rows, model):
     return matrix
 
 
-def _all_strings(rows):
-    """Whether every value of a flat or nested list of rows is a string."""
+def _mixes_text(rows):
+    """Whether a flat list or a list of rows holds strings beside other values."""
+    text = other = False
     for row in rows:
         for value in (row if isinstance(row, (list, tuple)) else (row,)):
-            if not isinstance(value, str):
-                return False
-    return True
+            if isinstance(value, str):
+                text = True
+            else:
+                other = True
+            if text and other:
+                return True
+    return False
 
 
 def _instances(data, model):
