@@ -68,6 +68,11 @@ actor WorkerSession: Session {
         }
         holdsSlot = true
         guard state.status == .queued else { releaseSlot(); return }
+        // The slot came just as the runtime began to shut down: no worker.
+        if stopRequested {
+            finish(.stopped)
+            return
+        }
         state.began()
         let worker: WorkerProcess
         do {
