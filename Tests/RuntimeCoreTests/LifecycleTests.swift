@@ -34,6 +34,22 @@ struct LifecycleTests {
         await runtime.shutdown()
     }
 
+    /// The session limit is checked where the session is added: of runs
+    /// asked for at once, exactly as many as the limit are accepted.
+    @Test func concurrentRunsDoNotPassTheSessionLimitTogether() async throws {
+        let runtime = TestSupport.runtime()
+        let program = try TestSupport.program(["main.py": "x = 1\n"])
+        let accepted = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask { (try? await runtime.run(program, sessionLimit: 2)) != nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(accepted == 2)
+        await #expect { try await runtime.run(program, sessionLimit: 2) } throws: { ($0 as? RuntimeError)?.code == .limitExceeded }
+        await runtime.shutdown()
+    }
+
     @Test func warmWorkersHaveTheirModulesPreloaded() async throws {
         let runtime = TestSupport.runtime { $0.warmWorkers = 1; $0.preloadModules = ["json", "no_such_module_xyz"] }
         await runtime.warmUp()

@@ -67,7 +67,7 @@ struct ReadCapTests {
     /// would end the worker), and the session serves the next read.
     @Test(.timeLimit(.minutes(1)))
     func theLateReplyToAReadGivenUpOnIsDropped() async throws {
-        let (runtime, session) = try await readGivenUpOn(cap: .milliseconds(200), shell: "sleep 2", then: """
+        let (runtime, session) = try await readGivenUpOn(cap: .milliseconds(200), shell: "sleep 5", then: """
             print("after", flush=True)
             while not os.path.exists("done"):
                 time.sleep(0.01)

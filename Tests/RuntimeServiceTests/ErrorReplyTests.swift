@@ -197,7 +197,8 @@ struct ErrorReplyTests {
         }
         let refused = try await client.run(["main.py": "x = 1\n"])
         #expect(refused.errorCode == "LIMIT_EXCEEDED")
-        #expect(refused["error"]?["message"]?.stringValue?.contains("maximum of 2 sessions") == true, "\(refused)")
+        let message = refused["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("maximum of 2 sessions") && message.contains("--worker-uids"), "\(refused)")
         await client.close()
         try await server.stop()
     }

@@ -220,12 +220,28 @@ public final class ProtocolHandler: Sendable {
         }
     }
 
+    /// Starts a run within the session limit; when the uid range lowered
+    /// that limit, the refusal says so.
+    private func run(_ program: Program, resources: WorkerResources?) async throws -> any Session {
+        let limit = configuration.sessionLimit
+        let result: Result<any Session, RuntimeError>
+        do {
+            result = .success(try await runtime.run(program, resources: resources, sessionLimit: limit))
+        } catch {
+            result = .failure(error)
+        }
+        if case .failure(let error) = result, error.code == .limitExceeded, limit < configuration.maximumSessions {
+            throw RuntimeError(.limitExceeded, error.message + " (each session and each warm worker holds a uid of --worker-uids)")
+        }
+        return try result.get()
+    }
+
     private func answer(to request: WireRequest, on connection: Connection) async throws -> Reply {
         switch request {
         case .run(let files, let mainFile, let number, let resources):
             let program = try Program(files: files, mainFile: mainFile, declaredCount: number,
                                       limits: configuration.runtime.programLimits)
-            let session = try await runtime.run(program, resources: resources, sessionLimit: configuration.sessionLimit)
+            let session = try await run(program, resources: resources)
             owners.record(session.id, owner: connection.user)
             activity.touch(session.id)
             metrics.runStarted(user: connection.user)
