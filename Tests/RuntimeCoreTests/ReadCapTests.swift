@@ -41,7 +41,7 @@ struct ReadCapTests {
         // The shell's line arrives while `system` runs, so the GIL is held.
         #expect(await session.waitForOutput(containing: "inside"))
         let asked = ContinuousClock.now
-        let milliseconds = "\(cap.components.seconds * 1000 + cap.components.attoseconds / 1_000_000_000_000_000) ms"
+        let milliseconds = "\(WorkerReadRequest.milliseconds(cap)) ms"
         await #expect { try await session.readPlaceholder(named: "x", window: nil) } throws: { error in
             let error = error as? RuntimeError
             return error?.code == .limitExceeded && error?.message.contains(milliseconds) == true

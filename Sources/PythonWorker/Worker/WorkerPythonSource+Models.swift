@@ -107,7 +107,7 @@ def _matrix(rows, model):
     if names is not None and matrix.shape[1] == len(names):
         import pandas as pd
         frame = pd.DataFrame(matrix, columns=names)
-        # Mixed rows: each column takes the type of its values (numbers float64).
+        # Mixed rows: each column takes the type of its values (int64, float64, str).
         return frame.infer_objects() if matrix.dtype == object else frame
     return matrix
 

@@ -22,9 +22,7 @@ extension WorkerProcess {
     func request(_ request: WorkerRequest, giveUpAfter limit: Duration,
                  timeout: @escaping @Sendable () -> RuntimeError) async throws -> WorkerReply {
         let rid = nextRequestID()
-        let (seconds, attoseconds) = limit.components
-        let nanoseconds = max(0, seconds) * 1_000_000_000 + attoseconds / 1_000_000_000
-        let at = DispatchTime.now() + .nanoseconds(Int(clamping: nanoseconds))
+        let at = DispatchTime.now() + .milliseconds(WorkerReadRequest.milliseconds(limit))
         state.withLock { state in
             guard !state.ended else { return }
             state.deadlines[rid] = RequestDeadline(at: at, timeout: timeout)

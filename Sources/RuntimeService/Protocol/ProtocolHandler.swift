@@ -224,16 +224,12 @@ public final class ProtocolHandler: Sendable {
     /// that limit, the refusal says so.
     private func run(_ program: Program, resources: WorkerResources?) async throws -> any Session {
         let limit = configuration.sessionLimit
-        let result: Result<any Session, RuntimeError>
         do {
-            result = .success(try await runtime.run(program, resources: resources, sessionLimit: limit))
+            return try await runtime.run(program, resources: resources, sessionLimit: limit)
         } catch {
-            result = .failure(error)
-        }
-        if case .failure(let error) = result, error.code == .limitExceeded, limit < configuration.maximumSessions {
+            guard error.code == .limitExceeded, limit < configuration.maximumSessions else { throw error }
             throw RuntimeError(.limitExceeded, error.message + " (each session and each warm worker holds a uid of --worker-uids)")
         }
-        return try result.get()
     }
 
     private func answer(to request: WireRequest, on connection: Connection) async throws -> Reply {
