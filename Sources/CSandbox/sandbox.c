@@ -201,7 +201,11 @@ static void serve_as_init(pid_t worker, int status_write) {
             _exit(70);
         }
         switch (info.ssi_signo) {
-        case SIGINT: kill(worker, SIGINT); break;
+        // To the worker's main thread, which runs the program: a signal sent
+        // to the process may be taken by another of its threads, and then
+        // Python's handler runs only once the main thread's blocking call
+        // (a time.sleep) returns by itself.
+        case SIGINT: syscall(SYS_tgkill, worker, worker, SIGINT); break;
         case SIGUSR1: kill_stragglers(worker, status_write); break;
         case SIGCHLD: {
             int status = 0;
